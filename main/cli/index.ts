@@ -1,0 +1,23 @@
+import { main } from './main';
+
+/** The origin-doctor executable: wires the process to the CLI and turns signals into cancellation. */
+const controller = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  interrupts++;
+  if (interrupts > 1) process.exit(130);
+  controller.abort(); // first Ctrl-C: stop probes, keep what finished, still print the report
+});
+process.on('SIGTERM', () => controller.abort());
+
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    // A bug, not bad input: one line, and the stack only when asked for.
+    process.stderr.write(`origin-doctor: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.ORIGIN_DOCTOR_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { reportSchema, type Report } from '../../shared/model/report';
+import { createTranslator, type Translate } from '../../shared/i18n/translate';
+import type { RunnerEvent } from '../probes/runner';
+import { runDiagnosis } from '../use-cases/run-diagnosis';
+import { APP_VERSION } from '../version';
+import { detectLang, parseDiagnoseArgs, UsageError } from './args';
+import { formatReportText, terminalSafe } from './text-output';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  readonly signal: AbortSignal;
+}
+
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+/** Runs the command line; returns the exit status (0 nothing wrong, 1 problems found, 2 bad input). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const lang = detectLang(argv, io.env);
+  const t = createTranslator(lang);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
+        return EXIT.ok;
+      case 'version':
+      case '--version':
+        io.stdout.write(`origin-doctor ${APP_VERSION}\n`);
+        return EXIT.ok;
+      case 'diagnose':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
+          return EXIT.ok;
+        }
+        return await diagnoseCommand(rest, io, t, lang);
+      default:
+        throw new UsageError({ key: 'cli.unknown_command', params: { value: terminalSafe(JSON.stringify(command)) } });
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const message = t(e.error.key, e.error.params);
+      const option = e.error.params.option;
+      const line = option && e.error.key.startsWith('input.') ? t('cli.option_prefix', { option, message }) : message;
+      io.stderr.write(`origin-doctor: ${line}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+async function diagnoseCommand(argv: string[], io: CliIo, t: Translate, lang: ReturnType<typeof detectLang>): Promise<number> {
+  const opts = parseDiagnoseArgs(argv, lang);
+  const progress = createProgress(io.stderr, t);
+  const report: Report = await runDiagnosis(opts.input, {
+    now: () => new Date(),
+    newId: randomUUID,
+    signal: io.signal,
+    trace: opts.trace,
+    onEvent: progress.onEvent,
+  });
+  progress.done();
+  // The contract is checked on the way out: a report that does not match it is a bug, not a result.
+  const checked = reportSchema.parse(report);
+  const json = JSON.stringify(checked, null, 2) + '\n';
+  if (opts.json === '-') {
+    io.stdout.write(json);
+  } else if (opts.json) {
+    try {
+      writeFileSync(opts.json, json);
+    } catch (e) {
+      io.stderr.write(formatReportText(checked, t));
+      throw new UsageError({
+        key: 'cli.cannot_write',
+        params: { file: terminalSafe(opts.json), reason: (e as NodeJS.ErrnoException).code ?? String(e) },
+      });
+    }
+  }
+  io.stderr.write(formatReportText(checked, t));
+  if (io.signal.aborted) return EXIT.problems;
+  return checked.findings.some((f) => f.severity !== 'info') ? EXIT.problems : EXIT.ok;
+}
+
+/** A one-line progress bar on a terminal; nothing when stderr is not one (logs stay clean). */
+function createProgress(stderr: CliIo['stderr'], t: Translate): { onEvent: (e: RunnerEvent) => void; done: () => void } {
+  if (!stderr.isTTY) return { onEvent: () => undefined, done: () => undefined };
+  let total = 0;
+  let finished = 0;
+  let last = '';
+  const draw = (): void => {
+    const width = 24;
+    const filled = total === 0 ? 0 : Math.round((finished / total) * width);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} ${last}`;
+    stderr.write(`\r\x1b[2K${line.slice(0, (stderr.columns ?? 80) - 1)}`);
+  };
+  return {
+    onEvent: (e) => {
+      if (e.type === 'probe-started') {
+        total++;
+        last = t('cli.progress_running', { kind: e.kind, target: terminalSafe(e.target) });
+      } else if (e.type === 'probe-finished') {
+        finished++;
+        last = t('cli.progress_done', { kind: e.record.kind, target: terminalSafe(e.record.target), status: e.record.status });
+      }
+      draw();
+    },
+    done: () => stderr.write('\r\x1b[2K'),
+  };
+}

@@ -1,0 +1,144 @@
+import { CAUSE_IDS, type CauseId } from '../../shared/catalog/ids';
+import type { TraceData } from '../../shared/model/probe-data';
+import type { Endpoint } from '../../shared/model/report';
+import { fixesFor } from './fixes';
+import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
+
+/** One piece of support for a cause: "these findings on this target make this cause this likely". */
+type ShortCause = CauseId extends `cause.${infer S}` ? S : never;
+
+interface Support {
+  readonly cause: ShortCause;
+  readonly confidence: number;
+  readonly target: string;
+  readonly findings: string[];
+}
+
+/** Traceroute annotations meaning "administratively prohibited": a filter answered, not a missing route. */
+const ADMIN_PROHIBITED = new Set(['!X', '!A', '!C', '!Z', '!S']);
+
+function traceOf(facts: DiagnosisFacts, address: string): TraceData | undefined {
+  return facts.probes.find((p) => p.kind === 'trace' && (p.data as unknown as TraceData).target === address)?.data as
+    | TraceData
+    | undefined;
+}
+
+/**
+ * Evidence → causes for the network layer, following the first branch of the method: what the TCP connect did,
+ * refined by where the path stops. Each rule states why in a comment; the numbers rank, they do not measure.
+ */
+function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
+  const out: Support[] = [];
+  const has = (id: string, target: string): boolean => findings.some((f) => f.id === id && f.target === target);
+  for (const ep of facts.input.endpoints) {
+    const t = ep.url;
+    const trace = traceOf(facts, ep.address);
+    const traceReached = trace?.reached === true;
+    const traceStopped = trace !== undefined && trace.hops.length > 0 && !trace.reached;
+    const otherPortOk = facts.input.endpoints.some((o) => o.address === ep.address && o.url !== t && has('tcp.ok', o.url));
+
+    if (has('local.no_route', t)) {
+      // No route in our own table: nothing left this machine.
+      out.push({ cause: 'routing', confidence: 0.9, target: t, findings: ['local.no_route', 'tcp.unreachable'].filter((f) => has(f, t)) });
+      continue;
+    }
+    if (has('tcp.refused', t)) {
+      // An RST: the host is up and answered. Usually nothing listens; a REJECT --reject-with tcp-reset looks identical.
+      out.push({ cause: 'service_down', confidence: otherPortOk ? 0.7 : 0.6, target: t, findings: ['tcp.refused'] });
+      out.push({ cause: 'firewall_reject', confidence: 0.3, target: t, findings: ['tcp.refused'] });
+    }
+    if (has('tcp.unreachable', t)) {
+      const f = ['tcp.unreachable', ...(has('path.incomplete', t) ? ['path.incomplete'] : [])];
+      if (trace && (traceReached || ADMIN_PROHIBITED.has(trace.stopAnnotation ?? ''))) {
+        // The host itself (or a filter saying "prohibited") answered with ICMP: a REJECT rule.
+        out.push({ cause: 'firewall_reject', confidence: 0.75, target: t, findings: f });
+        out.push({ cause: 'routing', confidence: 0.2, target: t, findings: f });
+      } else if (traceStopped) {
+        // A router before the host said net / host unreachable: the route ends there.
+        out.push({ cause: 'routing', confidence: 0.75, target: t, findings: f });
+        out.push({ cause: 'firewall_reject', confidence: 0.2, target: t, findings: f });
+      } else {
+        out.push({ cause: 'routing', confidence: 0.45, target: t, findings: f });
+        out.push({ cause: 'firewall_reject', confidence: 0.45, target: t, findings: f });
+      }
+    }
+    if (has('tcp.timeout', t)) {
+      const f = ['tcp.timeout', ...(has('path.incomplete', t) ? ['path.incomplete'] : [])];
+      if (traceReached || otherPortOk) {
+        // The host answers trace probes (or another port) but this port is silent: a filter drops the SYNs.
+        out.push({ cause: 'firewall_drop', confidence: 0.85, target: t, findings: f });
+      } else if (traceStopped) {
+        // Silence and the path goes dark too: the whole host is filtered, or the address leads nowhere.
+        out.push({ cause: 'firewall_drop', confidence: 0.55, target: t, findings: f });
+        out.push({ cause: 'routing', confidence: 0.35, target: t, findings: f });
+      } else {
+        out.push({ cause: 'firewall_drop', confidence: 0.6, target: t, findings: f });
+        out.push({ cause: 'routing', confidence: 0.2, target: t, findings: f });
+      }
+    }
+    if (has('tcp.reset', t)) {
+      // Accepted, then reset: a middlebox, an overloaded service or a ban tool cutting connections.
+      out.push({ cause: 'origin_overloaded', confidence: 0.4, target: t, findings: ['tcp.reset'] });
+      out.push({ cause: 'firewall_reject', confidence: 0.3, target: t, findings: ['tcp.reset'] });
+    }
+    if (has('tcp.loss', t)) {
+      // Some SYNs unanswered: backlog overflow, conntrack full or per-source limits under load.
+      out.push({ cause: 'origin_overloaded', confidence: 0.4, target: t, findings: ['tcp.loss'] });
+      out.push({ cause: 'firewall_drop', confidence: 0.25, target: t, findings: ['tcp.loss'] });
+    }
+  }
+
+  const domain = facts.input.domain;
+  if (domain) {
+    const dnsWeights: [string, number][] = [
+      ['dns.nxdomain', 0.8],
+      ['dns.no_address', 0.75],
+      ['dns.servfail', 0.7],
+      ['dns.origin_exposed', 0.6],
+      ['dns.not_via_provider', 0.55],
+      ['dns.resolver_mismatch', 0.35],
+      ['dns.refused', 0.3],
+      ['dns.timeout', 0.3],
+    ];
+    const present = dnsWeights.filter(([id]) => has(id, domain));
+    if (present.length > 0) {
+      out.push({
+        cause: 'dns_misconfigured',
+        confidence: Math.max(...present.map(([, w]) => w)),
+        target: domain,
+        findings: present.map(([id]) => id),
+      });
+    }
+  }
+  return out;
+}
+
+/** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
+export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
+  const supports = networkSupport(facts, findings);
+  const merged = new Map<CauseId, { confidence: number; targets: Set<string>; findings: Set<string> }>();
+  for (const s of supports) {
+    const id = `cause.${s.cause}` as CauseId;
+    const m = merged.get(id) ?? { confidence: 0, targets: new Set<string>(), findings: new Set<string>() };
+    m.confidence = Math.max(m.confidence, s.confidence);
+    m.targets.add(s.target);
+    s.findings.forEach((f) => m.findings.add(f));
+    merged.set(id, m);
+  }
+  const endpointsOf = (targets: Set<string>): Endpoint[] => facts.input.endpoints.filter((e) => targets.has(e.url));
+  const causes: CauseDraft[] = [...merged.entries()].map(([id, m]) => {
+    const eps = endpointsOf(m.targets);
+    const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
+    return {
+      id,
+      confidence: Math.round(m.confidence * 100) / 100,
+      targets: [...m.targets],
+      findings: [...m.findings],
+      params: { targets: [...m.targets].join(', '), domain: facts.input.domain ?? '' },
+      checks,
+      fix,
+    };
+  });
+  // Highest confidence first; ties in catalog order so the output is deterministic.
+  return causes.sort((a, b) => b.confidence - a.confidence || CAUSE_IDS.indexOf(a.id) - CAUSE_IDS.indexOf(b.id));
+}

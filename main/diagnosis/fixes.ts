@@ -1,0 +1,143 @@
+import type { CauseId } from '../../shared/catalog/ids';
+import type { Endpoint } from '../../shared/model/report';
+import type { DiagnosisFacts, FixDraft } from './types';
+
+interface FixContext {
+  readonly facts: DiagnosisFacts;
+  readonly endpoints: readonly Endpoint[];
+}
+
+/** Stands in for the provider's ranges when none were given; the step above it says how to fill them in. */
+export const RANGE_PLACEHOLDER = '<CDN_RANGE>';
+
+const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
+
+/** Commands that allow the provider's back-to-origin ranges to the endpoints' ports, per environment. */
+export function allowCommands(ranges: readonly string[], ports: readonly number[]): FixDraft[] {
+  const list = ranges.length > 0 ? ranges : [RANGE_PLACEHOLDER];
+  const v4 = list.filter((r) => !r.includes(':'));
+  const v6 = list.filter((r) => r.includes(':'));
+  const portList = ports.join(',');
+  const dport = ports.length === 1 ? `--dport ${ports[0]}` : `-m multiport --dports ${portList}`;
+  const out: FixDraft[] = [];
+  const iptables = [
+    ...v4.map((r) => `iptables -I INPUT -p tcp -s ${r} ${dport} -j ACCEPT`),
+    ...v6.map((r) => `ip6tables -I INPUT -p tcp -s ${r} ${dport} -j ACCEPT`),
+  ];
+  out.push({ key: 'fix.allow_iptables', env: 'iptables', command: iptables.join('\n') });
+  const nftPorts = ports.length === 1 ? String(ports[0]) : `{ ${ports.join(', ')} }`;
+  const nft = [
+    ...(v4.length ? [`nft insert rule inet filter input ip saddr { ${v4.join(', ')} } tcp dport ${nftPorts} accept`] : []),
+    ...(v6.length ? [`nft insert rule inet filter input ip6 saddr { ${v6.join(', ')} } tcp dport ${nftPorts} accept`] : []),
+  ];
+  out.push({ key: 'fix.allow_nftables', env: 'nftables', command: nft.join('\n') });
+  out.push({
+    key: 'fix.allow_ufw',
+    env: 'ufw',
+    command: list.map((r) => `ufw allow proto tcp from ${r} to any port ${portList}`).join('\n'),
+  });
+  out.push({
+    key: 'fix.allow_firewalld',
+    env: 'firewalld',
+    command: [
+      ...(v4.length ? ['firewall-cmd --permanent --new-ipset=cdn-v4 --type=hash:net'] : []),
+      ...v4.map((r) => `firewall-cmd --permanent --ipset=cdn-v4 --add-entry=${r}`),
+      ...(v6.length ? ['firewall-cmd --permanent --new-ipset=cdn-v6 --type=hash:net --option=family=inet6'] : []),
+      ...v6.map((r) => `firewall-cmd --permanent --ipset=cdn-v6 --add-entry=${r}`),
+      ...ports.flatMap((p) => [
+        ...(v4.length ? [`firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v4" port port="${p}" protocol="tcp" accept'`] : []),
+        ...(v6.length ? [`firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v6" port port="${p}" protocol="tcp" accept'`] : []),
+      ]),
+      'firewall-cmd --reload',
+    ].join('\n'),
+  });
+  out.push({
+    key: 'fix.allow_windows',
+    env: 'windows',
+    command: `New-NetFirewallRule -DisplayName "CDN back-to-origin" -Direction Inbound -Protocol TCP -LocalPort ${portList} -RemoteAddress ${list.join(',')} -Action Allow`,
+  });
+  out.push({
+    key: 'fix.allow_aws',
+    env: 'aws',
+    command: ports
+      .map((p) => {
+        const v4Ranges = v4.map((r) => `{CidrIp=${r}}`).join(',');
+        const v6Ranges = v6.map((r) => `{CidrIpv6=${r}}`).join(',');
+        const parts = [`IpProtocol=tcp,FromPort=${p},ToPort=${p}`];
+        if (v4Ranges) parts.push(`IpRanges=[${v4Ranges}]`);
+        if (v6Ranges) parts.push(`Ipv6Ranges=[${v6Ranges}]`);
+        return `aws ec2 authorize-security-group-ingress --group-id <SECURITY_GROUP_ID> --ip-permissions '${parts.join(',')}'`;
+      })
+      .join('\n'),
+  });
+  out.push({ key: 'fix.allow_cloud_console', env: 'aliyun / tencent', params: { ranges: list.join(', '), ports: portList } });
+  return out;
+}
+
+/** What to check next and how to fix, for each cause, with the session's real values filled in. */
+export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] } {
+  const ports = unique(ctx.endpoints.map((e) => e.port)).sort((a, b) => a - b);
+  const addresses = unique(ctx.endpoints.map((e) => e.address));
+  const ranges = ctx.facts.providerRanges;
+  const domain = ctx.facts.input.domain ?? '<DOMAIN>';
+  const fillRanges: FixDraft[] = ranges.length === 0 ? [{ key: 'fix.fill_ranges' }] : [];
+  const portText = ports.join(', ');
+  switch (id) {
+    case 'cause.service_down':
+      return {
+        checks: [
+          ...ports.map((p) => ({ key: 'check.listening', params: { port: p }, env: 'linux', command: `ss -ltnp 'sport = :${p}'` })),
+          { key: 'check.listening_windows', env: 'windows', command: `Get-NetTCPConnection -State Listen -LocalPort ${ports.join(',')}` },
+        ],
+        fix: [
+          { key: 'fix.start_service', env: 'systemd', command: 'systemctl status nginx\nsystemctl enable --now nginx' },
+          { key: 'fix.listen_port', params: { ports: portText }, env: 'nginx', command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n') },
+        ],
+      };
+    case 'cause.firewall_drop':
+      return {
+        checks: [
+          { key: 'check.drop_counters', env: 'iptables', command: 'iptables -L INPUT -v -n --line-numbers' },
+          { key: 'check.tcpdump_syn', env: 'linux', command: `tcpdump -ni any 'tcp[tcpflags] & tcp-syn != 0 and (${ports.map((p) => `port ${p}`).join(' or ')})'` },
+          { key: 'check.security_group', params: { ports: portText } },
+        ],
+        fix: [...fillRanges, ...allowCommands(ranges, ports)],
+      };
+    case 'cause.firewall_reject':
+      return {
+        checks: [
+          { key: 'check.reject_rules', env: 'iptables', command: 'iptables -S | grep -n REJECT' },
+          { key: 'check.reject_rules', env: 'nftables', command: 'nft list ruleset | grep -n reject' },
+        ],
+        fix: [...fillRanges, ...allowCommands(ranges, ports)],
+      };
+    case 'cause.routing':
+      return {
+        checks: [
+          ...addresses.map((a) => ({ key: 'check.route_get', params: { address: a }, env: 'linux', command: `ip route get ${a}` })),
+          ...addresses.map((a) => ({ key: 'check.trace', params: { address: a }, env: 'linux', command: `traceroute -n ${a}` })),
+        ],
+        fix: [{ key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } }, { key: 'fix.check_routes' }],
+      };
+    case 'cause.dns_misconfigured':
+      return {
+        checks: [
+          { key: 'check.dig', params: { domain }, env: 'dig', command: `dig +short ${domain} A\ndig +short ${domain} AAAA\ndig +trace ${domain}` },
+        ],
+        fix: [{ key: 'fix.dns_point_to_provider', params: { domain } }, { key: 'fix.dns_hide_origin', params: { domain } }],
+      };
+    case 'cause.origin_overloaded':
+      return {
+        checks: [
+          { key: 'check.listen_overflows', env: 'linux', command: 'nstat -az TcpExtListenOverflows TcpExtListenDrops' },
+          { key: 'check.conntrack', env: 'linux', command: "sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max\ndmesg | grep -i 'table full'" },
+        ],
+        fix: [
+          { key: 'fix.raise_backlog', env: 'linux', command: 'sysctl -w net.core.somaxconn=4096\nsysctl -w net.ipv4.tcp_max_syn_backlog=8192' },
+          { key: 'fix.raise_conntrack', env: 'linux', command: 'sysctl -w net.netfilter.nf_conntrack_max=1048576' },
+        ],
+      };
+    default:
+      return { checks: [], fix: [{ key: 'fix.see_article', params: { cause: id } }] };
+  }
+}

@@ -1,0 +1,129 @@
+import { findProvider } from '../../shared/catalog/providers';
+import type { DnsServer, Environment, Report, SessionInput } from '../../shared/model/report';
+import type { LocalData } from '../../shared/model/probe-data';
+import { createTranslator } from '../../shared/i18n/translate';
+import { diagnose } from '../diagnosis';
+import { dnsProbe, formatDnsRaw, formatDnsServer } from '../probes/dns';
+import { localEnvProbe } from '../probes/local-env';
+import { runProbes, type RunnerEvent, type RunnerLimits } from '../probes/runner';
+import { DEFAULT_TCP_OPTIONS, formatTcpRaw, tcpProbe, type TcpOptions } from '../probes/tcp';
+import { traceProbe } from '../probes/trace';
+import type { ProbeTask } from '../probes/types';
+import { APP_VERSION } from '../version';
+
+export interface RunDiagnosisDeps {
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly signal: AbortSignal;
+  readonly onEvent?: (event: RunnerEvent) => void;
+  readonly tcp?: Partial<TcpOptions>;
+  readonly limits?: RunnerLimits;
+  /** Leave out the path step (for callers that only need reachability). */
+  readonly trace?: boolean;
+}
+
+/** Back-to-origin ranges in force for a session: its own plus its provider preset's, without repeats. */
+export function rangesInForce(input: SessionInput): string[] {
+  const preset = input.provider ? findProvider(input.provider) : undefined;
+  return [...new Set([...input.sourceRanges, ...(preset?.ranges ?? [])])];
+}
+
+/** The probes a session runs: all independent, so the runner starts them together. */
+export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tcp' | 'trace'>): ProbeTask[] {
+  const tasks: ProbeTask[] = [];
+  tasks.push({
+    id: 'local',
+    kind: 'local',
+    target: 'local',
+    key: 'local',
+    run: async () => ({ status: 'ok', data: { ...localEnvProbe() } }),
+  });
+  if (input.domain) {
+    const domain = input.domain;
+    const servers: (DnsServer | null)[] = input.dnsServers.length > 0 ? input.dnsServers : [null];
+    servers.forEach((server, i) => {
+      tasks.push({
+        id: `dns-${i + 1}`,
+        kind: 'dns',
+        target: server ? formatDnsServer(server) : 'system',
+        key: server ? `dns:${server.address}` : 'dns:system',
+        run: async (ctx) => {
+          const data = await dnsProbe(domain, server, ctx);
+          return { status: data.outcome === 'ok' ? 'ok' : 'fail', data: { ...data }, raw: formatDnsRaw(data) };
+        },
+      });
+    });
+  }
+  const tcpOptions: TcpOptions = { ...DEFAULT_TCP_OPTIONS, attempts: input.attempts, ...deps.tcp };
+  input.endpoints.forEach((ep, i) => {
+    tasks.push({
+      id: `tcp-${i + 1}`,
+      kind: 'tcp',
+      target: ep.url,
+      key: ep.address,
+      run: async (ctx) => {
+        const data = await tcpProbe(ep, tcpOptions, ctx);
+        const status = data.stats.connected === data.stats.sent ? 'ok' : data.stats.connected > 0 ? 'warn' : 'fail';
+        return { status, data: { ...data }, raw: formatTcpRaw(data) };
+      },
+    });
+  });
+  if (deps.trace !== false) {
+    const seen = new Set<string>();
+    let n = 0;
+    for (const ep of input.endpoints) {
+      if (seen.has(ep.address)) continue;
+      seen.add(ep.address);
+      n++;
+      tasks.push({
+        id: `trace-${n}`,
+        kind: 'trace',
+        target: ep.address,
+        key: ep.address,
+        run: async (ctx) => {
+          const { data, raw } = await traceProbe(ep.address, ep.family, ctx);
+          const status = data.problem === 'not_installed' || data.problem === 'cancelled' ? 'skipped' : data.problem === 'failed' ? 'error' : data.reached ? 'ok' : 'warn';
+          return { status, data: { ...data }, raw };
+        },
+      });
+    }
+  }
+  return tasks;
+}
+
+/**
+ * Runs a whole session: every probe in parallel, then the diagnosis, and returns the report (contract v1).
+ * The same use-case serves the desktop app, the CLI and the tests.
+ */
+export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
+  const createdAt = deps.now().toISOString();
+  const probes = await runProbes(planProbes(input, deps), {
+    timeoutMs: input.timeoutMs,
+    signal: deps.signal,
+    now: deps.now,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+    ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
+  });
+  const local = probes.find((p) => p.kind === 'local')?.data as unknown as LocalData | undefined;
+  const environment: Environment = {
+    os: local?.os ?? process.platform,
+    release: local?.release ?? '',
+    arch: local?.arch ?? process.arch,
+    node: process.versions.node,
+    root: local?.root ?? false,
+  };
+  const preset = input.provider ? findProvider(input.provider) : undefined;
+  const { findings, causes, verdict } = diagnose(
+    { input, probes, providerRanges: rangesInForce(input), providerName: preset?.name ?? null },
+    createTranslator(input.lang),
+  );
+  return {
+    schemaVersion: 1,
+    tool: { name: 'origin-doctor', version: APP_VERSION },
+    session: { id: deps.newId(), createdAt, finishedAt: deps.now().toISOString(), input, environment },
+    probes,
+    findings,
+    causes,
+    verdict,
+  };
+}

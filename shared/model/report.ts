@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { LAYERS, SEVERITIES } from '../catalog/ids';
+
+/** Report JSON, schemaVersion 1: the stable contract between the engine, the app, the CLI and reports. */
+
+export const PROBE_KINDS = ['dns', 'tcp', 'tls', 'http', 'trace', 'local', 'policy', 'origin'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+export const PROBE_STATUSES = ['ok', 'warn', 'fail', 'error', 'skipped'] as const;
+export type ProbeStatus = (typeof PROBE_STATUSES)[number];
+
+export const SYMPTOMS = ['502', '504', '520', '521', '522', '523', '524', '525', '526', 'refused', 'timeout', 'tls'] as const;
+export type Symptom = (typeof SYMPTOMS)[number];
+
+export const SSL_MODES = ['flexible', 'full', 'strict'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+export const LANGS = ['en', 'zh-CN'] as const;
+export type Lang = (typeof LANGS)[number];
+
+const findingIdPattern = /^[a-z]+\.[a-z0-9_]+$/;
+const causeIdPattern = /^cause\.[a-z0-9_]+$/;
+const isoTime = z.string().datetime({ offset: true });
+const params = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export const endpointSchema = z.object({
+  url: z.string(),
+  scheme: z.enum(['http', 'https']),
+  address: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  port: z.number().int().min(1).max(65535),
+});
+export type Endpoint = z.infer<typeof endpointSchema>;
+
+export const dnsServerSchema = z.object({
+  address: z.string(),
+  port: z.number().int().min(1).max(65535),
+});
+export type DnsServer = z.infer<typeof dnsServerSchema>;
+
+export const sessionInputSchema = z.object({
+  domain: z.string().nullable(),
+  endpoints: z.array(endpointSchema),
+  dnsServers: z.array(dnsServerSchema),
+  sourceRanges: z.array(z.string()),
+  provider: z.string().nullable(),
+  symptom: z.enum(SYMPTOMS).nullable(),
+  sslMode: z.enum(SSL_MODES).nullable(),
+  timeoutMs: z.number().int().positive(),
+  attempts: z.number().int().positive(),
+  healthPath: z.string(),
+  lang: z.enum(LANGS),
+});
+export type SessionInput = z.infer<typeof sessionInputSchema>;
+
+export const environmentSchema = z
+  .object({
+    os: z.string(),
+    release: z.string(),
+    arch: z.string(),
+    node: z.string(),
+    root: z.boolean(),
+  })
+  .catchall(z.unknown());
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const probeSchema = z.object({
+  id: z.string(),
+  kind: z.enum(PROBE_KINDS),
+  target: z.string(),
+  startedAt: isoTime,
+  durationMs: z.number().nonnegative(),
+  status: z.enum(PROBE_STATUSES),
+  data: z.record(z.string(), z.unknown()),
+  raw: z.string().optional(),
+});
+export type ProbeRecord = z.infer<typeof probeSchema>;
+
+export const findingSchema = z.object({
+  id: z.string().regex(findingIdPattern),
+  severity: z.enum(SEVERITIES),
+  layer: z.enum(LAYERS),
+  target: z.string(),
+  message: z.string(),
+  evidence: z.array(z.string()),
+  params: params,
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+export const fixStepSchema = z.object({
+  text: z.string(),
+  /** A copyable command with real values filled in, and the environment it is for (iptables, ufw …). */
+  command: z.string().optional(),
+  env: z.string().optional(),
+});
+export type FixStep = z.infer<typeof fixStepSchema>;
+
+export const causeSchema = z.object({
+  id: z.string().regex(causeIdPattern),
+  confidence: z.number().min(0).max(1),
+  targets: z.array(z.string()),
+  findings: z.array(z.string().regex(findingIdPattern)),
+  summary: z.string(),
+  /** What would confirm or disprove this cause: the next thing to check. */
+  checks: z.array(z.string()),
+  fix: z.array(fixStepSchema),
+  params: params,
+});
+export type Cause = z.infer<typeof causeSchema>;
+
+export const VERDICTS = ['healthy', 'degraded', 'broken'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const reportSchema = z.object({
+  schemaVersion: z.literal(1),
+  tool: z.object({ name: z.literal('origin-doctor'), version: z.string() }),
+  session: z.object({
+    id: z.string(),
+    createdAt: isoTime,
+    finishedAt: isoTime,
+    input: sessionInputSchema,
+    environment: environmentSchema,
+  }),
+  probes: z.array(probeSchema),
+  findings: z.array(findingSchema),
+  causes: z.array(causeSchema),
+  verdict: z.enum(VERDICTS),
+});
+export type Report = z.infer<typeof reportSchema>;
