@@ -1,5 +1,5 @@
 import { CAUSE_IDS, type CauseId } from '../../shared/catalog/ids';
-import type { TraceData } from '../../shared/model/probe-data';
+import type { TcpData, TraceData } from '../../shared/model/probe-data';
 import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
@@ -16,6 +16,12 @@ interface Support {
 
 /** Traceroute annotations meaning "administratively prohibited": a filter answered, not a missing route. */
 const ADMIN_PROHIBITED = new Set(['!X', '!A', '!C', '!Z', '!S']);
+
+function tcpCodes(facts: DiagnosisFacts, url: string): string[] {
+  const probe = facts.probes.find((p) => p.kind === 'tcp' && p.target === url);
+  const attempts = (probe?.data as unknown as TcpData | undefined)?.attempts ?? [];
+  return attempts.map((a) => a.code ?? '');
+}
 
 function traceOf(facts: DiagnosisFacts, address: string): TraceData | undefined {
   return facts.probes.find((p) => p.kind === 'trace' && (p.data as unknown as TraceData).target === address)?.data as
@@ -49,7 +55,8 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
     }
     if (has('tcp.unreachable', t)) {
       const f = ['tcp.unreachable', ...(has('path.incomplete', t) ? ['path.incomplete'] : [])];
-      if (trace && (traceReached || ADMIN_PROHIBITED.has(trace.stopAnnotation ?? ''))) {
+      const adminProhibited = tcpCodes(facts, t).includes('EACCES') || ADMIN_PROHIBITED.has(trace?.stopAnnotation ?? '');
+      if (adminProhibited || (trace && traceReached)) {
         // The host itself (or a filter saying "prohibited") answered with ICMP: a REJECT rule.
         out.push({ cause: 'firewall_reject', confidence: 0.75, target: t, findings: f });
         out.push({ cause: 'routing', confidence: 0.2, target: t, findings: f });
@@ -116,25 +123,27 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
   const supports = networkSupport(facts, findings);
-  const merged = new Map<CauseId, { confidence: number; targets: Set<string>; findings: Set<string> }>();
+  const merged = new Map<CauseId, { confidence: number; targets: Map<string, number>; findings: Set<string> }>();
   for (const s of supports) {
     const id = `cause.${s.cause}` as CauseId;
-    const m = merged.get(id) ?? { confidence: 0, targets: new Set<string>(), findings: new Set<string>() };
+    const m = merged.get(id) ?? { confidence: 0, targets: new Map<string, number>(), findings: new Set<string>() };
     m.confidence = Math.max(m.confidence, s.confidence);
-    m.targets.add(s.target);
+    m.targets.set(s.target, Math.max(m.targets.get(s.target) ?? 0, s.confidence));
     s.findings.forEach((f) => m.findings.add(f));
     merged.set(id, m);
   }
-  const endpointsOf = (targets: Set<string>): Endpoint[] => facts.input.endpoints.filter((e) => targets.has(e.url));
+  const endpointsOf = (targets: Map<string, number>): Endpoint[] => facts.input.endpoints.filter((e) => targets.has(e.url));
+  const round = (n: number): number => Math.round(n * 100) / 100;
   const causes: CauseDraft[] = [...merged.entries()].map(([id, m]) => {
     const eps = endpointsOf(m.targets);
     const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
     return {
       id,
-      confidence: Math.round(m.confidence * 100) / 100,
-      targets: [...m.targets],
+      confidence: round(m.confidence),
+      targets: [...m.targets.keys()],
+      targetConfidence: Object.fromEntries([...m.targets].map(([t, c]) => [t, round(c)])),
       findings: [...m.findings],
-      params: { targets: [...m.targets].join(', '), domain: facts.input.domain ?? '' },
+      params: { targets: [...m.targets.keys()].join(', '), domain: facts.input.domain ?? '' },
       checks,
       fix,
     };

@@ -44,6 +44,7 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
     id: c.id,
     confidence: c.confidence,
     targets: c.targets,
+    targetConfidence: c.targetConfidence,
     findings: c.findings,
     summary: t(`${c.id}.summary`, c.params),
     checks: c.checks.map((s) => wordStep(s, t).text + (s.command ? `: ${s.command}` : '')),

@@ -98,9 +98,11 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
           evidence: [trace.probe.id, probe.id],
           params: {
             address: data.address,
-            lastHop: t.lastResponder ?? '-',
-            lastTtl: t.lastResponderTtl ?? 0,
-            annotation: t.stopAnnotation ?? '',
+            lastHop: t.lastResponder,
+            lastTtl: t.lastResponderTtl,
+            annotation: t.stopAnnotation ? `, ${t.stopAnnotation}` : '',
+            // i18next context: no hop answered at all reads differently.
+            ...(t.lastResponder === null ? { context: 'silent' } : {}),
           },
         });
       }

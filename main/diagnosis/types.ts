@@ -33,6 +33,7 @@ export interface CauseDraft {
   readonly id: CauseId;
   readonly confidence: number;
   readonly targets: string[];
+  readonly targetConfidence: Record<string, number>;
   readonly findings: string[];
   readonly params: Params;
   readonly checks: FixDraft[];

@@ -20,6 +20,8 @@ export const DEFAULT_TCP_OPTIONS: TcpOptions = { attempts: 4, intervalMs: 200, h
  *   ICMP port-unreachable, which Linux reports the same way.
  * - EHOSTUNREACH / ENETUNREACH: an ICMP unreachable from a router or the host (including REJECT with
  *   icmp-host-unreachable or icmp-admin-prohibited), or no local route at all.
+ * - EACCES: Linux's errno for ICMPv6 "administratively prohibited" (ip6tables REJECT icmp6-adm-prohibited).
+ * - EPERM: our own kernel refused to send (a local firewall's OUTPUT rule): an error here, not there.
  * - ETIMEDOUT: the kernel gave up retransmitting SYNs: silence, which is what a DROP looks like.
  */
 export function classifyConnectError(code: string | undefined): TcpOutcome {
@@ -31,6 +33,7 @@ export function classifyConnectError(code: string | undefined): TcpOutcome {
     case 'EHOSTDOWN':
     case 'ENETDOWN':
     case 'EADDRNOTAVAIL':
+    case 'EACCES':
       return 'unreachable';
     case 'ETIMEDOUT':
       return 'timeout';

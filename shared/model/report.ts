@@ -99,6 +99,8 @@ export const causeSchema = z.object({
   id: z.string().regex(causeIdPattern),
   confidence: z.number().min(0).max(1),
   targets: z.array(z.string()),
+  /** The confidence for each target on its own (the cause's confidence is the highest of these). */
+  targetConfidence: z.record(z.string(), z.number().min(0).max(1)),
   findings: z.array(z.string().regex(findingIdPattern)),
   summary: z.string(),
   /** What would confirm or disprove this cause: the next thing to check. */

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { TraceData } from '../../shared/model/probe-data';
+import { causesFor, diagnose, idsFor } from '../lab/cli';
+import { createLab, LAB, labAvailable, PORTS, startDns, startOrigin, warmUp, type Lab } from '../lab/lab';
+
+// The lab needs root and the network tools; CI provides both. Without them this fails and says why.
+const available = labAvailable();
+
+describe('network layer in the namespace lab', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    if (!available.ok) throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
+    lab = createLab();
+    await startOrigin(lab);
+    await startDns(lab);
+    warmUp(lab);
+  });
+  afterAll(() => lab?.teardown());
+
+  const T = '1500';
+
+  // First: the router's ICMP budget is per peer and shared with time-exceeded replies; start with a full one.
+  test('an unrouted address: ICMP net unreachable from the router, path stops there → routing', async () => {
+    const url = `http://${LAB.unrouted}:80`;
+    const { report, code } = await diagnose(['--endpoint', url, '--timeout', T], lab.client);
+    expect(code).toBe(1);
+    expect(idsFor(report, url)).toEqual(['path.incomplete', 'tcp.unreachable']);
+    const path = report.findings.find((f) => f.id === 'path.incomplete')!;
+    expect(path.params.lastHop).toBe(LAB.router);
+    expect(path.params.annotation).toBe(', !N');
+    expect(report.causes[0]!.id).toBe('cause.routing');
+  });
+
+  test('every port case, IPv4 and IPv6, in one parallel run', async () => {
+    const o = LAB.origin;
+    const v6 = `[${LAB.origin6}]`;
+    const urls = {
+      open: `http://${o}:${PORTS.open}`,
+      drop: `http://${o}:${PORTS.drop}`,
+      rst: `http://${o}:${PORTS.rejectReset}`,
+      icmp: `http://${o}:${PORTS.rejectIcmp}`,
+      closed: `http://${o}:${PORTS.closed}`,
+      open6: `http://${v6}:${PORTS.open}`,
+      drop6: `http://${v6}:${PORTS.drop}`,
+      icmp6: `http://${v6}:${PORTS.rejectIcmp}`,
+      noRoute6: `http://[${LAB.noRoute6}]:80`,
+    };
+    const args = Object.values(urls).flatMap((u) => ['--endpoint', u]);
+    const { report, code } = await diagnose([...args, '--timeout', T], lab.client);
+    expect(code).toBe(1);
+    expect(report.verdict).toBe('broken');
+    expect(idsFor(report, urls.open)).toEqual(['tcp.ok']);
+    expect(idsFor(report, urls.drop)).toEqual(['tcp.timeout']);
+    expect(idsFor(report, urls.rst)).toEqual(['tcp.refused']);
+    expect(idsFor(report, urls.icmp)).toEqual(['tcp.unreachable']);
+    expect(idsFor(report, urls.closed)).toEqual(['tcp.refused']);
+    expect(idsFor(report, urls.open6)).toEqual(['tcp.ok']);
+    expect(idsFor(report, urls.drop6)).toEqual(['tcp.timeout']);
+    expect(idsFor(report, urls.icmp6)).toEqual(['tcp.unreachable']);
+    expect(idsFor(report, urls.noRoute6)).toEqual(['local.no_route', 'tcp.unreachable']);
+
+    // The two-hop path: router, then origin.
+    const trace = report.probes.find((p) => p.kind === 'trace' && p.target === o)!.data as unknown as TraceData;
+    expect(trace.reached).toBe(true);
+    expect(trace.hops.map((h) => h.probes.find((p) => p.address)?.address)).toEqual([LAB.router, o]);
+
+    const causeFor = (url: string): string[] => causesFor(report, url);
+    expect(causeFor(urls.drop)[0]).toBe('cause.firewall_drop');
+    expect(causeFor(urls.icmp)[0]).toBe('cause.firewall_reject');
+    expect(causeFor(urls.icmp6)[0]).toBe('cause.firewall_reject');
+    expect(causeFor(urls.rst)).toContain('cause.service_down');
+    expect(causeFor(urls.noRoute6)).toContain('cause.routing');
+    // Every finding's evidence points at probes in the report.
+    const probeIds = new Set(report.probes.map((p) => p.id));
+    for (const f of report.findings) for (const e of f.evidence) expect(probeIds.has(e)).toBe(true);
+  });
+
+  test('a black-holed host: silence and a trace that goes dark, in about one timeout', async () => {
+    const url = `http://${LAB.blackhole}:80`;
+    const { report, ms } = await diagnose(['--endpoint', url, '--timeout', T], lab.client);
+    expect(idsFor(report, url)).toEqual(['path.incomplete', 'tcp.timeout']);
+    expect(report.causes[0]!.id).toBe('cause.firewall_drop');
+    expect(report.causes.map((c) => c.id)).toContain('cause.routing');
+    // Attempts overlap and the trace runs beside them: far less than attempts × timeout (4 × 1.5 s).
+    expect(ms).toBeLessThan(4 * Number(T));
+  });
+
+  test('DNS: NXDOMAIN, origin exposed, resolvers that disagree, a resolver that never answers', async () => {
+    const nx = await diagnose(['--domain', 'nx.test', '--dns-server', LAB.dns, '--timeout', T], lab.client);
+    expect(idsFor(nx.report, 'nx.test')).toEqual(['dns.nxdomain']);
+    expect(nx.report.causes[0]!.id).toBe('cause.dns_misconfigured');
+
+    const exposed = await diagnose(
+      ['--domain', 'exposed.test', '--endpoint', `http://${LAB.origin}:80`, '--dns-server', LAB.dns, '--dns-server', LAB.dnsOther, '--dns-server', LAB.blackhole, '--source-range', LAB.providerRange, '--timeout', T, '--no-trace'],
+      lab.client,
+    );
+    const ids = idsFor(exposed.report, 'exposed.test');
+    expect(ids).toContain('dns.origin_exposed');
+    expect(ids).toContain('dns.not_via_provider');
+    expect(ids).toContain('dns.resolver_mismatch');
+    expect(ids).toContain('dns.timeout');
+    expect(exposed.report.findings.find((f) => f.id === 'dns.origin_exposed')!.params.server).toBe(LAB.dns);
+  });
+
+  test('DNS through the provider: a CNAME to cdn.cloudflare.net is not flagged', async () => {
+    const { report } = await diagnose(['--domain', 'www.site.test', '--dns-server', LAB.dns, '--provider', 'cloudflare', '--timeout', T], lab.client);
+    expect(idsFor(report, 'www.site.test')).toEqual([]);
+    const dns = report.probes.find((p) => p.kind === 'dns')!;
+    expect(dns.data.cnameChain).toEqual(['edge.site.test.cdn.cloudflare.net']);
+    expect(dns.data.addresses).toEqual(['198.18.200.10']);
+    expect(report.verdict).toBe('healthy');
+  });
+});
