@@ -1,5 +1,6 @@
 import { CAUSE_IDS, type CauseId } from '../../shared/catalog/ids';
-import type { TcpData, TraceData } from '../../shared/model/probe-data';
+import type { TraceData } from '../../shared/model/probe-data';
+import { probesOf } from './network';
 import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
@@ -18,15 +19,12 @@ interface Support {
 const ADMIN_PROHIBITED = new Set(['!X', '!A', '!C', '!Z', '!S']);
 
 function tcpCodes(facts: DiagnosisFacts, url: string): string[] {
-  const probe = facts.probes.find((p) => p.kind === 'tcp' && p.target === url);
-  const attempts = (probe?.data as unknown as TcpData | undefined)?.attempts ?? [];
-  return attempts.map((a) => a.code ?? '');
+  const tcp = probesOf(facts.probes, 'tcp').find((p) => p.data.url === url);
+  return (tcp?.data.attempts ?? []).map((a) => a.code ?? '');
 }
 
 function traceOf(facts: DiagnosisFacts, address: string): TraceData | undefined {
-  return facts.probes.find((p) => p.kind === 'trace' && (p.data as unknown as TraceData).target === address)?.data as
-    | TraceData
-    | undefined;
+  return probesOf(facts.probes, 'trace').find((p) => p.data.target === address)?.data;
 }
 
 /**

@@ -1,6 +1,16 @@
 import { cidrContains } from '../../shared/net/validate';
 import { providerOfName } from '../../shared/catalog/providers';
-import type { DnsData, LocalData, TcpData, TcpOutcome, TraceData } from '../../shared/model/probe-data';
+import type { z } from 'zod';
+import {
+  dnsDataSchema,
+  localDataSchema,
+  tcpDataSchema,
+  traceDataSchema,
+  type DnsData,
+  type LocalData,
+  type TcpOutcome,
+  type TraceData,
+} from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
 import { routeFor } from '../probes/route-parsers';
 import type { DiagnosisFacts, FindingDraft } from './types';
@@ -9,8 +19,19 @@ import type { DiagnosisFacts, FindingDraft } from './types';
  * anything this slow means queues or a long detour). */
 export const HIGH_LATENCY_MS = 300;
 
-const byKind = <T>(probes: readonly ProbeRecord[], kind: ProbeRecord['kind']): { probe: ProbeRecord; data: T }[] =>
-  probes.filter((p) => p.kind === kind && p.status !== 'skipped').map((p) => ({ probe: p, data: p.data as unknown as T }));
+const SCHEMAS = { tcp: tcpDataSchema, dns: dnsDataSchema, trace: traceDataSchema, local: localDataSchema } as const;
+type Kinds = typeof SCHEMAS;
+
+/** The probes of one kind whose data is well-formed; a damaged record is left out rather than trusted. */
+export function probesOf<K extends keyof Kinds>(probes: readonly ProbeRecord[], kind: K): { probe: ProbeRecord; data: z.infer<Kinds[K]> }[] {
+  const out: { probe: ProbeRecord; data: z.infer<Kinds[K]> }[] = [];
+  for (const probe of probes) {
+    if (probe.kind !== kind || probe.status === 'skipped') continue;
+    const parsed = SCHEMAS[kind].safeParse(probe.data);
+    if (parsed.success) out.push({ probe, data: parsed.data as z.infer<Kinds[K]> });
+  }
+  return out;
+}
 
 /** Which failure dominates a series; ties go to the most specific evidence. */
 export function dominantFailure(outcomes: readonly TcpOutcome[]): TcpOutcome | null {
@@ -39,8 +60,8 @@ function isLocalAddress(address: string, local: LocalData): boolean {
 export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
   const { input, probes } = facts;
-  const local = byKind<LocalData>(probes, 'local')[0];
-  const traces = byKind<TraceData>(probes, 'trace');
+  const local = probesOf(probes, 'local')[0];
+  const traces = probesOf(probes, 'trace');
   const traceFor = (address: string): { probe: ProbeRecord; data: TraceData } | undefined =>
     traces.find((t) => t.data.target === address);
 
@@ -53,7 +74,7 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     });
   }
 
-  for (const { probe, data } of byKind<TcpData>(probes, 'tcp')) {
+  for (const { probe, data } of probesOf(probes, 'tcp')) {
     const target = data.url;
     const trace = traceFor(data.address);
     const evidence = [probe.id];
@@ -141,7 +162,7 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   const providerRanges = facts.providerRanges;
   const endpointAddresses = new Set(facts.input.endpoints.map((e) => e.address.toLowerCase()));
   const answered: { probe: ProbeRecord; data: DnsData }[] = [];
-  for (const entry of byKind<DnsData>(facts.probes, 'dns')) {
+  for (const entry of probesOf(facts.probes, 'dns')) {
     const { probe, data } = entry;
     const params = { domain, server: data.server };
     switch (data.outcome) {
@@ -199,7 +220,7 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   }
 
   // Resolvers that disagree: another answer set, or an answer where another resolver said the name does not exist.
-  const results = byKind<DnsData>(facts.probes, 'dns').filter((e) => ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome));
+  const results = probesOf(facts.probes, 'dns').filter((e) => ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome));
   const signature = (d: DnsData): string => (d.outcome === 'ok' ? [...d.addresses].sort().join(',') : d.outcome);
   const distinct = new Set(results.map((r) => signature(r.data)));
   if (results.length >= 2 && distinct.size > 1) {

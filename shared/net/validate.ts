@@ -65,6 +65,10 @@ export function parseEndpoint(input: string): Parsed<Endpoint> {
   const raw = input.trim();
   if (raw === '') return fail('input.endpoint_empty');
   if (raw.startsWith('-')) return fail('input.looks_like_option', { value: quoteInput(raw) });
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(raw)?.[1] ?? '';
+  if (!authority.startsWith('[') && (authority.match(/:/g) ?? []).length > 1) {
+    return fail('input.endpoint_ipv6_brackets', { value: quoteInput(raw) });
+  }
   const m = ENDPOINT_RE.exec(raw);
   if (!m) return fail('input.endpoint_format', { value: quoteInput(raw) });
   const scheme = m[1]!.toLowerCase();
@@ -105,7 +109,6 @@ export function parseDomain(input: string): Parsed<string> {
     return fail('input.domain_invalid', { value: quoteInput(raw) });
   }
   ascii = ascii.replace(/\.$/, '');
-  if (ascii.length > 253) return fail('input.domain_too_long', { value: quoteInput(raw) });
   const labels = ascii.split('.');
   if (labels.length < 2) return fail('input.domain_single_label', { value: quoteInput(raw) });
   for (const label of labels) {
@@ -113,6 +116,7 @@ export function parseDomain(input: string): Parsed<string> {
       return fail('input.domain_label', { value: quoteInput(raw), label: quoteInput(label.slice(0, 70)) });
     }
   }
+  if (ascii.length > 253) return fail('input.domain_too_long', { value: quoteInput(raw) });
   if (/^[0-9.]+$/.test(ascii)) return fail('input.domain_is_ip', { value: quoteInput(raw) });
   return ok(ascii);
 }

@@ -1,0 +1,25 @@
+import { expect, test } from 'vitest';
+import { CAUSE_IDS, FINDING_IDS } from '../../../shared/catalog/ids';
+import en from '../../../shared/i18n/locales/en.json';
+import zh from '../../../shared/i18n/locales/zh-CN.json';
+
+const placeholders = (s: string): string[] => [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!).sort();
+
+test('both languages have the same keys and the same placeholders', () => {
+  expect(Object.keys(zh).sort()).toEqual(Object.keys(en).sort());
+  for (const [key, text] of Object.entries(en)) {
+    expect([key, placeholders((zh as Record<string, string>)[key]!)]).toEqual([key, placeholders(text)]);
+  }
+});
+
+test('every finding and cause id has words in both languages', () => {
+  for (const id of FINDING_IDS) expect(Object.keys(en)).toContain(`finding.${id}`);
+  for (const id of CAUSE_IDS) expect(Object.keys(en)).toContain(`${id}.summary`);
+});
+
+test('Chinese texts are really Chinese (no English left behind by mistake)', () => {
+  for (const [key, text] of Object.entries(zh)) {
+    if (key === 'app.title' || key.startsWith('cli.option_prefix') || key === 'cli.progress_done') continue;
+    expect([key, /[\u4e00-\u9fff]/.test(text)]).toEqual([key, true]);
+  }
+});
