@@ -23,7 +23,7 @@ describe('bad input: exit 2 and one line that says what to do, never a stack tra
     ['bad CIDR', ['--endpoint', 'http://203.0.113.7', '--source-range', '10.0.0.1/8'], /did you mean 10\.0\.0\.0\/8/],
     ['unknown option', ['--endpoint', 'http://203.0.113.7', '--frobnicate'], /unknown option "--frobnicate"/],
     ['empty domain', ['--domain', ''], /domain is empty/],
-    ['nothing to do', [], /at least --endpoint/],
+    ['nothing to do', [], /nothing to check/],
     ['unknown provider', ['--endpoint', 'http://203.0.113.7', '--provider', 'nope'], /known providers: cloudflare/],
     ['timeout out of range', ['--endpoint', 'http://203.0.113.7', '--timeout', '5'], /from 100 to 60000/],
     ['attempts out of range', ['--endpoint', 'http://203.0.113.7', '--attempts', '1000'], /from 1 to 20/],
