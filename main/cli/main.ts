@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { reportSchema, type Report } from '../../shared/model/report';
-import { createTranslator, type Translate } from '../../shared/i18n/translate';
+import { createTranslator, describeError, type Translate } from '../../shared/i18n/translate';
 import type { RunnerEvent } from '../probes/runner';
 import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
@@ -45,10 +45,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      const message = t(e.error.key, e.error.params);
-      const option = e.error.params.option;
-      const line = option && e.error.key.startsWith('input.') ? t('cli.option_prefix', { option, message }) : message;
-      io.stderr.write(`origin-doctor: ${line}\n`);
+      io.stderr.write(`origin-doctor: ${describeError(t, e.error)}\n`);
       return EXIT.usage;
     }
     throw e;

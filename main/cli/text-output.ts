@@ -24,7 +24,10 @@ export function formatReportText(report: Report, t: Translate): string {
       lines.push(`  ${i + 1}. ${c.id} (${Math.round(c.confidence * 100)}%) — ${terminalSafe(c.summary)}`);
       if (c.checks.length > 0) {
         lines.push(`     ${t('cli.checks')}:`);
-        for (const ch of c.checks) lines.push(...indent(terminalSafe(ch), '       - ', '         '));
+        for (const ch of c.checks) {
+          lines.push(...indent(terminalSafe(ch.text), '       - ', '         '));
+          if (ch.command) lines.push(...indent(terminalSafe(ch.command), '           $ ', '           $ '));
+        }
       }
       if (c.fix.length > 0) {
         lines.push(`     ${t('cli.fix')}:`);

@@ -33,6 +33,8 @@ function wordFinding(d: FindingDraft, t: Translate): Finding {
 
 function wordStep(s: FixDraft, t: Translate): FixStep {
   return {
+    key: s.key,
+    params: s.params ?? {},
     text: t(s.key, s.params ?? {}),
     ...(s.command !== undefined ? { command: s.command } : {}),
     ...(s.env !== undefined ? { env: s.env } : {}),
@@ -47,7 +49,7 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
     targetConfidence: c.targetConfidence,
     findings: c.findings,
     summary: t(`${c.id}.summary`, c.params),
-    checks: c.checks.map((s) => wordStep(s, t).text + (s.command ? `: ${s.command}` : '')),
+    checks: c.checks.map((s) => wordStep(s, t)),
     fix: c.fix.map((s) => wordStep(s, t)),
     params: c.params,
   };

@@ -32,3 +32,10 @@ export function createTranslator(lang: Lang): Translate {
   const instance = createI18n(lang);
   return (key, params) => instance.t(key, params ?? {}) as string;
 }
+
+/** Words an input error, prefixed with the field it is about (`--endpoint: …` in the CLI, the label in the app). */
+export function describeError(t: Translate, error: { key: string; params: Record<string, string | number> }): string {
+  const message = t(error.key, error.params);
+  const option = error.params.option;
+  return option !== undefined && error.key.startsWith('input.') ? t('input.field_prefix', { option, message }) : message;
+}

@@ -88,6 +88,9 @@ export const findingSchema = z.object({
 export type Finding = z.infer<typeof findingSchema>;
 
 export const fixStepSchema = z.object({
+  /** The message key and values the text was worded from, so the step can be shown in either language. */
+  key: z.string(),
+  params: params,
   text: z.string(),
   /** A copyable command with real values filled in, and the environment it is for (iptables, ufw …). */
   command: z.string().optional(),
@@ -104,7 +107,7 @@ export const causeSchema = z.object({
   findings: z.array(z.string().regex(findingIdPattern)),
   summary: z.string(),
   /** What would confirm or disprove this cause: the next thing to check. */
-  checks: z.array(z.string()),
+  checks: z.array(fixStepSchema),
   fix: z.array(fixStepSchema),
   params: params,
 });

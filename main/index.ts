@@ -1,0 +1,65 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain } from 'electron';
+import { registerHandlers } from './app/ipc';
+import { createMainWindow, hardenSessions, installMenu } from './app/window';
+import { createDesktopHandlers } from './use-cases/desktop-handlers';
+import { APP_VERSION } from './version';
+
+/**
+ * The composition root: the only file that wires Electron to the engine. Everything it connects is plain
+ * TypeScript that the CLI and the tests use too.
+ */
+const rendererDevUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererFile = path.join(__dirname, '../renderer/index.html');
+const rendererFileUrl = pathToFileURL(rendererFile).href;
+
+function isTrustedUrl(url: string): boolean {
+  if (rendererDevUrl && !app.isPackaged) return url.startsWith(rendererDevUrl);
+  return url === rendererFileUrl || url.startsWith(`${rendererFileUrl}#`) || url.startsWith(`${rendererFileUrl}?`);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    const win = BrowserWindow.getAllWindows()[0];
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  void app.whenReady().then(() => {
+    hardenSessions();
+    installMenu();
+    registerHandlers(
+      ipcMain,
+      createDesktopHandlers({
+        version: APP_VERSION,
+        platform: process.platform,
+        userData: app.getPath('userData'),
+        emit: (senderId, event, payload) => {
+          for (const win of BrowserWindow.getAllWindows()) {
+            if (win.webContents.id === senderId && !win.isDestroyed()) win.webContents.send(event, payload);
+          }
+        },
+      }),
+      isTrustedUrl,
+    );
+    const open = (): BrowserWindow =>
+      createMainWindow({
+        title: 'Origin Doctor',
+        preload: path.join(__dirname, '../preload/index.js'),
+        load: (win) => (rendererDevUrl && !app.isPackaged ? win.loadURL(rendererDevUrl) : win.loadFile(rendererFile)),
+      });
+    open();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) open();
+    });
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

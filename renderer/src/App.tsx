@@ -1,0 +1,89 @@
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { hasBridge, invoke, subscribe } from './ipc/client';
+import { selectEndpoints, useAppStore } from './state/store';
+import { ReportView } from './components/ReportView';
+import type { Lang } from '../../shared/model/report';
+import { describeError } from '../../shared/i18n/translate';
+
+/** The setup form and the network checks' results. The full wizard grows from here. */
+export function App() {
+  const { t, i18n } = useTranslation();
+  const s = useAppStore();
+
+  useEffect(() => {
+    void i18n.changeLanguage(s.lang);
+    document.documentElement.lang = s.lang;
+  }, [s.lang, i18n]);
+  useEffect(() => subscribe('probe:progressed', (e) => useAppStore.getState().probeProgressed(e)), []);
+
+  const run = async (): Promise<void> => {
+    const runId = crypto.randomUUID();
+    s.runStarted(runId);
+    const domain = s.domain.trim();
+    const result = await invoke('diagnosis:run', {
+      runId,
+      form: { ...(domain ? { domain } : {}), endpoints: selectEndpoints(useAppStore.getState()), lang: s.lang },
+    });
+    if (result.ok) useAppStore.getState().runFinished(result.value);
+    else useAppStore.getState().runFailed(result.error);
+  };
+  const cancel = (): void => {
+    if (s.run) void invoke('diagnosis:cancel', { runId: s.run.id });
+  };
+
+  return (
+    <div className="app">
+      <header>
+        <div>
+          <h1>{t('app.title')}</h1>
+          <p className="tagline">{t('app.tagline')}</p>
+        </div>
+        <label className="lang">
+          {t('app.language')}
+          <select value={s.lang} onChange={(e) => s.langChanged(e.target.value as Lang)} aria-label={t('app.language')}>
+            <option value="zh-CN">简体中文</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+      </header>
+      {!hasBridge() && <p className="error" role="alert">{t('app.no_api')}</p>}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label>
+          {t('app.domain')}
+          <input value={s.domain} onChange={(e) => s.domainEdited(e.target.value)} placeholder="www.example.com" spellCheck={false} />
+        </label>
+        <label>
+          {t('app.endpoints')}
+          <textarea value={s.endpointsText} onChange={(e) => s.endpointsEdited(e.target.value)} rows={3} placeholder="https://203.0.113.7:443" spellCheck={false} />
+        </label>
+        <div className="actions">
+          <button type="submit" disabled={s.run !== null}>
+            {s.run ? t('app.running') : t('app.run')}
+          </button>
+          {s.run && (
+            <>
+              <button type="button" onClick={cancel}>
+                {t('app.cancel')}
+              </button>
+              <span className="progress" aria-live="polite">
+                {s.run.finished}/{s.run.started}
+              </span>
+            </>
+          )}
+        </div>
+      </form>
+      {s.error && (
+        <p className="error" role="alert">
+          {t('app.error', { message: describeError((k, p) => t(k, p ?? {}), s.error) })}
+        </p>
+      )}
+      {s.report && <ReportView report={s.report} />}
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+import { create } from 'zustand';
+import type { EventPayload } from '../../../shared/ipc/contract';
+import type { Lang, Report } from '../../../shared/model/report';
+
+/** The app's state: the form being filled in, the run in progress, and its report. Actions are named as events. */
+export interface AppState {
+  lang: Lang;
+  domain: string;
+  endpointsText: string;
+  run: { id: string; started: number; finished: number } | null;
+  report: Report | null;
+  error: { key: string; params: Record<string, string | number> } | null;
+  langChanged: (lang: Lang) => void;
+  domainEdited: (domain: string) => void;
+  endpointsEdited: (text: string) => void;
+  runStarted: (id: string) => void;
+  probeProgressed: (e: EventPayload<'probe:progressed'>) => void;
+  runFinished: (report: Report) => void;
+  runFailed: (error: { key: string; params: Record<string, string | number> }) => void;
+}
+
+const LANG_KEY = 'origin-doctor.lang';
+
+function initialLang(): Lang {
+  try {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved === 'en' || saved === 'zh-CN') return saved;
+  } catch {
+    // storage unavailable: fall through
+  }
+  return typeof navigator !== 'undefined' && /^zh/i.test(navigator.language) ? 'zh-CN' : 'en';
+}
+
+export const useAppStore = create<AppState>()((set) => ({
+  lang: initialLang(),
+  domain: '',
+  endpointsText: '',
+  run: null,
+  report: null,
+  error: null,
+  langChanged: (lang) => {
+    try {
+      localStorage.setItem(LANG_KEY, lang);
+    } catch {
+      // not remembered, still switched
+    }
+    set({ lang });
+  },
+  domainEdited: (domain) => set({ domain }),
+  endpointsEdited: (endpointsText) => set({ endpointsText }),
+  runStarted: (id) => set({ run: { id, started: 0, finished: 0 }, report: null, error: null }),
+  probeProgressed: (e) =>
+    set((s) => {
+      if (!s.run || s.run.id !== e.runId) return s;
+      if (e.type === 'probe-started') return { run: { ...s.run, started: s.run.started + 1 } };
+      if (e.type === 'probe-finished') return { run: { ...s.run, finished: s.run.finished + 1 } };
+      return s;
+    }),
+  runFinished: (report) => set({ run: null, report }),
+  runFailed: (error) => set({ run: null, error }),
+}));
+
+/** The endpoints typed one per line, blanks dropped. */
+export const selectEndpoints = (s: AppState): string[] =>
+  s.endpointsText
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
