@@ -16,7 +16,9 @@ const rendererFileUrl = pathToFileURL(rendererFile).href;
 
 function isTrustedUrl(url: string): boolean {
   if (rendererDevUrl && !app.isPackaged) return url.startsWith(rendererDevUrl);
-  return url === rendererFileUrl || url.startsWith(`${rendererFileUrl}#`) || url.startsWith(`${rendererFileUrl}?`);
+  return (
+    url === rendererFileUrl || url.startsWith(`${rendererFileUrl}#`) || url.startsWith(`${rendererFileUrl}?`)
+  );
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -51,7 +53,8 @@ if (!app.requestSingleInstanceLock()) {
       createMainWindow({
         title: 'Origin Doctor',
         preload: path.join(__dirname, '../preload/index.js'),
-        load: (win) => (rendererDevUrl && !app.isPackaged ? win.loadURL(rendererDevUrl) : win.loadFile(rendererFile)),
+        load: (win) =>
+          rendererDevUrl && !app.isPackaged ? win.loadURL(rendererDevUrl) : win.loadFile(rendererFile),
       });
     open();
     app.on('activate', () => {

@@ -1,7 +1,15 @@
 import { app, BrowserWindow, Menu, session, shell, type WebContents } from 'electron';
 
 /** Documentation hosts the app may open in the person's browser; every other link is refused. */
-const DOC_HOSTS = new Set(['developers.cloudflare.com', 'www.cloudflare.com', 'help.aliyun.com', 'www.alibabacloud.com', 'cloud.tencent.com', 'support.huaweicloud.com', 'github.com']);
+const DOC_HOSTS = new Set([
+  'developers.cloudflare.com',
+  'www.cloudflare.com',
+  'help.aliyun.com',
+  'www.alibabacloud.com',
+  'cloud.tencent.com',
+  'support.huaweicloud.com',
+  'github.com',
+]);
 
 export function isDocumentationUrl(url: string): boolean {
   try {
@@ -31,7 +39,11 @@ export function hardenSessions(): void {
 }
 
 /** The main window: context isolation, sandbox, no Node in the page, the allow-listed preload only. */
-export function createMainWindow(opts: { preload: string; load: (win: BrowserWindow) => Promise<void>; title: string }): BrowserWindow {
+export function createMainWindow(opts: {
+  preload: string;
+  load: (win: BrowserWindow) => Promise<void>;
+  title: string;
+}): BrowserWindow {
   const win = new BrowserWindow({
     width: 1200,
     height: 820,

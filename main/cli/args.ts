@@ -15,7 +15,8 @@ export class UsageError extends Error {
   }
 }
 
-const err = (key: string, params: Record<string, string | number> = {}): UsageError => new UsageError({ key, params });
+const err = (key: string, params: Record<string, string | number> = {}): UsageError =>
+  new UsageError({ key, params });
 
 /** The language asked for with `--lang`, else from the environment's LANG / LC_ALL, else English. */
 export function detectLang(argv: readonly string[], env: NodeJS.ProcessEnv): Lang {
@@ -39,7 +40,8 @@ function parseStrict<T extends NonNullable<ParseArgsConfig['options']>>(argv: st
     const code = (e as NodeJS.ErrnoException).code;
     const message = (e as Error).message;
     const opt = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw err('cli.unknown_option', { option: quoteInput(opt) });
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      throw err('cli.unknown_option', { option: quoteInput(opt) });
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       const value = /'([^']*)'/.exec(message)?.[1] ?? '';
       throw err('cli.unexpected_argument', { value: quoteInput(value) });

@@ -10,13 +10,20 @@ process.on('SIGINT', () => {
 });
 process.on('SIGTERM', () => controller.abort());
 
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal }).then(
+main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: controller.signal,
+}).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     // A bug, not bad input: one line, and the stack only when asked for.
-    process.stderr.write(`origin-doctor: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `origin-doctor: internal error: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
     if (process.env.ORIGIN_DOCTOR_DEBUG) process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
     process.exitCode = 3;
   },

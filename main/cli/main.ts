@@ -41,7 +41,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         }
         return await diagnoseCommand(rest, io, t, lang);
       default:
-        throw new UsageError({ key: 'cli.unknown_command', params: { value: terminalSafe(JSON.stringify(command)) } });
+        throw new UsageError({
+          key: 'cli.unknown_command',
+          params: { value: terminalSafe(JSON.stringify(command)) },
+        });
     }
   } catch (e) {
     if (e instanceof UsageError) {
@@ -52,7 +55,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function diagnoseCommand(argv: string[], io: CliIo, t: Translate, lang: ReturnType<typeof detectLang>): Promise<number> {
+async function diagnoseCommand(
+  argv: string[],
+  io: CliIo,
+  t: Translate,
+  lang: ReturnType<typeof detectLang>,
+): Promise<number> {
   const opts = parseDiagnoseArgs(argv, lang);
   const progress = createProgress(io.stderr, t);
   const report: Report = await runDiagnosis(opts.input, {
@@ -85,7 +93,10 @@ async function diagnoseCommand(argv: string[], io: CliIo, t: Translate, lang: Re
 }
 
 /** A one-line progress bar on a terminal; nothing when stderr is not one (logs stay clean). */
-function createProgress(stderr: CliIo['stderr'], t: Translate): { onEvent: (e: RunnerEvent) => void; done: () => void } {
+function createProgress(
+  stderr: CliIo['stderr'],
+  t: Translate,
+): { onEvent: (e: RunnerEvent) => void; done: () => void } {
   if (!stderr.isTTY) return { onEvent: () => undefined, done: () => undefined };
   let total = 0;
   let finished = 0;
@@ -103,7 +114,11 @@ function createProgress(stderr: CliIo['stderr'], t: Translate): { onEvent: (e: R
         last = t('cli.progress_running', { kind: e.kind, target: terminalSafe(e.target) });
       } else if (e.type === 'probe-finished') {
         finished++;
-        last = t('cli.progress_done', { kind: e.record.kind, target: terminalSafe(e.record.target), status: e.record.status });
+        last = t('cli.progress_done', {
+          kind: e.record.kind,
+          target: terminalSafe(e.record.target),
+          status: e.record.status,
+        });
       }
       draw();
     },

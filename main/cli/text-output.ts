@@ -3,7 +3,10 @@ import type { Translate } from '../../shared/i18n/translate';
 
 /** Makes an untrusted string safe for a terminal: escape sequences and other control characters are shown, not run. */
 export function terminalSafe(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 const MARK: Record<string, string> = { error: '✗', warn: '!', info: '✓' };
@@ -15,7 +18,9 @@ export function formatReportText(report: Report, t: Translate): string {
   lines.push('');
   lines.push(`${t('cli.findings')}:`);
   for (const f of report.findings) {
-    lines.push(`  ${MARK[f.severity] ?? '-'} [${f.id}] ${terminalSafe(f.target)} — ${terminalSafe(f.message)}`);
+    lines.push(
+      `  ${MARK[f.severity] ?? '-'} [${f.id}] ${terminalSafe(f.target)} — ${terminalSafe(f.message)}`,
+    );
   }
   if (report.causes.length > 0) {
     lines.push('');
@@ -32,7 +37,9 @@ export function formatReportText(report: Report, t: Translate): string {
       if (c.fix.length > 0) {
         lines.push(`     ${t('cli.fix')}:`);
         for (const s of c.fix) {
-          lines.push(...indent(terminalSafe(s.env ? `[${s.env}] ${s.text}` : s.text), '       - ', '         '));
+          lines.push(
+            ...indent(terminalSafe(s.env ? `[${s.env}] ${s.text}` : s.text), '       - ', '         '),
+          );
           if (s.command) lines.push(...indent(terminalSafe(s.command), '           $ ', '           $ '));
         }
       }

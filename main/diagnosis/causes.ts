@@ -33,27 +33,41 @@ function traceOf(facts: DiagnosisFacts, address: string): TraceData | undefined 
  */
 function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
   const out: Support[] = [];
-  const has = (id: string, target: string): boolean => findings.some((f) => f.id === id && f.target === target);
+  const has = (id: string, target: string): boolean =>
+    findings.some((f) => f.id === id && f.target === target);
   for (const ep of facts.input.endpoints) {
     const t = ep.url;
     const trace = traceOf(facts, ep.address);
     const traceReached = trace?.reached === true;
     const traceStopped = trace !== undefined && trace.hops.length > 0 && !trace.reached;
-    const otherPortOk = facts.input.endpoints.some((o) => o.address === ep.address && o.url !== t && has('tcp.ok', o.url));
+    const otherPortOk = facts.input.endpoints.some(
+      (o) => o.address === ep.address && o.url !== t && has('tcp.ok', o.url),
+    );
 
     if (has('local.no_route', t)) {
       // No route in our own table: nothing left this machine.
-      out.push({ cause: 'routing', confidence: 0.9, target: t, findings: ['local.no_route', 'tcp.unreachable'].filter((f) => has(f, t)) });
+      out.push({
+        cause: 'routing',
+        confidence: 0.9,
+        target: t,
+        findings: ['local.no_route', 'tcp.unreachable'].filter((f) => has(f, t)),
+      });
       continue;
     }
     if (has('tcp.refused', t)) {
       // An RST: the host is up and answered. Usually nothing listens; a REJECT --reject-with tcp-reset looks identical.
-      out.push({ cause: 'service_down', confidence: otherPortOk ? 0.7 : 0.6, target: t, findings: ['tcp.refused'] });
+      out.push({
+        cause: 'service_down',
+        confidence: otherPortOk ? 0.7 : 0.6,
+        target: t,
+        findings: ['tcp.refused'],
+      });
       out.push({ cause: 'firewall_reject', confidence: 0.3, target: t, findings: ['tcp.refused'] });
     }
     if (has('tcp.unreachable', t)) {
       const f = ['tcp.unreachable', ...(has('path.incomplete', t) ? ['path.incomplete'] : [])];
-      const adminProhibited = tcpCodes(facts, t).includes('EACCES') || ADMIN_PROHIBITED.has(trace?.stopAnnotation ?? '');
+      const adminProhibited =
+        tcpCodes(facts, t).includes('EACCES') || ADMIN_PROHIBITED.has(trace?.stopAnnotation ?? '');
       if (adminProhibited || (trace && traceReached)) {
         // The host itself (or a filter saying "prohibited") answered with ICMP: a REJECT rule.
         out.push({ cause: 'firewall_reject', confidence: 0.75, target: t, findings: f });
@@ -121,16 +135,24 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
   const supports = networkSupport(facts, findings);
-  const merged = new Map<CauseId, { confidence: number; targets: Map<string, number>; findings: Set<string> }>();
+  const merged = new Map<
+    CauseId,
+    { confidence: number; targets: Map<string, number>; findings: Set<string> }
+  >();
   for (const s of supports) {
     const id = `cause.${s.cause}` as CauseId;
-    const m = merged.get(id) ?? { confidence: 0, targets: new Map<string, number>(), findings: new Set<string>() };
+    const m = merged.get(id) ?? {
+      confidence: 0,
+      targets: new Map<string, number>(),
+      findings: new Set<string>(),
+    };
     m.confidence = Math.max(m.confidence, s.confidence);
     m.targets.set(s.target, Math.max(m.targets.get(s.target) ?? 0, s.confidence));
     s.findings.forEach((f) => m.findings.add(f));
     merged.set(id, m);
   }
-  const endpointsOf = (targets: Map<string, number>): Endpoint[] => facts.input.endpoints.filter((e) => targets.has(e.url));
+  const endpointsOf = (targets: Map<string, number>): Endpoint[] =>
+    facts.input.endpoints.filter((e) => targets.has(e.url));
   const round = (n: number): number => Math.round(n * 100) / 100;
   const causes: CauseDraft[] = [...merged.entries()].map(([id, m]) => {
     const eps = endpointsOf(m.targets);
@@ -147,5 +169,7 @@ export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraf
     };
   });
   // Highest confidence first; ties in catalog order so the output is deterministic.
-  return causes.sort((a, b) => b.confidence - a.confidence || CAUSE_IDS.indexOf(a.id) - CAUSE_IDS.indexOf(b.id));
+  return causes.sort(
+    (a, b) => b.confidence - a.confidence || CAUSE_IDS.indexOf(a.id) - CAUSE_IDS.indexOf(b.id),
+  );
 }

@@ -27,8 +27,12 @@ export function allowCommands(ranges: readonly string[], ports: readonly number[
   out.push({ key: 'fix.allow_iptables', env: 'iptables', command: iptables.join('\n') });
   const nftPorts = ports.length === 1 ? String(ports[0]) : `{ ${ports.join(', ')} }`;
   const nft = [
-    ...(v4.length ? [`nft insert rule inet filter input ip saddr { ${v4.join(', ')} } tcp dport ${nftPorts} accept`] : []),
-    ...(v6.length ? [`nft insert rule inet filter input ip6 saddr { ${v6.join(', ')} } tcp dport ${nftPorts} accept`] : []),
+    ...(v4.length
+      ? [`nft insert rule inet filter input ip saddr { ${v4.join(', ')} } tcp dport ${nftPorts} accept`]
+      : []),
+    ...(v6.length
+      ? [`nft insert rule inet filter input ip6 saddr { ${v6.join(', ')} } tcp dport ${nftPorts} accept`]
+      : []),
   ];
   out.push({ key: 'fix.allow_nftables', env: 'nftables', command: nft.join('\n') });
   out.push({
@@ -42,11 +46,21 @@ export function allowCommands(ranges: readonly string[], ports: readonly number[
     command: [
       ...(v4.length ? ['firewall-cmd --permanent --new-ipset=cdn-v4 --type=hash:net'] : []),
       ...v4.map((r) => `firewall-cmd --permanent --ipset=cdn-v4 --add-entry=${r}`),
-      ...(v6.length ? ['firewall-cmd --permanent --new-ipset=cdn-v6 --type=hash:net --option=family=inet6'] : []),
+      ...(v6.length
+        ? ['firewall-cmd --permanent --new-ipset=cdn-v6 --type=hash:net --option=family=inet6']
+        : []),
       ...v6.map((r) => `firewall-cmd --permanent --ipset=cdn-v6 --add-entry=${r}`),
       ...ports.flatMap((p) => [
-        ...(v4.length ? [`firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v4" port port="${p}" protocol="tcp" accept'`] : []),
-        ...(v6.length ? [`firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v6" port port="${p}" protocol="tcp" accept'`] : []),
+        ...(v4.length
+          ? [
+              `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v4" port port="${p}" protocol="tcp" accept'`,
+            ]
+          : []),
+        ...(v6.length
+          ? [
+              `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v6" port port="${p}" protocol="tcp" accept'`,
+            ]
+          : []),
       ]),
       'firewall-cmd --reload',
     ].join('\n'),
@@ -70,7 +84,11 @@ export function allowCommands(ranges: readonly string[], ports: readonly number[
       })
       .join('\n'),
   });
-  out.push({ key: 'fix.allow_cloud_console', env: 'aliyun / tencent', params: { ranges: list.join(', '), ports: portList } });
+  out.push({
+    key: 'fix.allow_cloud_console',
+    env: 'aliyun / tencent',
+    params: { ranges: list.join(', '), ports: portList },
+  });
   return out;
 }
 
@@ -86,19 +104,41 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.service_down':
       return {
         checks: [
-          ...ports.map((p) => ({ key: 'check.listening', params: { port: p }, env: 'linux', command: `ss -ltnp 'sport = :${p}'` })),
-          { key: 'check.listening_windows', env: 'windows', command: `Get-NetTCPConnection -State Listen -LocalPort ${ports.join(',')}` },
+          ...ports.map((p) => ({
+            key: 'check.listening',
+            params: { port: p },
+            env: 'linux',
+            command: `ss -ltnp 'sport = :${p}'`,
+          })),
+          {
+            key: 'check.listening_windows',
+            env: 'windows',
+            command: `Get-NetTCPConnection -State Listen -LocalPort ${ports.join(',')}`,
+          },
         ],
         fix: [
-          { key: 'fix.start_service', env: 'systemd', command: 'systemctl status nginx\nsystemctl enable --now nginx' },
-          { key: 'fix.listen_port', params: { ports: portText }, env: 'nginx', command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n') },
+          {
+            key: 'fix.start_service',
+            env: 'systemd',
+            command: 'systemctl status nginx\nsystemctl enable --now nginx',
+          },
+          {
+            key: 'fix.listen_port',
+            params: { ports: portText },
+            env: 'nginx',
+            command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n'),
+          },
         ],
       };
     case 'cause.firewall_drop':
       return {
         checks: [
           { key: 'check.drop_counters', env: 'iptables', command: 'iptables -L INPUT -v -n --line-numbers' },
-          { key: 'check.tcpdump_syn', env: 'linux', command: `tcpdump -ni any 'tcp[tcpflags] & tcp-syn != 0 and (${ports.map((p) => `port ${p}`).join(' or ')})'` },
+          {
+            key: 'check.tcpdump_syn',
+            env: 'linux',
+            command: `tcpdump -ni any 'tcp[tcpflags] & tcp-syn != 0 and (${ports.map((p) => `port ${p}`).join(' or ')})'`,
+          },
           { key: 'check.security_group', params: { ports: portText } },
         ],
         fix: [...fillRanges, ...allowCommands(ranges, ports)],
@@ -114,27 +154,65 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.routing':
       return {
         checks: [
-          ...addresses.map((a) => ({ key: 'check.route_get', params: { address: a }, env: 'linux', command: `ip route get ${a}` })),
-          ...addresses.map((a) => ({ key: 'check.trace', params: { address: a }, env: 'linux', command: `traceroute -n ${a}` })),
+          ...addresses.map((a) => ({
+            key: 'check.route_get',
+            params: { address: a },
+            env: 'linux',
+            command: `ip route get ${a}`,
+          })),
+          ...addresses.map((a) => ({
+            key: 'check.trace',
+            params: { address: a },
+            env: 'linux',
+            command: `traceroute -n ${a}`,
+          })),
         ],
-        fix: [{ key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } }, { key: 'fix.check_routes' }],
+        fix: [
+          { key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } },
+          { key: 'fix.check_routes' },
+        ],
       };
     case 'cause.dns_misconfigured':
       return {
         checks: [
-          { key: 'check.dig', params: { domain }, env: 'dig', command: `dig +short ${domain} A\ndig +short ${domain} AAAA\ndig +trace ${domain}` },
+          {
+            key: 'check.dig',
+            params: { domain },
+            env: 'dig',
+            command: `dig +short ${domain} A\ndig +short ${domain} AAAA\ndig +trace ${domain}`,
+          },
         ],
-        fix: [{ key: 'fix.dns_point_to_provider', params: { domain } }, { key: 'fix.dns_hide_origin', params: { domain } }],
+        fix: [
+          { key: 'fix.dns_point_to_provider', params: { domain } },
+          { key: 'fix.dns_hide_origin', params: { domain } },
+        ],
       };
     case 'cause.origin_overloaded':
       return {
         checks: [
-          { key: 'check.listen_overflows', env: 'linux', command: 'nstat -az TcpExtListenOverflows TcpExtListenDrops' },
-          { key: 'check.conntrack', env: 'linux', command: "sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max\ndmesg | grep -i 'table full'" },
+          {
+            key: 'check.listen_overflows',
+            env: 'linux',
+            command: 'nstat -az TcpExtListenOverflows TcpExtListenDrops',
+          },
+          {
+            key: 'check.conntrack',
+            env: 'linux',
+            command:
+              "sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max\ndmesg | grep -i 'table full'",
+          },
         ],
         fix: [
-          { key: 'fix.raise_backlog', env: 'linux', command: 'sysctl -w net.core.somaxconn=4096\nsysctl -w net.ipv4.tcp_max_syn_backlog=8192' },
-          { key: 'fix.raise_conntrack', env: 'linux', command: 'sysctl -w net.netfilter.nf_conntrack_max=1048576' },
+          {
+            key: 'fix.raise_backlog',
+            env: 'linux',
+            command: 'sysctl -w net.core.somaxconn=4096\nsysctl -w net.ipv4.tcp_max_syn_backlog=8192',
+          },
+          {
+            key: 'fix.raise_conntrack',
+            env: 'linux',
+            command: 'sysctl -w net.netfilter.nf_conntrack_max=1048576',
+          },
         ],
       };
     default:

@@ -19,7 +19,9 @@ export function verdictOf(findings: readonly Pick<Finding, 'severity'>[]): Verdi
 }
 
 function wordFinding(d: FindingDraft, t: Translate): Finding {
-  const spec = isFindingId(d.id) ? FINDINGS[d.id] : { layer: 'network' as const, severity: 'warn' as Severity };
+  const spec = isFindingId(d.id)
+    ? FINDINGS[d.id]
+    : { layer: 'network' as const, severity: 'warn' as Severity };
   return {
     id: d.id,
     severity: spec.severity,

@@ -19,11 +19,19 @@ import type { DiagnosisFacts, FindingDraft } from './types';
  * anything this slow means queues or a long detour). */
 export const HIGH_LATENCY_MS = 300;
 
-const SCHEMAS = { tcp: tcpDataSchema, dns: dnsDataSchema, trace: traceDataSchema, local: localDataSchema } as const;
+const SCHEMAS = {
+  tcp: tcpDataSchema,
+  dns: dnsDataSchema,
+  trace: traceDataSchema,
+  local: localDataSchema,
+} as const;
 type Kinds = typeof SCHEMAS;
 
 /** The probes of one kind whose data is well-formed; a damaged record is left out rather than trusted. */
-export function probesOf<K extends keyof Kinds>(probes: readonly ProbeRecord[], kind: K): { probe: ProbeRecord; data: z.infer<Kinds[K]> }[] {
+export function probesOf<K extends keyof Kinds>(
+  probes: readonly ProbeRecord[],
+  kind: K,
+): { probe: ProbeRecord; data: z.infer<Kinds[K]> }[] {
   const out: { probe: ProbeRecord; data: z.infer<Kinds[K]> }[] = [];
   for (const probe of probes) {
     if (probe.kind !== kind || probe.status === 'skipped') continue;
@@ -91,7 +99,12 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     if (failures.length === 0) {
       out.push({ id: 'tcp.ok', target, evidence, params: { ...base, avgMs: data.stats.avgMs } });
       if ((data.stats.avgMs ?? 0) > HIGH_LATENCY_MS) {
-        out.push({ id: 'tcp.high_latency', target, evidence, params: { ...base, avgMs: data.stats.avgMs, limitMs: HIGH_LATENCY_MS } });
+        out.push({
+          id: 'tcp.high_latency',
+          target,
+          evidence,
+          params: { ...base, avgMs: data.stats.avgMs, limitMs: HIGH_LATENCY_MS },
+        });
       }
       continue;
     }
@@ -103,7 +116,8 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
         evidence,
         params: { ...base, failures: describeOutcomes(failures.map((a) => a.outcome)) },
       });
-      if (failures.some((a) => a.outcome === 'reset')) out.push({ id: 'tcp.reset', target, evidence, params: { ...base, codes } });
+      if (failures.some((a) => a.outcome === 'reset'))
+        out.push({ id: 'tcp.reset', target, evidence, params: { ...base, codes } });
     } else {
       const dominant = dominantFailure(failures.map((a) => a.outcome)) ?? 'error';
       out.push({ id: `tcp.${dominant}`, target, evidence, params: { ...base, codes } });
@@ -176,7 +190,12 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
         out.push({ id: 'dns.servfail', target: domain, evidence: [probe.id], params });
         break;
       case 'timeout':
-        out.push({ id: 'dns.timeout', target: domain, evidence: [probe.id], params: { ...params, timeoutMs: facts.input.timeoutMs } });
+        out.push({
+          id: 'dns.timeout',
+          target: domain,
+          evidence: [probe.id],
+          params: { ...params, timeoutMs: facts.input.timeoutMs },
+        });
         break;
       case 'refused':
         out.push({ id: 'dns.refused', target: domain, evidence: [probe.id], params });
@@ -220,8 +239,11 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   }
 
   // Resolvers that disagree: another answer set, or an answer where another resolver said the name does not exist.
-  const results = probesOf(facts.probes, 'dns').filter((e) => ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome));
-  const signature = (d: DnsData): string => (d.outcome === 'ok' ? [...d.addresses].sort().join(',') : d.outcome);
+  const results = probesOf(facts.probes, 'dns').filter((e) =>
+    ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome),
+  );
+  const signature = (d: DnsData): string =>
+    d.outcome === 'ok' ? [...d.addresses].sort().join(',') : d.outcome;
   const distinct = new Set(results.map((r) => signature(r.data)));
   if (results.length >= 2 && distinct.size > 1) {
     out.push({
@@ -230,7 +252,12 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
       evidence: results.map((r) => r.probe.id),
       params: {
         domain,
-        answers: results.map((r) => `${r.data.server}: ${r.data.outcome === 'ok' ? r.data.addresses.join(' ') : r.data.outcome}`).join('; '),
+        answers: results
+          .map(
+            (r) =>
+              `${r.data.server}: ${r.data.outcome === 'ok' ? r.data.addresses.join(' ') : r.data.outcome}`,
+          )
+          .join('; '),
       },
     });
   }

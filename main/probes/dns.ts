@@ -51,7 +51,13 @@ async function timed(fn: () => Promise<{ values: string[]; ttl: number | null }>
   const ms = (): number => Math.round((performance.now() - start) * 1000) / 1000;
   try {
     const r = await fn();
-    return { outcome: r.values.length > 0 ? 'ok' : 'nodata', code: null, ms: ms(), values: r.values, ttl: r.ttl };
+    return {
+      outcome: r.values.length > 0 ? 'ok' : 'nodata',
+      code: null,
+      ms: ms(),
+      values: r.values,
+      ttl: r.ttl,
+    };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { outcome: classifyDnsError(code), code: code ?? null, ms: ms(), values: [], ttl: null };
@@ -63,7 +69,11 @@ async function timed(fn: () => Promise<{ values: string[]; ttl: number | null }>
  * with a resolver of its own so the timeout and cancellation are ours. `dns.lookup` is never used: it goes
  * through the OS cache and hosts file, which is not what the CDN sees.
  */
-export async function dnsProbe(domain: string, server: DnsServer | null, ctx: ProbeContext): Promise<DnsData> {
+export async function dnsProbe(
+  domain: string,
+  server: DnsServer | null,
+  ctx: ProbeContext,
+): Promise<DnsData> {
   const resolver = new Resolver({ timeout: ctx.timeoutMs, tries: 1 });
   if (server) {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
@@ -75,11 +85,17 @@ export async function dnsProbe(domain: string, server: DnsServer | null, ctx: Pr
     const [a, aaaa, cnameChain] = await Promise.all([
       timed(async () => {
         const rs = await resolver.resolve4(domain, { ttl: true });
-        return { values: rs.map((r) => r.address), ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null };
+        return {
+          values: rs.map((r) => r.address),
+          ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
+        };
       }),
       timed(async () => {
         const rs = await resolver.resolve6(domain, { ttl: true });
-        return { values: rs.map((r) => r.address), ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null };
+        return {
+          values: rs.map((r) => r.address),
+          ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
+        };
       }),
       cnameChainOf(resolver, domain),
     ]);

@@ -4,7 +4,16 @@ import os from 'node:os';
 import type { LocalData, RouteEntry } from '../../shared/model/probe-data';
 import { parseProcNetIpv6Route, parseProcNetRoute } from './route-parsers';
 
-const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'];
+const PROXY_VARS = [
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'ALL_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'all_proxy',
+  'no_proxy',
+];
 
 /** Reads the kernel's routes where the platform exposes them as files (Linux); null elsewhere. */
 function readRoutes(): RouteEntry[] | null {
@@ -28,7 +37,12 @@ export function localEnvProbe(env: NodeJS.ProcessEnv = process.env): LocalData {
   const interfaces: LocalData['interfaces'] = [];
   for (const [name, list] of Object.entries(os.networkInterfaces())) {
     for (const i of list ?? []) {
-      interfaces.push({ name, address: i.address, family: i.family === 'IPv6' ? 6 : 4, cidr: i.cidr ?? null });
+      interfaces.push({
+        name,
+        address: i.address,
+        family: i.family === 'IPv6' ? 6 : 4,
+        cidr: i.cidr ?? null,
+      });
     }
   }
   const routes = readRoutes();

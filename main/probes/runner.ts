@@ -12,7 +12,12 @@ export interface RunnerLimits {
 export const DEFAULT_LIMITS: RunnerLimits = { concurrency: 16, perTarget: 4 };
 
 export type RunnerEvent =
-  | { readonly type: 'probe-started'; readonly id: string; readonly kind: ProbeRecord['kind']; readonly target: string }
+  | {
+      readonly type: 'probe-started';
+      readonly id: string;
+      readonly kind: ProbeRecord['kind'];
+      readonly target: string;
+    }
   | { readonly type: 'probe-progressed'; readonly id: string; readonly progress: ProbeProgress }
   | { readonly type: 'probe-finished'; readonly record: ProbeRecord };
 
@@ -62,7 +67,7 @@ export async function runProbes(tasks: readonly ProbeTask[], options: RunnerOpti
         }
         return;
       }
-      for (let i = 0; i < queue.length && running < limits.concurrency; ) {
+      for (let i = 0; i < queue.length && running < limits.concurrency;) {
         const { task, index } = queue[i]!;
         const busy = perKey.get(task.key) ?? 0;
         if (busy >= limits.perTarget) {
@@ -86,7 +91,14 @@ export async function runProbes(tasks: readonly ProbeTask[], options: RunnerOpti
           timeoutMs: options.timeoutMs,
           onProgress: (progress) => emit({ type: 'probe-progressed', id: task.id, progress }),
         });
-        record = { id: task.id, kind: task.kind, target: task.target, startedAt, durationMs: elapsed(t0), ...r };
+        record = {
+          id: task.id,
+          kind: task.kind,
+          target: task.target,
+          startedAt,
+          durationMs: elapsed(t0),
+          ...r,
+        };
       } catch (err) {
         record = {
           id: task.id,

@@ -5,15 +5,28 @@ import path from 'node:path';
 /** Directories searched after PATH: system tools live in sbin, which a desktop app's PATH often lacks. */
 const EXTRA_DIRS: Record<string, string[]> = {
   linux: ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'],
-  darwin: ['/usr/sbin', '/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/opt/homebrew/sbin', '/opt/homebrew/bin'],
+  darwin: [
+    '/usr/sbin',
+    '/sbin',
+    '/usr/bin',
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    '/opt/homebrew/sbin',
+    '/opt/homebrew/bin',
+  ],
   win32: ['C:\\Windows\\System32'],
 };
 
 /** The absolute path of an executable, or null when it is not installed. Never goes through a shell. */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
-  const dirs = [...(env.PATH ?? env.Path ?? '').split(path.delimiter), ...(EXTRA_DIRS[platform] ?? [])].filter(
-    (d) => d !== '' && path.isAbsolute(d),
-  );
+export function findExecutable(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string | null {
+  const dirs = [
+    ...(env.PATH ?? env.Path ?? '').split(path.delimiter),
+    ...(EXTRA_DIRS[platform] ?? []),
+  ].filter((d) => d !== '' && path.isAbsolute(d));
   const names = platform === 'win32' ? [`${name}.exe`, name] : [name];
   for (const dir of dirs) {
     for (const n of names) {

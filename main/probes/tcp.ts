@@ -46,7 +46,13 @@ export function classifyConnectError(code: string | undefined): TcpOutcome {
 }
 
 /** One TCP connect: the outcome is what the socket really did within the deadline. */
-export function tcpAttempt(ep: Pick<Endpoint, 'address' | 'port' | 'family'>, seq: number, timeoutMs: number, holdMs: number, signal: AbortSignal): Promise<TcpAttempt> {
+export function tcpAttempt(
+  ep: Pick<Endpoint, 'address' | 'port' | 'family'>,
+  seq: number,
+  timeoutMs: number,
+  holdMs: number,
+  signal: AbortSignal,
+): Promise<TcpAttempt> {
   return new Promise((resolve) => {
     const start = performance.now();
     const elapsed = (): number => Math.round((performance.now() - start) * 1000) / 1000;
@@ -62,7 +68,12 @@ export function tcpAttempt(ep: Pick<Endpoint, 'address' | 'port' | 'family'>, se
       socket.destroy();
       resolve({ seq, outcome, ms, code });
     };
-    const onAbort = (): void => finish(connectedMs === null ? 'error' : 'connected', connectedMs === null ? 'ECANCELLED' : null, connectedMs ?? elapsed());
+    const onAbort = (): void =>
+      finish(
+        connectedMs === null ? 'error' : 'connected',
+        connectedMs === null ? 'ECANCELLED' : null,
+        connectedMs ?? elapsed(),
+      );
     let hold: NodeJS.Timeout | undefined;
     const deadline = setTimeout(() => {
       if (connectedMs === null) finish('timeout', null, elapsed());
@@ -75,7 +86,11 @@ export function tcpAttempt(ep: Pick<Endpoint, 'address' | 'port' | 'family'>, se
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (connectedMs !== null) {
         // Accepted, then reset before we closed: a middlebox or the service killing the connection.
-        finish(classifyConnectError(err.code) === 'reset' ? 'reset' : 'connected', err.code ?? null, connectedMs);
+        finish(
+          classifyConnectError(err.code) === 'reset' ? 'reset' : 'connected',
+          err.code ?? null,
+          connectedMs,
+        );
       } else {
         finish(classifyConnectError(err.code), err.code ?? null, elapsed());
       }
@@ -93,7 +108,15 @@ export function tcpStats(attempts: readonly TcpAttempt[]): TcpStats {
   const sent = attempts.length;
   const round = (n: number): number => Math.round(n * 1000) / 1000;
   if (rtts.length === 0) {
-    return { sent, connected: 0, lossPct: sent === 0 ? 0 : 100, minMs: null, avgMs: null, maxMs: null, stddevMs: null };
+    return {
+      sent,
+      connected: 0,
+      lossPct: sent === 0 ? 0 : 100,
+      minMs: null,
+      avgMs: null,
+      maxMs: null,
+      stddevMs: null,
+    };
   }
   const avg = rtts.reduce((s, v) => s + v, 0) / rtts.length;
   const variance = rtts.reduce((s, v) => s + (v - avg) ** 2, 0) / rtts.length;
@@ -116,25 +139,41 @@ export async function tcpProbe(ep: Endpoint, options: TcpOptions, ctx: ProbeCont
     if (ctx.signal.aborted) break;
     pending.push(
       tcpAttempt(ep, i + 1, ctx.timeoutMs, options.holdMs, ctx.signal).then((a) => {
-        ctx.onProgress({ kind: 'attempt', index: a.seq, total: options.attempts, outcome: a.outcome, ms: a.ms });
+        ctx.onProgress({
+          kind: 'attempt',
+          index: a.seq,
+          total: options.attempts,
+          outcome: a.outcome,
+          ms: a.ms,
+        });
         return a;
       }),
     );
   }
   const attempts = await Promise.all(pending);
-  return { address: ep.address, port: ep.port, family: ep.family, url: ep.url, attempts, stats: tcpStats(attempts) };
+  return {
+    address: ep.address,
+    port: ep.port,
+    family: ep.family,
+    url: ep.url,
+    attempts,
+    stats: tcpStats(attempts),
+  };
 }
 
 /** Text like tcping's for the raw evidence. */
 export function formatTcpRaw(data: TcpData): string {
   const host = data.family === 6 ? `[${data.address}]` : data.address;
   const lines = data.attempts.map(
-    (a) => `seq=${a.seq} ${host}:${data.port} ${a.outcome}${a.code ? ` (${a.code})` : ''} ${a.ms.toFixed(3)} ms`,
+    (a) =>
+      `seq=${a.seq} ${host}:${data.port} ${a.outcome}${a.code ? ` (${a.code})` : ''} ${a.ms.toFixed(3)} ms`,
   );
   const s = data.stats;
   lines.push(
     `${s.sent} attempts, ${s.connected} connected, ${s.lossPct}% failed` +
-      (s.avgMs === null ? '' : `, rtt min/avg/max/stddev = ${s.minMs}/${s.avgMs}/${s.maxMs}/${s.stddevMs} ms`),
+      (s.avgMs === null
+        ? ''
+        : `, rtt min/avg/max/stddev = ${s.minMs}/${s.avgMs}/${s.maxMs}/${s.stddevMs} ms`),
   );
   return lines.join('\n');
 }

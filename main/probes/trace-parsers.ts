@@ -69,7 +69,11 @@ export function parseTracepath(text: string): TraceHop[] {
       const address = parts[0] && isAddress(parts[0]) ? parts[0] : null;
       const rtt = /(\d+(?:\.\d+)?)ms/.exec(rest);
       const annotation = /!\S+/.exec(rest);
-      list.push({ address, rttMs: rtt ? Number(rtt[1]) : null, annotation: annotation ? annotation[0] : null });
+      list.push({
+        address,
+        rttMs: rtt ? Number(rtt[1]) : null,
+        annotation: annotation ? annotation[0] : null,
+      });
     }
     byTtl.set(ttl, list);
   }
@@ -137,13 +141,19 @@ export function parseMtrJson(text: string): TraceHop[] {
     const host = typeof raw.host === 'string' ? raw.host : '???';
     const answered = host !== '???' && raw['Loss%'] !== 100;
     const rtt = typeof raw.Avg === 'number' ? raw.Avg : null;
-    hops.push({ ttl, probes: [{ address: answered ? host : null, rttMs: answered ? rtt : null, annotation: null }] });
+    hops.push({
+      ttl,
+      probes: [{ address: answered ? host : null, rttMs: answered ? rtt : null, annotation: null }],
+    });
   }
   return hops;
 }
 
 /** Where the path stops: reached or not, the last hop that answered, and its unreachable annotation. */
-export function summariseHops(hops: readonly TraceHop[], target: string): {
+export function summariseHops(
+  hops: readonly TraceHop[],
+  target: string,
+): {
   reached: boolean;
   lastResponder: string | null;
   lastResponderTtl: number | null;

@@ -31,36 +31,81 @@ export function planTrace(
   const hops = String(MAX_HOPS);
   if (platform === 'win32') {
     const p = find('tracert');
-    return p ? { tool: 'tracert', path: p, args: ['-d', '-h', hops, '-w', String(waitSeconds * 1000), fam, address], parse: parseTracert } : null;
+    return p
+      ? {
+          tool: 'tracert',
+          path: p,
+          args: ['-d', '-h', hops, '-w', String(waitSeconds * 1000), fam, address],
+          parse: parseTracert,
+        }
+      : null;
   }
   const traceroute = find('traceroute');
   if (traceroute && platform === 'linux') {
-    return { tool: 'traceroute', path: traceroute, args: [fam, '-n', '-q', '1', '-N', hops, '-m', hops, '-w', w, address], parse: parseTraceroute };
+    return {
+      tool: 'traceroute',
+      path: traceroute,
+      args: [fam, '-n', '-q', '1', '-N', hops, '-m', hops, '-w', w, address],
+      parse: parseTraceroute,
+    };
   }
   const mtr = find('mtr');
   if (mtr) {
-    return { tool: 'mtr', path: mtr, args: ['--report', '--json', '-n', fam, '-c', '1', '-G', w, '-m', hops, address], parse: parseMtrJson };
+    return {
+      tool: 'mtr',
+      path: mtr,
+      args: ['--report', '--json', '-n', fam, '-c', '1', '-G', w, '-m', hops, address],
+      parse: parseMtrJson,
+    };
   }
   if (traceroute) {
     // BSD / macOS traceroute: no -4 / -6 flags (traceroute6 is separate) and no parallel probes.
     const bin = family === 6 ? (find('traceroute6') ?? traceroute) : traceroute;
-    return { tool: 'traceroute', path: bin, args: ['-n', '-q', '1', '-m', hops, '-w', w, address], parse: parseTraceroute };
+    return {
+      tool: 'traceroute',
+      path: bin,
+      args: ['-n', '-q', '1', '-m', hops, '-w', w, address],
+      parse: parseTraceroute,
+    };
   }
   const tracepath = find('tracepath');
   if (tracepath) {
-    return { tool: 'tracepath', path: tracepath, args: [fam, '-n', '-m', hops, address], parse: parseTracepath };
+    return {
+      tool: 'tracepath',
+      path: tracepath,
+      args: [fam, '-n', '-m', hops, address],
+      parse: parseTracepath,
+    };
   }
   return null;
 }
 
 /** The path to one address with the platform's trace tool; a plain "not installed" result when none exists. */
-export async function traceProbe(address: string, family: 4 | 6, ctx: ProbeContext): Promise<{ data: TraceData; raw: string }> {
+export async function traceProbe(
+  address: string,
+  family: 4 | 6,
+  ctx: ProbeContext,
+): Promise<{ data: TraceData; raw: string }> {
   const waitSeconds = Math.max(1, Math.min(5, Math.floor(ctx.timeoutMs / 2000)));
   const plan = planTrace(address, family, waitSeconds);
-  const empty = { hops: [], reached: false, lastResponder: null, lastResponderTtl: null, stopAnnotation: null };
+  const empty = {
+    hops: [],
+    reached: false,
+    lastResponder: null,
+    lastResponderTtl: null,
+    stopAnnotation: null,
+  };
   if (!plan) {
     return {
-      data: { target: address, tool: null, toolPath: null, args: [], problem: 'not_installed', exitCode: null, ...empty },
+      data: {
+        target: address,
+        tool: null,
+        toolPath: null,
+        args: [],
+        problem: 'not_installed',
+        exitCode: null,
+        ...empty,
+      },
       raw: '',
     };
   }
@@ -81,7 +126,12 @@ export async function traceProbe(address: string, family: 4 | 6, ctx: ProbeConte
         : run.exitCode !== 0 && hops.length === 0
           ? 'failed'
           : null;
-  const raw = [`$ ${plan.path} ${plan.args.join(' ')}`, text.trimEnd(), run.stderr.trimEnd(), run.spawnError ?? '']
+  const raw = [
+    `$ ${plan.path} ${plan.args.join(' ')}`,
+    text.trimEnd(),
+    run.stderr.trimEnd(),
+    run.spawnError ?? '',
+  ]
     .filter((s) => s !== '')
     .join('\n');
   return {

@@ -2,7 +2,13 @@ import type { ProbeKind, ProbeRecord } from '../../shared/model/report';
 
 /** A progress event from a running probe; the runner adds the probe id. */
 export type ProbeProgress =
-  | { readonly kind: 'attempt'; readonly index: number; readonly total: number; readonly outcome: string; readonly ms: number }
+  | {
+      readonly kind: 'attempt';
+      readonly index: number;
+      readonly total: number;
+      readonly outcome: string;
+      readonly ms: number;
+    }
   | { readonly kind: 'line'; readonly text: string };
 
 /** What every probe gets: a deadline, a way to be cancelled and a place to report progress. */
@@ -19,7 +25,9 @@ export interface ProbeTask {
   readonly target: string;
   /** Probes of the same key share the per-target concurrency limit (usually the remote address). */
   readonly key: string;
-  readonly run: (ctx: ProbeContext) => Promise<Omit<ProbeRecord, 'id' | 'kind' | 'target' | 'startedAt' | 'durationMs'>>;
+  readonly run: (
+    ctx: ProbeContext,
+  ) => Promise<Omit<ProbeRecord, 'id' | 'kind' | 'target' | 'startedAt' | 'durationMs'>>;
 }
 
 /** A promise that settles after `ms`, or at once when the signal aborts. */

@@ -34,11 +34,17 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
           newId: randomUUID,
           signal: controller.signal,
           onEvent: (e) => {
-            const base = e.type === 'probe-finished'
-              ? { probeId: e.record.id, kind: e.record.kind, target: e.record.target, status: e.record.status }
-              : e.type === 'probe-started'
-                ? { probeId: e.id, kind: e.kind, target: e.target, status: null }
-                : { probeId: e.id, kind: '', target: '', status: null };
+            const base =
+              e.type === 'probe-finished'
+                ? {
+                    probeId: e.record.id,
+                    kind: e.record.kind,
+                    target: e.record.target,
+                    status: e.record.status,
+                  }
+                : e.type === 'probe-started'
+                  ? { probeId: e.id, kind: e.kind, target: e.target, status: null }
+                  : { probeId: e.id, kind: '', target: '', status: null };
             ports.emit(sender.id, 'probe:progressed', { runId, type: e.type, ...base });
           },
         });

@@ -49,7 +49,11 @@ export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tc
         key: server ? `dns:${server.address}` : 'dns:system',
         run: async (ctx) => {
           const data = await dnsProbe(domain, server, ctx);
-          return { status: data.outcome === 'ok' ? 'ok' : 'fail', data: { ...data }, raw: formatDnsRaw(data) };
+          return {
+            status: data.outcome === 'ok' ? 'ok' : 'fail',
+            data: { ...data },
+            raw: formatDnsRaw(data),
+          };
         },
       });
     });
@@ -63,7 +67,8 @@ export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tc
       key: ep.address,
       run: async (ctx) => {
         const data = await tcpProbe(ep, tcpOptions, ctx);
-        const status = data.stats.connected === data.stats.sent ? 'ok' : data.stats.connected > 0 ? 'warn' : 'fail';
+        const status =
+          data.stats.connected === data.stats.sent ? 'ok' : data.stats.connected > 0 ? 'warn' : 'fail';
         return { status, data: { ...data }, raw: formatTcpRaw(data) };
       },
     });
@@ -82,7 +87,14 @@ export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tc
         key: ep.address,
         run: async (ctx) => {
           const { data, raw } = await traceProbe(ep.address, ep.family, ctx);
-          const status = data.problem === 'not_installed' || data.problem === 'cancelled' ? 'skipped' : data.problem === 'failed' ? 'error' : data.reached ? 'ok' : 'warn';
+          const status =
+            data.problem === 'not_installed' || data.problem === 'cancelled'
+              ? 'skipped'
+              : data.problem === 'failed'
+                ? 'error'
+                : data.reached
+                  ? 'ok'
+                  : 'warn';
           return { status, data: { ...data }, raw };
         },
       });

@@ -23,7 +23,11 @@ export function App() {
     const domain = s.domain.trim();
     const result = await invoke('diagnosis:run', {
       runId,
-      form: { ...(domain ? { domain } : {}), endpoints: selectEndpoints(useAppStore.getState()), lang: s.lang },
+      form: {
+        ...(domain ? { domain } : {}),
+        endpoints: selectEndpoints(useAppStore.getState()),
+        lang: s.lang,
+      },
     });
     if (result.ok) useAppStore.getState().runFinished(result.value);
     else useAppStore.getState().runFailed(result.error);
@@ -41,13 +45,21 @@ export function App() {
         </div>
         <label className="lang">
           {t('app.language')}
-          <select value={s.lang} onChange={(e) => s.langChanged(e.target.value as Lang)} aria-label={t('app.language')}>
+          <select
+            value={s.lang}
+            onChange={(e) => s.langChanged(e.target.value as Lang)}
+            aria-label={t('app.language')}
+          >
             <option value="zh-CN">简体中文</option>
             <option value="en">English</option>
           </select>
         </label>
       </header>
-      {!hasBridge() && <p className="error" role="alert">{t('app.no_api')}</p>}
+      {!hasBridge() && (
+        <p className="error" role="alert">
+          {t('app.no_api')}
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -56,11 +68,22 @@ export function App() {
       >
         <label>
           {t('app.domain')}
-          <input value={s.domain} onChange={(e) => s.domainEdited(e.target.value)} placeholder="www.example.com" spellCheck={false} />
+          <input
+            value={s.domain}
+            onChange={(e) => s.domainEdited(e.target.value)}
+            placeholder="www.example.com"
+            spellCheck={false}
+          />
         </label>
         <label>
           {t('app.endpoints')}
-          <textarea value={s.endpointsText} onChange={(e) => s.endpointsEdited(e.target.value)} rows={3} placeholder="https://203.0.113.7:443" spellCheck={false} />
+          <textarea
+            value={s.endpointsText}
+            onChange={(e) => s.endpointsEdited(e.target.value)}
+            rows={3}
+            placeholder="https://203.0.113.7:443"
+            spellCheck={false}
+          />
         </label>
         <div className="actions">
           <button type="submit" disabled={s.run !== null}>

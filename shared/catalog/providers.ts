@@ -54,7 +54,17 @@ export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'aliyun',
     name: 'Alibaba Cloud CDN / WAF',
-    cnameSuffixes: ['alikunlun.com', 'kunlunsl.com', 'kunlungr.com', 'kunlunca.com', 'yundunwaf1.com', 'yundunwaf2.com', 'yundunwaf3.com', 'yundunwaf4.com', 'yundunwaf5.com'],
+    cnameSuffixes: [
+      'alikunlun.com',
+      'kunlunsl.com',
+      'kunlungr.com',
+      'kunlunca.com',
+      'yundunwaf1.com',
+      'yundunwaf2.com',
+      'yundunwaf3.com',
+      'yundunwaf4.com',
+      'yundunwaf5.com',
+    ],
     ranges: [],
     rangesSource: null,
     rangesCheckedOn: null,

@@ -34,8 +34,13 @@ export function createTranslator(lang: Lang): Translate {
 }
 
 /** Words an input error, prefixed with the field it is about (`--endpoint: …` in the CLI, the label in the app). */
-export function describeError(t: Translate, error: { key: string; params: Record<string, string | number> }): string {
+export function describeError(
+  t: Translate,
+  error: { key: string; params: Record<string, string | number> },
+): string {
   const message = t(error.key, error.params);
   const option = error.params.option;
-  return option !== undefined && error.key.startsWith('input.') ? t('input.field_prefix', { option, message }) : message;
+  return option !== undefined && error.key.startsWith('input.')
+    ? t('input.field_prefix', { option, message })
+    : message;
 }

@@ -24,7 +24,10 @@ export const appInfoSchema = z.object({ version: z.string(), platform: z.string(
 
 export const CONTRACT = {
   'app:info': { input: z.null(), output: appInfoSchema },
-  'diagnosis:run': { input: z.object({ runId: z.string().uuid(), form: rawSessionInputSchema }), output: reportSchema },
+  'diagnosis:run': {
+    input: z.object({ runId: z.string().uuid(), form: rawSessionInputSchema }),
+    output: reportSchema,
+  },
   'diagnosis:cancel': { input: z.object({ runId: z.string().uuid() }), output: z.boolean() },
 } as const;
 

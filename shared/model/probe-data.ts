@@ -41,7 +41,16 @@ export const tcpDataSchema = z.object({
 });
 export type TcpData = z.infer<typeof tcpDataSchema>;
 
-export const DNS_OUTCOMES = ['ok', 'nxdomain', 'servfail', 'timeout', 'refused', 'nodata', 'error', 'cancelled'] as const;
+export const DNS_OUTCOMES = [
+  'ok',
+  'nxdomain',
+  'servfail',
+  'timeout',
+  'refused',
+  'nodata',
+  'error',
+  'cancelled',
+] as const;
 export type DnsOutcome = (typeof DNS_OUTCOMES)[number];
 
 export const dnsAnswerSchema = z.object({
@@ -110,7 +119,14 @@ export const localDataSchema = z.object({
   arch: z.string(),
   hostname: z.string(),
   root: z.boolean(),
-  interfaces: z.array(z.object({ name: z.string(), address: z.string(), family: z.union([z.literal(4), z.literal(6)]), cidr: z.string().nullable() })),
+  interfaces: z.array(
+    z.object({
+      name: z.string(),
+      address: z.string(),
+      family: z.union([z.literal(4), z.literal(6)]),
+      cidr: z.string().nullable(),
+    }),
+  ),
   /** Routes read from the kernel, or null when this platform's table could not be read. */
   routes: z.array(routeEntrySchema).nullable(),
   defaultGateways: z.array(z.string()),

@@ -9,7 +9,20 @@ export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const PROBE_STATUSES = ['ok', 'warn', 'fail', 'error', 'skipped'] as const;
 export type ProbeStatus = (typeof PROBE_STATUSES)[number];
 
-export const SYMPTOMS = ['502', '504', '520', '521', '522', '523', '524', '525', '526', 'refused', 'timeout', 'tls'] as const;
+export const SYMPTOMS = [
+  '502',
+  '504',
+  '520',
+  '521',
+  '522',
+  '523',
+  '524',
+  '525',
+  '526',
+  'refused',
+  'timeout',
+  'tls',
+] as const;
 export type Symptom = (typeof SYMPTOMS)[number];
 
 export const SSL_MODES = ['flexible', 'full', 'strict'] as const;

@@ -1,6 +1,14 @@
 import { findProvider, PROVIDERS } from '../catalog/providers';
 import { LANGS, SSL_MODES, SYMPTOMS, type Lang, type SessionInput } from '../model/report';
-import { parseCidr, parseDnsServer, parseDomain, parseEndpoint, quoteInput, type InputError, type Parsed } from './validate';
+import {
+  parseCidr,
+  parseDnsServer,
+  parseDomain,
+  parseEndpoint,
+  quoteInput,
+  type InputError,
+  type Parsed,
+} from './validate';
 
 /** Limits that keep the tool a diagnostic, not a scanner. */
 export const LIMITS = {
@@ -39,17 +47,33 @@ class Invalid extends Error {
  * Validates a whole session input. One function for the app's form and the CLI's options, so both accept and
  * refuse exactly the same things. `label` names a field in the error (`--endpoint`, or the form's label).
  */
-export function buildSessionInput(raw: RawSessionInput, label: (field: SessionField) => string, defaultLang: Lang = 'en'): Parsed<SessionInput> {
+export function buildSessionInput(
+  raw: RawSessionInput,
+  label: (field: SessionField) => string,
+  defaultLang: Lang = 'en',
+): Parsed<SessionInput> {
   const fail = (key: string, field: SessionField, params: Record<string, string | number> = {}): never => {
     throw new Invalid({ key, params: { ...params, option: label(field) } });
   };
-  const unwrap = <T>(r: Parsed<T>, field: SessionField): T => (r.ok ? r.value : fail(r.error.key, field, r.error.params));
-  const choice = <T extends string>(field: SessionField, value: string | undefined, choices: readonly T[]): T | null => {
+  const unwrap = <T>(r: Parsed<T>, field: SessionField): T =>
+    r.ok ? r.value : fail(r.error.key, field, r.error.params);
+  const choice = <T extends string>(
+    field: SessionField,
+    value: string | undefined,
+    choices: readonly T[],
+  ): T | null => {
     if (value === undefined) return null;
-    if (!(choices as readonly string[]).includes(value)) fail('input.bad_choice', field, { value: quoteInput(value), choices: choices.join(', ') });
+    if (!(choices as readonly string[]).includes(value))
+      fail('input.bad_choice', field, { value: quoteInput(value), choices: choices.join(', ') });
     return value as T;
   };
-  const int = (field: SessionField, value: string | undefined, min: number, max: number, fallback: number): number => {
+  const int = (
+    field: SessionField,
+    value: string | undefined,
+    min: number,
+    max: number,
+    fallback: number,
+  ): number => {
     if (value === undefined) return fallback;
     if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) {
       fail('input.int_range', field, { value: quoteInput(value), min, max });
@@ -68,13 +92,21 @@ export function buildSessionInput(raw: RawSessionInput, label: (field: SessionFi
     }
     if (!domain && endpoints.length === 0) fail('input.nothing_to_do', 'endpoints');
     const dnsServers = (raw.dnsServers ?? []).map((s) => unwrap(parseDnsServer(s), 'dnsServers'));
-    if (dnsServers.length > LIMITS.dnsServers) fail('input.too_many', 'dnsServers', { max: LIMITS.dnsServers });
-    const sourceRanges = [...new Set((raw.sourceRanges ?? []).map((s) => unwrap(parseCidr(s), 'sourceRanges')))];
-    if (sourceRanges.length > LIMITS.sourceRanges) fail('input.too_many', 'sourceRanges', { max: LIMITS.sourceRanges });
+    if (dnsServers.length > LIMITS.dnsServers)
+      fail('input.too_many', 'dnsServers', { max: LIMITS.dnsServers });
+    const sourceRanges = [
+      ...new Set((raw.sourceRanges ?? []).map((s) => unwrap(parseCidr(s), 'sourceRanges'))),
+    ];
+    if (sourceRanges.length > LIMITS.sourceRanges)
+      fail('input.too_many', 'sourceRanges', { max: LIMITS.sourceRanges });
     let provider: string | null = null;
     if (raw.provider !== undefined) {
       const p = findProvider(raw.provider);
-      if (!p) fail('input.unknown_provider', 'provider', { value: quoteInput(raw.provider), known: PROVIDERS.map((x) => x.id).join(', ') });
+      if (!p)
+        fail('input.unknown_provider', 'provider', {
+          value: quoteInput(raw.provider),
+          known: PROVIDERS.map((x) => x.id).join(', '),
+        });
       provider = p!.id;
     }
     const healthPath = raw.healthPath ?? '/';

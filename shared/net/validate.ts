@@ -21,7 +21,10 @@ const fail = <T>(key: string, params: Record<string, string | number> = {}): Par
 
 /** Shows an untrusted value in an error message: control characters made visible, length capped. */
 export function quoteInput(value: string): string {
-  const visible = value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const visible = value.replace(
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return JSON.stringify(visible.length > 80 ? `${visible.slice(0, 77)}...` : visible);
 }
 
@@ -39,7 +42,8 @@ export interface ParsedAddress {
 export function parseIpLiteral(raw: string): Parsed<ParsedAddress> {
   if (raw.includes('%')) return fail('input.ip_zone', { value: quoteInput(raw) });
   if (/^[0-9.]+$/.test(raw)) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(raw)) return fail('input.ip_noncanonical', { value: quoteInput(raw) });
+    if (!ipaddr.IPv4.isValidFourPartDecimal(raw))
+      return fail('input.ip_noncanonical', { value: quoteInput(raw) });
     return ok({ address: raw, family: 4 });
   }
   if (raw.includes(':') && ipaddr.IPv6.isValid(raw)) {
@@ -72,16 +76,19 @@ export function parseEndpoint(input: string): Parsed<Endpoint> {
   const m = ENDPOINT_RE.exec(raw);
   if (!m) return fail('input.endpoint_format', { value: quoteInput(raw) });
   const scheme = m[1]!.toLowerCase();
-  if (scheme !== 'http' && scheme !== 'https') return fail('input.endpoint_scheme', { value: quoteInput(raw) });
+  if (scheme !== 'http' && scheme !== 'https')
+    return fail('input.endpoint_scheme', { value: quoteInput(raw) });
   if (m[4] !== undefined && m[4] !== '/') return fail('input.endpoint_path', { value: quoteInput(raw) });
   let host = m[2]!;
   const bracketed = host.startsWith('[');
   if (bracketed) host = host.slice(1, -1);
   if (host === '') return fail('input.endpoint_format', { value: quoteInput(raw) });
-  if (!bracketed && host.includes(':')) return fail('input.endpoint_ipv6_brackets', { value: quoteInput(raw) });
+  if (!bracketed && host.includes(':'))
+    return fail('input.endpoint_ipv6_brackets', { value: quoteInput(raw) });
   if (bracketed && !host.includes(':')) return fail('input.endpoint_format', { value: quoteInput(raw) });
   // A name here would be resolved by someone else's DNS; the DNS step resolves --domain instead.
-  if (!bracketed && !/^[0-9.]+$/.test(host)) return fail('input.endpoint_not_ip', { value: quoteInput(host) });
+  if (!bracketed && !/^[0-9.]+$/.test(host))
+    return fail('input.endpoint_not_ip', { value: quoteInput(host) });
   const addr = parseIpLiteral(host);
   if (!addr.ok) return addr;
   let port = scheme === 'https' ? 443 : 80;
@@ -101,7 +108,8 @@ export function parseDomain(input: string): Parsed<string> {
   const raw = input.trim();
   if (raw === '') return fail('input.domain_empty');
   if (raw.startsWith('-')) return fail('input.looks_like_option', { value: quoteInput(raw) });
-  if (/[\s\u0000-\u001f\u007f/\\?#@:[\]]/.test(raw)) return fail('input.domain_chars', { value: quoteInput(raw) });
+  if (/[\s\u0000-\u001f\u007f/\\?#@:[\]]/.test(raw))
+    return fail('input.domain_chars', { value: quoteInput(raw) });
   let ascii: string;
   try {
     ascii = new URL(`http://${raw}/`).hostname;

@@ -7,30 +7,50 @@ import { createDesktopHandlers } from '../../main/use-cases/desktop-handlers';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const RENDERER = path.join(__dirname, '..', '..', 'out', 'renderer');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
 
 /** Serves the built renderer on loopback (module scripts do not load from file:// in a plain browser). */
 export async function serveRenderer(): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    const rel =
+      decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
     const file = path.join(RENDERER, path.normalize(rel));
     if (!file.startsWith(RENDERER)) return void res.writeHead(403).end();
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+      res
+        .writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/index.html`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/index.html`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -40,7 +60,9 @@ export async function launchChromium(): Promise<Browser> {
  */
 export async function installBridge(page: Page, trustedUrl: string): Promise<void> {
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>();
-  const fakeIpc: IpcMainLike = { handle: (channel, listener) => void handlers.set(channel, listener as never) };
+  const fakeIpc: IpcMainLike = {
+    handle: (channel, listener) => void handlers.set(channel, listener as never),
+  };
   registerHandlers(
     fakeIpc,
     createDesktopHandlers({
@@ -48,7 +70,16 @@ export async function installBridge(page: Page, trustedUrl: string): Promise<voi
       platform: process.platform,
       userData: '/tmp/origin-doctor-test',
       emit: (_sender, event, payload) => {
-        void page.evaluate(([e, p]) => (globalThis as unknown as { __odEmit: (e: string, p: unknown) => void }).__odEmit(e as string, p), [event, payload] as const).catch(() => undefined);
+        void page
+          .evaluate(
+            ([e, p]) =>
+              (globalThis as unknown as { __odEmit: (e: string, p: unknown) => void }).__odEmit(
+                e as string,
+                p,
+              ),
+            [event, payload] as const,
+          )
+          .catch(() => undefined);
       },
     }),
     (url) => url.startsWith(trustedUrl.replace(/index\.html$/, '')),
@@ -63,7 +94,8 @@ export async function installBridge(page: Page, trustedUrl: string): Promise<voi
     const w = globalThis as unknown as Record<string, unknown>;
     w.__odEmit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
     w.api = {
-      invoke: (channel: string, input: unknown) => (w.__odInvoke as (c: string, i: unknown) => Promise<unknown>)(channel, input),
+      invoke: (channel: string, input: unknown) =>
+        (w.__odInvoke as (c: string, i: unknown) => Promise<unknown>)(channel, input),
       on: (event: string, listener: (p: unknown) => void) => {
         if (!listeners.has(event)) listeners.set(event, new Set());
         listeners.get(event)!.add(listener);

@@ -9,8 +9,10 @@ let server: { url: string; close: () => Promise<void> };
 const SHOTS = path.join(__dirname, '..', '..', 'out', 'screenshots');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI installs it)`);
-  if (!existsSync(path.join(__dirname, '..', '..', 'out', 'renderer', 'index.html'))) throw new Error('the renderer is not built: npm run build');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (CI installs it)`);
+  if (!existsSync(path.join(__dirname, '..', '..', 'out', 'renderer', 'index.html')))
+    throw new Error('the renderer is not built: npm run build');
   mkdirSync(SHOTS, { recursive: true });
   server = await serveRenderer();
   browser = await launchChromium();
@@ -57,7 +59,9 @@ test('bad input is explained in the page, not thrown', async () => {
   await page.getByRole('button', { name: 'Run network checks' }).click();
   const alert = page.getByRole('alert');
   await alert.waitFor();
-  expect(await alert.textContent()).toMatch(/Origin endpoints: "0177\.0\.0\.1" is not a plain dotted IPv4 address/);
+  expect(await alert.textContent()).toMatch(
+    /Origin endpoints: "0177\.0\.0\.1" is not a plain dotted IPv4 address/,
+  );
   await context.close();
 });
 

@@ -6,7 +6,9 @@ describe('the acceptance run', () => {
     const { report, code, stdout } = await diagnose(['--endpoint', 'https://127.0.0.1:1', '--no-trace']);
     expect(code).toBe(1);
     expect(stdout.trimStart().startsWith('{')).toBe(true);
-    expect(report.findings.filter((f) => f.target === 'https://127.0.0.1:1').map((f) => f.id)).toContain('tcp.refused');
+    expect(report.findings.filter((f) => f.target === 'https://127.0.0.1:1').map((f) => f.id)).toContain(
+      'tcp.refused',
+    );
     expect(report.causes[0]!.id).toBe('cause.service_down');
   });
 });
@@ -20,16 +22,28 @@ describe('bad input: exit 2 and one line that says what to do, never a stack tra
     ['short IPv4', ['--endpoint', 'http://1.2.3:80'], /four decimal numbers/],
     ['a value that looks like an option', ['--endpoint', '-n'], /starts with "-"/],
     ['an option-like value written with =', ['--endpoint=-n'], /looks like an option/],
-    ['bad CIDR', ['--endpoint', 'http://203.0.113.7', '--source-range', '10.0.0.1/8'], /did you mean 10\.0\.0\.0\/8/],
+    [
+      'bad CIDR',
+      ['--endpoint', 'http://203.0.113.7', '--source-range', '10.0.0.1/8'],
+      /did you mean 10\.0\.0\.0\/8/,
+    ],
     ['unknown option', ['--endpoint', 'http://203.0.113.7', '--frobnicate'], /unknown option "--frobnicate"/],
     ['empty domain', ['--domain', ''], /domain is empty/],
     ['nothing to do', [], /nothing to check/],
-    ['unknown provider', ['--endpoint', 'http://203.0.113.7', '--provider', 'nope'], /known providers: cloudflare/],
+    [
+      'unknown provider',
+      ['--endpoint', 'http://203.0.113.7', '--provider', 'nope'],
+      /known providers: cloudflare/,
+    ],
     ['timeout out of range', ['--endpoint', 'http://203.0.113.7', '--timeout', '5'], /from 100 to 60000/],
     ['attempts out of range', ['--endpoint', 'http://203.0.113.7', '--attempts', '1000'], /from 1 to 20/],
     ['a stray argument', ['http://203.0.113.7'], /unexpected argument/],
     ['NUL in a domain', ['--domain', 'www.exa\u0001mple.com'], /control characters/],
-    ['health path with a space', ['--endpoint', 'http://203.0.113.7', '--health-path', '/a b'], /must start with "\/"/],
+    [
+      'health path with a space',
+      ['--endpoint', 'http://203.0.113.7', '--health-path', '/a b'],
+      /must start with "\/"/,
+    ],
     ['bad symptom', ['--endpoint', 'http://203.0.113.7', '--symptom', '999'], /is not one of/],
   ];
   test.each(cases)('%s', async (_name, args, message) => {
@@ -44,7 +58,14 @@ describe('bad input: exit 2 and one line that says what to do, never a stack tra
   });
 
   test('unreadable output file: exit 2 with the reason, and the summary is still shown', async () => {
-    const run = await runCli(['diagnose', '--endpoint', 'https://127.0.0.1:1', '--no-trace', '--json', '/nonexistent-dir/x.json']);
+    const run = await runCli([
+      'diagnose',
+      '--endpoint',
+      'https://127.0.0.1:1',
+      '--no-trace',
+      '--json',
+      '/nonexistent-dir/x.json',
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/cannot write "?\/nonexistent-dir\/x\.json"? \(ENOENT\)/);
   });

@@ -9,7 +9,8 @@ const available = labAvailable();
 describe('network layer in the namespace lab', () => {
   let lab: Lab;
   beforeAll(async () => {
-    if (!available.ok) throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
+    if (!available.ok)
+      throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
     lab = createLab();
     await startOrigin(lab);
     await startDns(lab);
@@ -60,7 +61,8 @@ describe('network layer in the namespace lab', () => {
     expect(idsFor(report, urls.noRoute6)).toEqual(['local.no_route', 'tcp.unreachable']);
 
     // The two-hop path: router, then origin.
-    const trace = report.probes.find((p) => p.kind === 'trace' && p.target === o)!.data as unknown as TraceData;
+    const trace = report.probes.find((p) => p.kind === 'trace' && p.target === o)!
+      .data as unknown as TraceData;
     expect(trace.reached).toBe(true);
     expect(trace.hops.map((h) => h.probes.find((p) => p.address)?.address)).toEqual([LAB.router, o]);
 
@@ -91,7 +93,23 @@ describe('network layer in the namespace lab', () => {
     expect(nx.report.causes[0]!.id).toBe('cause.dns_misconfigured');
 
     const exposed = await diagnose(
-      ['--domain', 'exposed.test', '--endpoint', `http://${LAB.origin}:80`, '--dns-server', LAB.dns, '--dns-server', LAB.dnsOther, '--dns-server', LAB.blackhole, '--source-range', LAB.providerRange, '--timeout', T, '--no-trace'],
+      [
+        '--domain',
+        'exposed.test',
+        '--endpoint',
+        `http://${LAB.origin}:80`,
+        '--dns-server',
+        LAB.dns,
+        '--dns-server',
+        LAB.dnsOther,
+        '--dns-server',
+        LAB.blackhole,
+        '--source-range',
+        LAB.providerRange,
+        '--timeout',
+        T,
+        '--no-trace',
+      ],
       lab.client,
     );
     const ids = idsFor(exposed.report, 'exposed.test');
@@ -103,7 +121,10 @@ describe('network layer in the namespace lab', () => {
   });
 
   test('DNS through the provider: a CNAME to cdn.cloudflare.net is not flagged', async () => {
-    const { report } = await diagnose(['--domain', 'www.site.test', '--dns-server', LAB.dns, '--provider', 'cloudflare', '--timeout', T], lab.client);
+    const { report } = await diagnose(
+      ['--domain', 'www.site.test', '--dns-server', LAB.dns, '--provider', 'cloudflare', '--timeout', T],
+      lab.client,
+    );
     expect(idsFor(report, 'www.site.test')).toEqual([]);
     const dns = report.probes.find((p) => p.kind === 'dns')!;
     expect(dns.data.cnameChain).toEqual(['edge.site.test.cdn.cloudflare.net']);

@@ -6,8 +6,18 @@ import type { Endpoint } from '../../shared/model/report';
 let open: net.Server;
 let resetter: net.Server;
 const ports = { open: 0, reset: 0, closed: 0 };
-const ctx = (timeoutMs = 1000) => ({ signal: new AbortController().signal, timeoutMs, onProgress: () => undefined });
-const ep = (port: number, address = '127.0.0.1', family: 4 | 6 = 4): Endpoint => ({ url: `http://${address}:${port}`, scheme: 'http', address, family, port });
+const ctx = (timeoutMs = 1000) => ({
+  signal: new AbortController().signal,
+  timeoutMs,
+  onProgress: () => undefined,
+});
+const ep = (port: number, address = '127.0.0.1', family: 4 | 6 = 4): Endpoint => ({
+  url: `http://${address}:${port}`,
+  scheme: 'http',
+  address,
+  family,
+  port,
+});
 
 beforeAll(async () => {
   open = net.createServer((s) => s.on('error', () => undefined));
@@ -55,7 +65,11 @@ test('progress is reported per attempt and cancellation ends the series at once'
   const controller = new AbortController();
   const started = Date.now();
   setTimeout(() => controller.abort(), 120);
-  const d = await tcpProbe(ep(ports.open), { attempts: 10, intervalMs: 100, holdMs: 5 }, { signal: controller.signal, timeoutMs: 1000, onProgress: (e) => events.push(e.kind) });
+  const d = await tcpProbe(
+    ep(ports.open),
+    { attempts: 10, intervalMs: 100, holdMs: 5 },
+    { signal: controller.signal, timeoutMs: 1000, onProgress: (e) => events.push(e.kind) },
+  );
   expect(Date.now() - started).toBeLessThan(1000);
   expect(d.attempts.length).toBeLessThan(10);
   expect(events.length).toBe(d.attempts.length);

@@ -18,7 +18,10 @@ export function runCli(args: string[], opts: { ns?: string; env?: NodeJS.Process
     : [process.execPath, [CLI, ...args]];
   return new Promise((resolve, reject) => {
     const start = Date.now();
-    const child = spawn(file, argv as string[], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, argv as string[], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -42,7 +45,10 @@ export async function diagnose(args: string[], ns?: string): Promise<CliRun & { 
 
 /** The finding ids reported for one target, sorted. */
 export function idsFor(report: Report, target: string): string[] {
-  return report.findings.filter((f) => f.target === target).map((f) => f.id).sort();
+  return report.findings
+    .filter((f) => f.target === target)
+    .map((f) => f.id)
+    .sort();
 }
 
 /** Cause ids for one target, most likely first by that target's own confidence. */

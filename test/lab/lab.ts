@@ -49,8 +49,15 @@ function sh(file: string, args: string[]): string {
 export function labAvailable(): { ok: true } | { ok: false; why: string } {
   if (process.platform !== 'linux') return { ok: false, why: 'the namespace lab needs Linux' };
   if (process.getuid?.() !== 0) return { ok: false, why: 'the namespace lab needs root' };
-  for (const tool of ['/usr/sbin/ip', '/usr/sbin/iptables', '/usr/sbin/ip6tables', '/usr/sbin/dnsmasq', '/usr/sbin/traceroute']) {
-    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin'))) return { ok: false, why: `${tool} is not installed` };
+  for (const tool of [
+    '/usr/sbin/ip',
+    '/usr/sbin/iptables',
+    '/usr/sbin/ip6tables',
+    '/usr/sbin/dnsmasq',
+    '/usr/sbin/traceroute',
+  ]) {
+    if (!existsSync(tool) && !existsSync(tool.replace('/usr/sbin', '/sbin')))
+      return { ok: false, why: `${tool} is not installed` };
   }
   return { ok: true };
 }
@@ -81,7 +88,8 @@ export function createLab(): Lab {
   const names = { client: `${PREFIX}${id}c`, router: `${PREFIX}${id}r`, origin: `${PREFIX}${id}o` };
   const children: ChildProcess[] = [];
   const ipn = (ns: string, ...args: string[]): string => sh('ip', ['-n', ns, ...args]);
-  const inNs = (ns: string, file: string, args: string[]): string => sh('ip', ['netns', 'exec', ns, file, ...args]);
+  const inNs = (ns: string, file: string, args: string[]): string =>
+    sh('ip', ['netns', 'exec', ns, file, ...args]);
   const lab: Lab = {
     ...names,
     exec: inNs,
@@ -124,8 +132,34 @@ export function createLab(): Lab {
       sh('ip', ['netns', 'add', ns]);
       ipn(ns, 'link', 'set', 'lo', 'up');
     }
-    sh('ip', ['link', 'add', 'c0', 'netns', names.client, 'type', 'veth', 'peer', 'name', 'r0', 'netns', names.router]);
-    sh('ip', ['link', 'add', 'r1', 'netns', names.router, 'type', 'veth', 'peer', 'name', 'o0', 'netns', names.origin]);
+    sh('ip', [
+      'link',
+      'add',
+      'c0',
+      'netns',
+      names.client,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'r0',
+      'netns',
+      names.router,
+    ]);
+    sh('ip', [
+      'link',
+      'add',
+      'r1',
+      'netns',
+      names.router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'o0',
+      'netns',
+      names.origin,
+    ]);
     const addr = (ns: string, dev: string, cidr: string): void => {
       ipn(ns, 'addr', 'add', cidr, 'dev', dev, ...(cidr.includes(':') ? ['nodad'] : []));
     };
@@ -158,16 +192,59 @@ export function createLab(): Lab {
     // (The kernel's own no-route replies are limited per peer by net.ipv4.route.error_cost, a global sysctl
     // a namespace cannot change, so a route plus a REJECT rule produces the same packets deterministically.)
     ipn(names.router, 'route', 'add', '198.19.0.0/16', 'dev', 'r1');
-    inNs(names.router, 'iptables', ['-A', 'FORWARD', '-d', '198.19.0.0/16', '-j', 'REJECT', '--reject-with', 'icmp-net-unreachable']);
+    inNs(names.router, 'iptables', [
+      '-A',
+      'FORWARD',
+      '-d',
+      '198.19.0.0/16',
+      '-j',
+      'REJECT',
+      '--reject-with',
+      'icmp-net-unreachable',
+    ]);
     inNs(names.router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     const rules: [string, string[]][] = [
       ['iptables', ['-A', 'INPUT', '-d', '198.18.1.3', '-j', 'DROP']],
       ['iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '81', '-j', 'DROP']],
-      ['iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '82', '-j', 'REJECT', '--reject-with', 'tcp-reset']],
-      ['iptables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '83', '-j', 'REJECT', '--reject-with', 'icmp-host-unreachable']],
+      [
+        'iptables',
+        ['-A', 'INPUT', '-p', 'tcp', '--dport', '82', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+      ],
+      [
+        'iptables',
+        [
+          '-A',
+          'INPUT',
+          '-p',
+          'tcp',
+          '--dport',
+          '83',
+          '-j',
+          'REJECT',
+          '--reject-with',
+          'icmp-host-unreachable',
+        ],
+      ],
       ['ip6tables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '81', '-j', 'DROP']],
-      ['ip6tables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '82', '-j', 'REJECT', '--reject-with', 'tcp-reset']],
-      ['ip6tables', ['-A', 'INPUT', '-p', 'tcp', '--dport', '83', '-j', 'REJECT', '--reject-with', 'icmp6-adm-prohibited']],
+      [
+        'ip6tables',
+        ['-A', 'INPUT', '-p', 'tcp', '--dport', '82', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+      ],
+      [
+        'ip6tables',
+        [
+          '-A',
+          'INPUT',
+          '-p',
+          'tcp',
+          '--dport',
+          '83',
+          '-j',
+          'REJECT',
+          '--reject-with',
+          'icmp6-adm-prohibited',
+        ],
+      ],
     ];
     for (const [tool, args] of rules) inNs(names.origin, tool, args);
   } catch (e) {
@@ -187,7 +264,17 @@ export function startOrigin(lab: Lab): Promise<void> {
 
 /** Starts the two dnsmasq instances on the router (zone "test"). */
 export function startDns(lab: Lab): Promise<void> {
-  const common = ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', '--bind-interfaces', '--user=root', '--log-queries', '--log-facility=-', '--local=/test/'];
+  const common = [
+    '--keep-in-foreground',
+    '--conf-file=/dev/null',
+    '--no-resolv',
+    '--no-hosts',
+    '--bind-interfaces',
+    '--user=root',
+    '--log-queries',
+    '--log-facility=-',
+    '--local=/test/',
+  ];
   const a = lab.spawnIn(lab.router, 'dnsmasq', [
     ...common,
     '--listen-address=198.18.0.1',
@@ -205,7 +292,10 @@ export function startDns(lab: Lab): Promise<void> {
     '--pid-file=',
     '--host-record=exposed.test,198.18.1.77',
   ]);
-  return Promise.all([waitFor(a, /started|compile time/, 'dnsmasq'), waitFor(b, /started|compile time/, 'dnsmasq')]).then(() => undefined);
+  return Promise.all([
+    waitFor(a, /started|compile time/, 'dnsmasq'),
+    waitFor(b, /started|compile time/, 'dnsmasq'),
+  ]).then(() => undefined);
 }
 
 function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {

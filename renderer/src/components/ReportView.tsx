@@ -6,7 +6,9 @@ export function ReportView({ report }: { report: Report }) {
   const { t } = useTranslation();
   return (
     <section className="report">
-      <h2 className={`verdict verdict-${report.verdict}`}>{t('app.verdict', { verdict: t(`verdict.${report.verdict}`) })}</h2>
+      <h2 className={`verdict verdict-${report.verdict}`}>
+        {t('app.verdict', { verdict: t(`verdict.${report.verdict}`) })}
+      </h2>
       <h3>{t('app.findings')}</h3>
       <ul className="findings">
         {report.findings.map((f, i) => (

@@ -1,4 +1,12 @@
-import { CONTRACT, type Channel, type ChannelInput, type ChannelOutput, type EventName, type EventPayload, EVENTS } from '../../../shared/ipc/contract';
+import {
+  CONTRACT,
+  type Channel,
+  type ChannelInput,
+  type ChannelOutput,
+  type EventName,
+  type EventPayload,
+  EVENTS,
+} from '../../../shared/ipc/contract';
 import { resultSchema, type IpcResult } from '../../../shared/ipc/result';
 
 /** What the preload exposes (or, in the browser tests, the test bridge): the only way out of the page. */
@@ -19,16 +27,23 @@ export function hasBridge(): boolean {
 }
 
 /** Calls a channel and checks the answer against the contract: the page never trusts a shape it did not check. */
-export async function invoke<C extends Channel>(channel: C, input: ChannelInput<C>): Promise<IpcResult<ChannelOutput<C>>> {
+export async function invoke<C extends Channel>(
+  channel: C,
+  input: ChannelInput<C>,
+): Promise<IpcResult<ChannelOutput<C>>> {
   if (!window.api) return { ok: false, error: { key: 'app.no_api', params: {} } };
   const raw = await window.api.invoke(channel, input);
   const parsed = resultSchema(CONTRACT[channel].output).safeParse(raw);
-  if (!parsed.success) return { ok: false, error: { key: 'ipc.bad_input', params: { channel, issue: 'answer' } } };
+  if (!parsed.success)
+    return { ok: false, error: { key: 'ipc.bad_input', params: { channel, issue: 'answer' } } };
   return parsed.data as IpcResult<ChannelOutput<C>>;
 }
 
 /** Subscribes to an event from main; payloads that do not match the contract are dropped. */
-export function subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+export function subscribe<E extends EventName>(
+  event: E,
+  listener: (payload: EventPayload<E>) => void,
+): () => void {
   if (!window.api) return () => undefined;
   return window.api.on(event, (raw) => {
     const parsed = EVENTS[event].safeParse(raw);

@@ -9,44 +9,139 @@ import { tcpStats } from '../../../main/probes/tcp';
 
 const t = createTranslator('en');
 const ORIGIN = '203.0.113.7';
-const ep = (port: number, address = ORIGIN): Endpoint => ({ url: `https://${address}:${port}`, scheme: 'https', address, family: address.includes(':') ? 6 : 4, port });
+const ep = (port: number, address = ORIGIN): Endpoint => ({
+  url: `https://${address}:${port}`,
+  scheme: 'https',
+  address,
+  family: address.includes(':') ? 6 : 4,
+  port,
+});
 
 const input = (endpoints: Endpoint[], extra: Partial<SessionInput> = {}): SessionInput => ({
-  domain: null, endpoints, dnsServers: [], sourceRanges: [], provider: null, symptom: null, sslMode: null,
-  timeoutMs: 3000, attempts: 4, healthPath: '/', lang: 'en', ...extra,
+  domain: null,
+  endpoints,
+  dnsServers: [],
+  sourceRanges: [],
+  provider: null,
+  symptom: null,
+  sslMode: null,
+  timeoutMs: 3000,
+  attempts: 4,
+  healthPath: '/',
+  lang: 'en',
+  ...extra,
 });
 
 const record = (id: string, kind: ProbeRecord['kind'], target: string, data: object): ProbeRecord => ({
-  id, kind, target, startedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, status: 'ok', data: data as Record<string, unknown>,
+  id,
+  kind,
+  target,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 1,
+  status: 'ok',
+  data: data as Record<string, unknown>,
 });
 
-const CODES: Record<TcpOutcome, string | null> = { connected: null, refused: 'ECONNREFUSED', timeout: null, unreachable: 'EHOSTUNREACH', reset: 'ECONNRESET', error: 'EPERM' };
+const CODES: Record<TcpOutcome, string | null> = {
+  connected: null,
+  refused: 'ECONNREFUSED',
+  timeout: null,
+  unreachable: 'EHOSTUNREACH',
+  reset: 'ECONNRESET',
+  error: 'EPERM',
+};
 function tcp(id: string, e: Endpoint, outcomes: TcpOutcome[], code?: string): ProbeRecord {
-  const attempts: TcpAttempt[] = outcomes.map((o, i) => ({ seq: i + 1, outcome: o, ms: o === 'connected' ? 12 : 3000, code: code ?? CODES[o] }));
-  return record(id, 'tcp', e.url, { address: e.address, port: e.port, family: e.family, url: e.url, attempts, stats: tcpStats(attempts) });
+  const attempts: TcpAttempt[] = outcomes.map((o, i) => ({
+    seq: i + 1,
+    outcome: o,
+    ms: o === 'connected' ? 12 : 3000,
+    code: code ?? CODES[o],
+  }));
+  return record(id, 'tcp', e.url, {
+    address: e.address,
+    port: e.port,
+    family: e.family,
+    url: e.url,
+    attempts,
+    stats: tcpStats(attempts),
+  });
 }
 function trace(id: string, target: string, hops: [string | null, string?][]): ProbeRecord {
-  const h = hops.map(([address, annotation], i) => ({ ttl: i + 1, probes: [{ address, rttMs: address ? 1 : null, annotation: annotation ?? null }] }));
+  const h = hops.map(([address, annotation], i) => ({
+    ttl: i + 1,
+    probes: [{ address, rttMs: address ? 1 : null, annotation: annotation ?? null }],
+  }));
   const answered = h.filter((x) => x.probes[0]!.address);
   const last = answered[answered.length - 1];
   const data: TraceData = {
-    target, tool: 'traceroute', toolPath: '/usr/sbin/traceroute', args: [], problem: null, exitCode: 0, hops: h,
+    target,
+    tool: 'traceroute',
+    toolPath: '/usr/sbin/traceroute',
+    args: [],
+    problem: null,
+    exitCode: 0,
+    hops: h,
     reached: answered.some((x) => x.probes[0]!.address === target),
-    lastResponder: last?.probes[0]!.address ?? null, lastResponderTtl: last?.ttl ?? null, stopAnnotation: last?.probes[0]!.annotation ?? null,
+    lastResponder: last?.probes[0]!.address ?? null,
+    lastResponderTtl: last?.ttl ?? null,
+    stopAnnotation: last?.probes[0]!.annotation ?? null,
   };
   return record(id, 'trace', target, data);
 }
-const local = (routes: LocalData['routes'] = [{ destination: '0.0.0.0', prefix: 0, gateway: '192.0.2.1', iface: 'eth0' }], proxy: Record<string, string> = {}): ProbeRecord =>
-  record('local', 'local', 'local', { os: 'linux', release: '', arch: 'x64', hostname: 'h', root: false, interfaces: [], routes, defaultGateways: [], dnsServers: [], proxy } satisfies LocalData);
-function dns(id: string, server: string, outcome: DnsData['outcome'], addresses: string[] = [], cnameChain: string[] = []): ProbeRecord {
-  const a = { outcome: addresses.length ? 'ok' as const : outcome, code: null, ms: 1, values: addresses, ttl: 60 };
-  return record(id, 'dns', server, { domain: 'www.example.com', server, serverSource: 'requested', outcome, a, aaaa: { ...a, values: [] }, cnameChain, addresses } satisfies DnsData);
+const local = (
+  routes: LocalData['routes'] = [{ destination: '0.0.0.0', prefix: 0, gateway: '192.0.2.1', iface: 'eth0' }],
+  proxy: Record<string, string> = {},
+): ProbeRecord =>
+  record('local', 'local', 'local', {
+    os: 'linux',
+    release: '',
+    arch: 'x64',
+    hostname: 'h',
+    root: false,
+    interfaces: [],
+    routes,
+    defaultGateways: [],
+    dnsServers: [],
+    proxy,
+  } satisfies LocalData);
+function dns(
+  id: string,
+  server: string,
+  outcome: DnsData['outcome'],
+  addresses: string[] = [],
+  cnameChain: string[] = [],
+): ProbeRecord {
+  const a = {
+    outcome: addresses.length ? ('ok' as const) : outcome,
+    code: null,
+    ms: 1,
+    values: addresses,
+    ttl: 60,
+  };
+  return record(id, 'dns', server, {
+    domain: 'www.example.com',
+    server,
+    serverSource: 'requested',
+    outcome,
+    a,
+    aaaa: { ...a, values: [] },
+    cnameChain,
+    addresses,
+  } satisfies DnsData);
 }
 
-const facts = (i: SessionInput, probes: ProbeRecord[], providerRanges: string[] = []): DiagnosisFacts => ({ input: i, probes, providerRanges, providerName: providerRanges.length ? 'Cloudflare' : null });
+const facts = (i: SessionInput, probes: ProbeRecord[], providerRanges: string[] = []): DiagnosisFacts => ({
+  input: i,
+  probes,
+  providerRanges,
+  providerName: providerRanges.length ? 'Cloudflare' : null,
+});
 const run = (f: DiagnosisFacts) => diagnose(f, t);
 const top = (f: DiagnosisFacts): string | undefined => run(f).causes[0]?.id;
-const ids = (f: DiagnosisFacts): string[] => run(f).findings.map((x) => x.id).sort();
+const ids = (f: DiagnosisFacts): string[] =>
+  run(f)
+    .findings.map((x) => x.id)
+    .sort();
 
 describe('TCP findings', () => {
   const e = ep(443);
@@ -59,11 +154,18 @@ describe('TCP findings', () => {
     expect(ids(facts(input([e]), [slow]))).toEqual(['tcp.high_latency', 'tcp.ok']);
   });
   test('mixed → tcp.loss (+ tcp.reset when a reset was among them)', () => {
-    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['connected', 'timeout', 'connected', 'connected'])]))).toEqual(['tcp.loss']);
-    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['connected', 'reset'])]))).toEqual(['tcp.loss', 'tcp.reset']);
+    expect(
+      ids(facts(input([e]), [tcp('tcp-1', e, ['connected', 'timeout', 'connected', 'connected'])])),
+    ).toEqual(['tcp.loss']);
+    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['connected', 'reset'])]))).toEqual([
+      'tcp.loss',
+      'tcp.reset',
+    ]);
   });
   test('the dominant failure names the finding', () => {
-    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['refused', 'refused', 'timeout'])]))).toEqual(['tcp.refused']);
+    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['refused', 'refused', 'timeout'])]))).toEqual([
+      'tcp.refused',
+    ]);
     expect(ids(facts(input([e]), [tcp('tcp-1', e, ['error'])]))).toEqual(['tcp.error']);
   });
   test('cancelled series say nothing', () => {
@@ -78,27 +180,43 @@ describe('network causes: the evidence that must produce each, and near misses t
     expect(top(f)).toBe('cause.service_down');
     expect(run(f).causes.map((c) => c.id)).toEqual(['cause.service_down', 'cause.firewall_reject']);
     const e80 = ep(80);
-    const both = run(facts(input([e, e80]), [tcp('tcp-1', e, ['refused']), tcp('tcp-2', e80, ['connected'])]));
+    const both = run(
+      facts(input([e, e80]), [tcp('tcp-1', e, ['refused']), tcp('tcp-2', e80, ['connected'])]),
+    );
     expect(both.causes[0]).toMatchObject({ id: 'cause.service_down', confidence: 0.7, targets: [e.url] });
   });
   test('cause.firewall_drop: silence while the host answers the trace', () => {
-    const f = facts(input([e]), [tcp('tcp-1', e, ['timeout', 'timeout']), trace('trace-1', ORIGIN, [['192.0.2.1'], [ORIGIN]])]);
+    const f = facts(input([e]), [
+      tcp('tcp-1', e, ['timeout', 'timeout']),
+      trace('trace-1', ORIGIN, [['192.0.2.1'], [ORIGIN]]),
+    ]);
     expect(run(f).causes[0]).toMatchObject({ id: 'cause.firewall_drop', confidence: 0.85 });
     expect(run(f).causes.map((c) => c.id)).not.toContain('cause.routing');
   });
   test('silence with a dark path: firewall_drop first, routing second', () => {
-    const f = facts(input([e]), [tcp('tcp-1', e, ['timeout']), trace('trace-1', ORIGIN, [['192.0.2.1'], [null], [null]])]);
+    const f = facts(input([e]), [
+      tcp('tcp-1', e, ['timeout']),
+      trace('trace-1', ORIGIN, [['192.0.2.1'], [null], [null]]),
+    ]);
     expect(ids(f)).toEqual(['path.incomplete', 'tcp.timeout']);
     expect(run(f).causes.map((c) => c.id)).toEqual(['cause.firewall_drop', 'cause.routing']);
   });
   test('cause.firewall_reject: ICMP unreachable from the host itself, or admin-prohibited', () => {
-    const f = facts(input([e]), [tcp('tcp-1', e, ['unreachable']), trace('trace-1', ORIGIN, [['192.0.2.1'], [ORIGIN]])]);
+    const f = facts(input([e]), [
+      tcp('tcp-1', e, ['unreachable']),
+      trace('trace-1', ORIGIN, [['192.0.2.1'], [ORIGIN]]),
+    ]);
     expect(top(f)).toBe('cause.firewall_reject');
     const v6 = ep(443, '2001:db8::7');
-    expect(top(facts(input([v6]), [tcp('tcp-1', v6, ['unreachable'], 'EACCES')]))).toBe('cause.firewall_reject');
+    expect(top(facts(input([v6]), [tcp('tcp-1', v6, ['unreachable'], 'EACCES')]))).toBe(
+      'cause.firewall_reject',
+    );
   });
   test('cause.routing: a router before the origin says net unreachable', () => {
-    const f = facts(input([e]), [tcp('tcp-1', e, ['unreachable'], 'ENETUNREACH'), trace('trace-1', ORIGIN, [['192.0.2.1', '!N']])]);
+    const f = facts(input([e]), [
+      tcp('tcp-1', e, ['unreachable'], 'ENETUNREACH'),
+      trace('trace-1', ORIGIN, [['192.0.2.1', '!N']]),
+    ]);
     expect(top(f)).toBe('cause.routing');
     expect(run(f).findings.find((x) => x.id === 'path.incomplete')!.message).toContain('192.0.2.1, !N');
   });
@@ -110,29 +228,59 @@ describe('network causes: the evidence that must produce each, and near misses t
     expect(ids(facts(input([lo]), [local([]), tcp('tcp-1', lo, ['refused'])]))).toEqual(['tcp.refused']);
   });
   test('a healthy endpoint whose trace dies is not reported as a path problem', () => {
-    expect(ids(facts(input([e]), [tcp('tcp-1', e, ['connected']), trace('trace-1', ORIGIN, [['192.0.2.1'], [null]])]))).toEqual(['tcp.ok']);
+    expect(
+      ids(
+        facts(input([e]), [
+          tcp('tcp-1', e, ['connected']),
+          trace('trace-1', ORIGIN, [['192.0.2.1'], [null]]),
+        ]),
+      ),
+    ).toEqual(['tcp.ok']);
   });
   test('cause.origin_overloaded from intermittent loss, never from a clean series', () => {
-    expect(top(facts(input([e]), [tcp('tcp-1', e, ['connected', 'timeout', 'connected', 'timeout'])]))).toBe('cause.origin_overloaded');
+    expect(top(facts(input([e]), [tcp('tcp-1', e, ['connected', 'timeout', 'connected', 'timeout'])]))).toBe(
+      'cause.origin_overloaded',
+    );
     expect(run(facts(input([e]), [tcp('tcp-1', e, ['connected'])])).causes).toEqual([]);
   });
 });
 
 describe('DNS findings and cause.dns_misconfigured', () => {
   const e = ep(443);
-  const withDomain = (extra: Partial<SessionInput> = {}) => input([e], { domain: 'www.example.com', ...extra });
+  const withDomain = (extra: Partial<SessionInput> = {}) =>
+    input([e], { domain: 'www.example.com', ...extra });
   test('NXDOMAIN', () => {
     const f = facts(withDomain(), [dns('dns-1', '198.18.0.1', 'nxdomain')]);
     expect(ids(f)).toEqual(['dns.nxdomain']);
     expect(top(f)).toBe('cause.dns_misconfigured');
   });
   test('origin exposed and not via the provider', () => {
-    const f = facts(withDomain({ provider: 'cloudflare' }), [dns('dns-1', '198.18.0.1', 'ok', [ORIGIN])], ['104.16.0.0/13']);
+    const f = facts(
+      withDomain({ provider: 'cloudflare' }),
+      [dns('dns-1', '198.18.0.1', 'ok', [ORIGIN])],
+      ['104.16.0.0/13'],
+    );
     expect(ids(f)).toEqual(['dns.not_via_provider', 'dns.origin_exposed']);
   });
   test('through the provider by CNAME or by range: nothing to report', () => {
-    expect(ids(facts(withDomain({ provider: 'cloudflare' }), [dns('dns-1', 's', 'ok', ['104.16.1.1'])], ['104.16.0.0/13']))).toEqual([]);
-    expect(ids(facts(withDomain({ provider: 'cloudflare' }), [dns('dns-1', 's', 'ok', ['192.0.2.50'], ['www.example.com.cdn.cloudflare.net'])], ['104.16.0.0/13']))).toEqual([]);
+    expect(
+      ids(
+        facts(
+          withDomain({ provider: 'cloudflare' }),
+          [dns('dns-1', 's', 'ok', ['104.16.1.1'])],
+          ['104.16.0.0/13'],
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      ids(
+        facts(
+          withDomain({ provider: 'cloudflare' }),
+          [dns('dns-1', 's', 'ok', ['192.0.2.50'], ['www.example.com.cdn.cloudflare.net'])],
+          ['104.16.0.0/13'],
+        ),
+      ),
+    ).toEqual([]);
   });
   test('without a provider, an address that is not the origin is not judged', () => {
     expect(ids(facts(withDomain(), [dns('dns-1', 's', 'ok', ['192.0.2.50'])]))).toEqual([]);
@@ -140,7 +288,14 @@ describe('DNS findings and cause.dns_misconfigured', () => {
   test('resolvers that disagree', () => {
     const f = facts(withDomain(), [dns('dns-1', 'a', 'ok', ['192.0.2.50']), dns('dns-2', 'b', 'nxdomain')]);
     expect(ids(f)).toEqual(['dns.nxdomain', 'dns.resolver_mismatch']);
-    expect(ids(facts(withDomain(), [dns('dns-1', 'a', 'ok', ['192.0.2.50']), dns('dns-2', 'b', 'ok', ['192.0.2.50'])]))).toEqual([]);
+    expect(
+      ids(
+        facts(withDomain(), [
+          dns('dns-1', 'a', 'ok', ['192.0.2.50']),
+          dns('dns-2', 'b', 'ok', ['192.0.2.50']),
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -164,7 +319,14 @@ test('Chinese wording from the same facts', () => {
 });
 
 test('never throws and is deterministic on any probe data', () => {
-  const outcome = fc.constantFrom<TcpOutcome>('connected', 'refused', 'timeout', 'unreachable', 'reset', 'error');
+  const outcome = fc.constantFrom<TcpOutcome>(
+    'connected',
+    'refused',
+    'timeout',
+    'unreachable',
+    'reset',
+    'error',
+  );
   const anyData = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }));
   const probe = fc.oneof(
     fc.array(outcome, { maxLength: 5 }).map((o) => tcp('tcp-1', ep(443), o)),
@@ -175,7 +337,11 @@ test('never throws and is deterministic on any probe data', () => {
   );
   fc.assert(
     fc.property(fc.array(probe, { maxLength: 6 }), fc.boolean(), (probes, withDomain) => {
-      const f = facts(input([ep(443)], withDomain ? { domain: 'www.example.com', provider: 'cloudflare' } : {}), probes, ['104.16.0.0/13']);
+      const f = facts(
+        input([ep(443)], withDomain ? { domain: 'www.example.com', provider: 'cloudflare' } : {}),
+        probes,
+        ['104.16.0.0/13'],
+      );
       const a = run(f);
       expect(run(f)).toEqual(a);
     }),

@@ -23,10 +23,20 @@ test('tcping statistics', () => {
   ]);
   expect(s).toEqual({ sent: 4, connected: 3, lossPct: 25, minMs: 1, avgMs: 2, maxMs: 3, stddevMs: 0.816 });
   expect(tcpStats([])).toMatchObject({ sent: 0, lossPct: 0, avgMs: null });
-  expect(tcpStats([{ seq: 1, outcome: 'refused', ms: 0.2, code: 'ECONNREFUSED' }])).toMatchObject({ connected: 0, lossPct: 100, minMs: null });
+  expect(tcpStats([{ seq: 1, outcome: 'refused', ms: 0.2, code: 'ECONNREFUSED' }])).toMatchObject({
+    connected: 0,
+    lossPct: 100,
+    minMs: null,
+  });
 });
 
-const ans = (outcome: DnsAnswer['outcome'], values: string[] = []): DnsAnswer => ({ outcome, values, code: null, ms: 1, ttl: null });
+const ans = (outcome: DnsAnswer['outcome'], values: string[] = []): DnsAnswer => ({
+  outcome,
+  values,
+  code: null,
+  ms: 1,
+  ttl: null,
+});
 
 test('DNS outcomes: any address wins, then the most telling failure', () => {
   expect(classifyDnsError('ENOTFOUND')).toBe('nxdomain');

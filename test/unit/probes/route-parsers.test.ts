@@ -22,7 +22,7 @@ test('/proc/net/route: little-endian hex, gateway flag, reject routes left out',
   expect(routeFor(routes, '203.0.113.7')!.gateway).toBe('10.0.2.1');
 });
 
-test('/proc/net/ipv6_route: the kernel\'s unreachable default on lo is not a route', () => {
+test("/proc/net/ipv6_route: the kernel's unreachable default on lo is not a route", () => {
   const routes = parseProcNetIpv6Route(ROUTE6);
   expect(routes).toEqual([
     { destination: '2001:db8::', prefix: 64, gateway: null, iface: 'eth0' },

@@ -3,10 +3,17 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decodeToolOutput } from '../../../main/probes/spawn';
-import { parseMtrJson, parseTraceroute, parseTracepath, parseTracert, summariseHops } from '../../../main/probes/trace-parsers';
+import {
+  parseMtrJson,
+  parseTraceroute,
+  parseTracepath,
+  parseTracert,
+  summariseHops,
+} from '../../../main/probes/trace-parsers';
 import { planTrace } from '../../../main/probes/trace';
 
-const fixture = (name: string): string => readFileSync(path.join(__dirname, '../../fixtures/trace', name), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(path.join(__dirname, '../../fixtures/trace', name), 'utf8');
 const firstAddress = (hops: ReturnType<typeof parseTraceroute>): (string | null)[] =>
   hops.map((h) => h.probes.find((p) => p.address)?.address ?? null);
 
@@ -17,13 +24,23 @@ describe('traceroute (Linux / macOS)', () => {
     expect(firstAddress(hops)).toEqual(['192.168.1.1', '10.20.0.1', null, '100.64.12.9', '203.0.113.7']);
     expect(hops[1]!.probes.map((p) => p.rttMs)).toEqual([3.101, 3.087, null]);
     expect(hops[3]!.probes.map((p) => p.address)).toEqual(['100.64.12.9', '100.64.12.13', '100.64.12.13']);
-    expect(summariseHops(hops, '203.0.113.7')).toEqual({ reached: true, lastResponder: '203.0.113.7', lastResponderTtl: 5, stopAnnotation: null });
+    expect(summariseHops(hops, '203.0.113.7')).toEqual({
+      reached: true,
+      lastResponder: '203.0.113.7',
+      lastResponderTtl: 5,
+      stopAnnotation: null,
+    });
   });
 
   test('!H annotations: the path stops at a router that says host unreachable', () => {
     const hops = parseTraceroute(fixture('linux-traceroute-unreachable.txt'));
     expect(hops[2]!.probes.every((p) => p.annotation === '!H')).toBe(true);
-    expect(summariseHops(hops, '198.51.100.20')).toEqual({ reached: false, lastResponder: '10.20.0.1', lastResponderTtl: 3, stopAnnotation: '!H' });
+    expect(summariseHops(hops, '198.51.100.20')).toEqual({
+      reached: false,
+      lastResponder: '10.20.0.1',
+      lastResponderTtl: 3,
+      stopAnnotation: '!H',
+    });
   });
 
   test('IPv6 with !X (administratively prohibited) at the target', () => {
@@ -37,7 +54,11 @@ describe('traceroute (Linux / macOS)', () => {
   });
 
   test('the header line and errors are not hops', () => {
-    expect(parseTraceroute('traceroute to 2001:db8:ff::1 (2001:db8:ff::1), 24 hops max\nconnect: Network is unreachable\n')).toEqual([]);
+    expect(
+      parseTraceroute(
+        'traceroute to 2001:db8:ff::1 (2001:db8:ff::1), 24 hops max\nconnect: Network is unreachable\n',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -53,7 +74,11 @@ describe('tracert (Windows)', () => {
     const hops = parseTracert(fixture('windows-tracert-zh.txt'));
     expect(firstAddress(hops)).toEqual(['192.168.1.1', '10.20.0.1', null, '10.20.0.1']);
     expect(hops[3]!.probes[0]!.annotation).toBe('!H');
-    expect(summariseHops(hops, '203.0.113.7')).toMatchObject({ reached: false, lastResponder: '10.20.0.1', stopAnnotation: '!H' });
+    expect(summariseHops(hops, '203.0.113.7')).toMatchObject({
+      reached: false,
+      lastResponder: '10.20.0.1',
+      stopAnnotation: '!H',
+    });
   });
 
   test('Chinese output in the GBK console code page decodes to the same hops', () => {
@@ -105,7 +130,17 @@ describe('choosing the trace tool', () => {
     expect(planTrace('203.0.113.7', 4, 1, has([]), 'linux')).toBeNull();
   });
   test('Windows tracert with -d and a wait in milliseconds; macOS traceroute6 for IPv6', () => {
-    expect(planTrace('203.0.113.7', 4, 2, has(['tracert']), 'win32')!.args).toEqual(['-d', '-h', '24', '-w', '2000', '-4', '203.0.113.7']);
-    expect(planTrace('2001:db8::7', 6, 1, has(['traceroute', 'traceroute6']), 'darwin')!.path).toBe('/usr/sbin/traceroute6');
+    expect(planTrace('203.0.113.7', 4, 2, has(['tracert']), 'win32')!.args).toEqual([
+      '-d',
+      '-h',
+      '24',
+      '-w',
+      '2000',
+      '-4',
+      '203.0.113.7',
+    ]);
+    expect(planTrace('2001:db8::7', 6, 1, has(['traceroute', 'traceroute6']), 'darwin')!.path).toBe(
+      '/usr/sbin/traceroute6',
+    );
   });
 });

@@ -1,17 +1,34 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { cidrContains, parseCidr, parseDnsServer, parseDomain, parseEndpoint, parsePort } from '../../../shared/net/validate';
+import {
+  cidrContains,
+  parseCidr,
+  parseDnsServer,
+  parseDomain,
+  parseEndpoint,
+  parsePort,
+} from '../../../shared/net/validate';
 
-const key = (r: { ok: boolean; error?: { key: string } }): string | undefined => (r.ok ? undefined : r.error!.key);
+const key = (r: { ok: boolean; error?: { key: string } }): string | undefined =>
+  r.ok ? undefined : r.error!.key;
 
 describe('endpoints', () => {
   test('IPv4 and IPv6 with default and explicit ports', () => {
-    expect(parseEndpoint('https://203.0.113.7')).toEqual({ ok: true, value: { url: 'https://203.0.113.7', scheme: 'https', address: '203.0.113.7', family: 4, port: 443 } });
-    expect(parseEndpoint('http://[2001:DB8::7]:8080/')).toMatchObject({ ok: true, value: { address: '2001:db8::7', family: 6, port: 8080 } });
+    expect(parseEndpoint('https://203.0.113.7')).toEqual({
+      ok: true,
+      value: { url: 'https://203.0.113.7', scheme: 'https', address: '203.0.113.7', family: 4, port: 443 },
+    });
+    expect(parseEndpoint('http://[2001:DB8::7]:8080/')).toMatchObject({
+      ok: true,
+      value: { address: '2001:db8::7', family: 6, port: 8080 },
+    });
     expect(parseEndpoint('HTTP://203.0.113.7:80')).toMatchObject({ ok: true, value: { scheme: 'http' } });
   });
   test('IPv4-mapped IPv6 is probed as IPv4', () => {
-    expect(parseEndpoint('http://[::ffff:1.2.3.4]:80')).toMatchObject({ ok: true, value: { address: '1.2.3.4', family: 4 } });
+    expect(parseEndpoint('http://[::ffff:1.2.3.4]:80')).toMatchObject({
+      ok: true,
+      value: { address: '1.2.3.4', family: 4 },
+    });
   });
   test.each([
     ['http://0177.0.0.1:80', 'input.ip_noncanonical'],
@@ -57,9 +74,18 @@ describe('domains', () => {
 describe('resolvers, CIDRs and ports', () => {
   test('resolver forms', () => {
     expect(parseDnsServer('1.1.1.1')).toEqual({ ok: true, value: { address: '1.1.1.1', port: 53 } });
-    expect(parseDnsServer('198.18.0.1:5353')).toEqual({ ok: true, value: { address: '198.18.0.1', port: 5353 } });
-    expect(parseDnsServer('[2001:db8::53]:53')).toEqual({ ok: true, value: { address: '2001:db8::53', port: 53 } });
-    expect(parseDnsServer('2001:db8::53')).toEqual({ ok: true, value: { address: '2001:db8::53', port: 53 } });
+    expect(parseDnsServer('198.18.0.1:5353')).toEqual({
+      ok: true,
+      value: { address: '198.18.0.1', port: 5353 },
+    });
+    expect(parseDnsServer('[2001:db8::53]:53')).toEqual({
+      ok: true,
+      value: { address: '2001:db8::53', port: 53 },
+    });
+    expect(parseDnsServer('2001:db8::53')).toEqual({
+      ok: true,
+      value: { address: '2001:db8::53', port: 53 },
+    });
     expect(key(parseDnsServer('dns.example'))).toBe('input.dns_server_invalid');
     expect(key(parseDnsServer('1.1.1.1:0'))).toBe('input.port_range');
   });
@@ -67,7 +93,10 @@ describe('resolvers, CIDRs and ports', () => {
     expect(parseCidr('173.245.48.0/20')).toEqual({ ok: true, value: '173.245.48.0/20' });
     expect(parseCidr('2400:CB00::/32')).toEqual({ ok: true, value: '2400:cb00::/32' });
     expect(parseCidr('198.18.0.9')).toEqual({ ok: true, value: '198.18.0.9/32' });
-    expect(parseCidr('10.0.0.1/8')).toEqual({ ok: false, error: { key: 'input.cidr_host_bits', params: { value: '"10.0.0.1/8"', suggestion: '10.0.0.0/8' } } });
+    expect(parseCidr('10.0.0.1/8')).toEqual({
+      ok: false,
+      error: { key: 'input.cidr_host_bits', params: { value: '"10.0.0.1/8"', suggestion: '10.0.0.0/8' } },
+    });
     expect(key(parseCidr('10.0.0.0/33'))).toBe('input.cidr_prefix');
     expect(key(parseCidr('010.0.0.0/8'))).toBe('input.cidr_invalid');
     expect(key(parseCidr('10.0.0.0/8/1'))).toBe('input.cidr_invalid');
