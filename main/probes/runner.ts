@@ -9,7 +9,7 @@ export interface RunnerLimits {
   readonly perTarget: number;
 }
 
-export const DEFAULT_LIMITS: RunnerLimits = { concurrency: 16, perTarget: 4 };
+export const DEFAULT_LIMITS: RunnerLimits = { concurrency: 24, perTarget: 8 };
 
 export type RunnerEvent =
   | {

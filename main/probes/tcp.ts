@@ -54,7 +54,7 @@ export function tcpAttempt(
   signal: AbortSignal,
 ): Promise<TcpAttempt> {
   return new Promise((resolve) => {
-    const start = performance.now();
+    let start = performance.now();
     const elapsed = (): number => Math.round((performance.now() - start) * 1000) / 1000;
     let connectedMs: number | null = null;
     let settled = false;
@@ -98,6 +98,7 @@ export function tcpAttempt(
     socket.on('data', () => undefined); // Banners are read and dropped; the protocol probes look at them.
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
+    start = performance.now(); // the clock starts at connect(), as curl's time_connect does
     socket.connect({ host: ep.address, port: ep.port, family: ep.family, autoSelectFamily: false });
   });
 }

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: each figure beside a reference tool measured in the same run, printed as a ratio, with peak
+ * memory; results are also written to bench/results/latest.json. Needs root for the namespace lab (as CI has).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { tcpAttempt } from '../main/probes/tcp';
+import { createLab, labAvailable, LAB, startOrigin, warmUp } from '../test/lab/lab';
+
+interface Row {
+  readonly name: string;
+  readonly ours: number;
+  readonly reference: number;
+  readonly referenceName: string;
+  readonly unit: string;
+  readonly ratio: number;
+  readonly target: string;
+  readonly peakRssMb: number | null;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const round = (n: number, d = 3): number => Math.round(n * 10 ** d) / 10 ** d;
+const CLI = path.join(__dirname, 'origin-doctor.cjs');
+const execFileAsync = promisify(execFile);
+
+async function tcpingVsCurl(): Promise<Row> {
+  const server = net.createServer((s) =>
+    s.on('error', () => undefined).end('HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const N = 40;
+  const ours: number[] = [];
+  const curl: number[] = [];
+  for (let i = 0; i < N; i++) {
+    // Interleaved so both see the same machine state.
+    const a = await tcpAttempt(
+      { address: '127.0.0.1', port, family: 4 },
+      i,
+      2000,
+      0,
+      new AbortController().signal,
+    );
+    ours.push(a.ms);
+    // Async: the server answering curl lives in this process.
+    const { stdout } = await execFileAsync('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-m',
+      '2',
+      '-w',
+      '%{time_connect}',
+      `http://127.0.0.1:${port}/`,
+    ]);
+    curl.push(Number(stdout.trim()) * 1000);
+  }
+  server.close();
+  const o = median(ours);
+  const c = median(curl);
+  return {
+    name: 'tcping connect, loopback (median of 40)',
+    ours: round(o),
+    reference: round(c),
+    referenceName: "curl -w '%{time_connect}'",
+    unit: 'ms',
+    ratio: round(o / c, 2),
+    target: 'Δ < 0.5 ms',
+    peakRssMb: null,
+  };
+}
+
+/** Runs the CLI in a namespace and returns its wall time and peak RSS (reported by the CLI itself on request). */
+function timedCli(
+  ns: string,
+  args: string[],
+): Promise<{ ms: number; rssMb: number | null; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args], {
+      env: { ...process.env, ORIGIN_DOCTOR_REPORT_RSS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const rss = /peak-rss-kb: (\d+)/.exec(err);
+      resolve({ ms, rssMb: rss ? round(Number(rss[1]) / 1024, 1) : null, code });
+    });
+  });
+}
+
+async function blackholeRun(T: number): Promise<Row[]> {
+  const available = labAvailable();
+  if (!available.ok) throw new Error(`the benchmark needs the namespace lab: ${available.why}`);
+  const lab = createLab();
+  try {
+    await startOrigin(lab);
+    warmUp(lab);
+    const endpoints = [1, 2, 3, 4, 5].flatMap((i) => ['--endpoint', `http://${LAB.blackhole}:${8000 + i}`]);
+    const dark = await timedCli(lab.client, [
+      'diagnose',
+      ...endpoints,
+      '--timeout',
+      String(T),
+      '--json',
+      '/dev/null',
+    ]);
+    const healthy = await timedCli(lab.client, [
+      'diagnose',
+      '--endpoint',
+      `http://${LAB.origin}:80`,
+      '--endpoint',
+      `http://[${LAB.origin6}]:80`,
+      '--json',
+      '/dev/null',
+    ]);
+    return [
+      {
+        name: `diagnose, 5 black-holed endpoints, timeout T=${T} ms`,
+        ours: round(dark.ms, 0),
+        reference: T,
+        referenceName: 'T (one timeout)',
+        unit: 'ms',
+        ratio: round(dark.ms / T, 2),
+        target: '< 1.5',
+        peakRssMb: dark.rssMb,
+      },
+      {
+        name: 'diagnose, healthy origin (IPv4 + IPv6, 2 hops)',
+        ours: round(healthy.ms, 0),
+        reference: 1000,
+        referenceName: '1 s budget',
+        unit: 'ms',
+        ratio: round(healthy.ms / 1000, 2),
+        target: '< 1',
+        peakRssMb: healthy.rssMb,
+      },
+    ];
+  } finally {
+    lab.teardown();
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [await tcpingVsCurl(), ...(await blackholeRun(3000))];
+  const header = ['benchmark', 'ours', 'reference', 'ratio', 'target', 'peak RSS'];
+  const lines = rows.map((r) => [
+    r.name,
+    `${r.ours} ${r.unit}`,
+    `${r.reference} ${r.unit} (${r.referenceName})`,
+    `${r.ratio}×`,
+    r.target,
+    r.peakRssMb === null ? '-' : `${r.peakRssMb} MB`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(fmt(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(fmt(l));
+  const dir = path.join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'latest.json'),
+    JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n',
+  );
+  console.log(`\nwritten: ${path.relative(process.cwd(), path.join(dir, 'latest.json'))}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
