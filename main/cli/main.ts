@@ -88,7 +88,10 @@ async function diagnoseCommand(
     }
   }
   io.stderr.write(formatReportText(checked, t));
-  if (io.signal.aborted) return EXIT.problems;
+  if (io.signal.aborted) {
+    io.stderr.write(`${t('cli.cancelled')}\n`);
+    return EXIT.problems;
+  }
   return checked.findings.some((f) => f.severity !== 'info') ? EXIT.problems : EXIT.ok;
 }
 

@@ -82,6 +82,18 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     });
   }
 
+  const missingTool = probes.find(
+    (p) => p.kind === 'trace' && (p.data as { problem?: unknown }).problem === 'not_installed',
+  );
+  if (missingTool) {
+    out.push({
+      id: 'path.unavailable',
+      target: 'local',
+      evidence: [missingTool.id],
+      params: { os: local?.data.os ?? '' },
+    });
+  }
+
   for (const { probe, data } of probesOf(probes, 'tcp')) {
     const target = data.url;
     const trace = traceFor(data.address);

@@ -85,9 +85,10 @@ export async function traceProbe(
   address: string,
   family: 4 | 6,
   ctx: ProbeContext,
+  find: (name: string) => string | null = findExecutable,
 ): Promise<{ data: TraceData; raw: string }> {
   const waitSeconds = Math.max(1, Math.min(5, Math.floor(ctx.timeoutMs / 2000)));
-  const plan = planTrace(address, family, waitSeconds);
+  const plan = planTrace(address, family, waitSeconds, find);
   const empty = {
     hops: [],
     reached: false,

@@ -30,6 +30,7 @@ export const FINDINGS = {
   'tcp.high_latency': { layer: 'network', severity: 'warn' },
   'tcp.error': { layer: 'local', severity: 'error' },
   'path.incomplete': { layer: 'network', severity: 'warn' },
+  'path.unavailable': { layer: 'local', severity: 'info' },
   'local.no_route': { layer: 'local', severity: 'error' },
   'tls.ok': { layer: 'protocol', severity: 'info' },
   'tls.handshake_failed': { layer: 'protocol', severity: 'error' },

@@ -1,6 +1,8 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { reportSchema } from '../../shared/model/report';
 import type { TraceData } from '../../shared/model/probe-data';
-import { causesFor, diagnose, idsFor } from '../lab/cli';
+import { causesFor, CLI, diagnose, idsFor } from '../lab/cli';
 import { createLab, LAB, labAvailable, PORTS, startDns, startOrigin, warmUp, type Lab } from '../lab/lab';
 
 // The lab needs root and the network tools; CI provides both. Without them this fails and says why.
@@ -85,6 +87,47 @@ describe('network layer in the namespace lab', () => {
     expect(report.causes.map((c) => c.id)).toContain('cause.routing');
     // Attempts overlap and the trace runs beside them: far less than attempts × timeout (4 × 1.5 s).
     expect(ms).toBeLessThan(4 * Number(T));
+  });
+
+  test('Ctrl-C stops every probe at once, kills the trace tool and still prints what finished', async () => {
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        lab.client,
+        process.execPath,
+        CLI,
+        'diagnose',
+        '--endpoint',
+        `http://${LAB.blackhole}:80`,
+        '--endpoint',
+        `http://${LAB.origin}:80`,
+        '--timeout',
+        '20000',
+        '--json',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    await new Promise((r) => setTimeout(r, 1500));
+    const started = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Cancelled');
+    const report = reportSchema.parse(JSON.parse(stdout));
+    const healthy = report.probes.find((p) => p.kind === 'tcp' && p.target === `http://${LAB.origin}:80`)!;
+    expect(healthy.status).toBe('ok');
+    const dark = report.probes.find((p) => p.kind === 'tcp' && p.target === `http://${LAB.blackhole}:80`)!;
+    expect((dark.data.attempts as { code: string }[]).every((a) => a.code === 'ECANCELLED')).toBe(true);
+    // Nothing of the run is left in the namespace: no traceroute, no node.
+    expect(execFileSync('ip', ['netns', 'pids', lab.client], { encoding: 'utf8' }).trim()).toBe('');
   });
 
   test('DNS: NXDOMAIN, origin exposed, resolvers that disagree, a resolver that never answers', async () => {

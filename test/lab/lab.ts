@@ -255,7 +255,10 @@ export function createLab(): Lab {
 }
 
 // Next to this file in the tests; from the project root when bundled into the benchmark.
-const ORIGIN_SERVER = [path.join(__dirname, 'origin-server.mjs'), path.join(process.cwd(), 'test', 'lab', 'origin-server.mjs')].find((p) => existsSync(p))!;
+const ORIGIN_SERVER = [
+  path.join(__dirname, 'origin-server.mjs'),
+  path.join(process.cwd(), 'test', 'lab', 'origin-server.mjs'),
+].find((p) => existsSync(p))!;
 
 /** Starts the lab origin's HTTP listeners on ports 80–83 and resolves once they listen. */
 export function startOrigin(lab: Lab): Promise<void> {
