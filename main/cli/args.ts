@@ -5,8 +5,10 @@ import { quoteInput, type InputError } from '../../shared/net/validate';
 
 export interface DiagnoseOptions {
   readonly input: SessionInput;
+  readonly caFiles: string[];
   readonly json: string | null;
   readonly trace: boolean;
+  readonly dns: boolean;
 }
 
 export class UsageError extends Error {
@@ -84,6 +86,8 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     json: { type: 'string' },
     lang: { type: 'string' },
     'no-trace': { type: 'boolean' },
+    ca: { type: 'string', multiple: true },
+    'no-dns': { type: 'boolean' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -108,5 +112,12 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
   if (!input.ok) throw new UsageError(input.error);
   const json = str('json') ?? null;
   if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
-  return { input: input.value, json, trace: v['no-trace'] !== true };
+  const caFiles = list('ca');
+  return {
+    input: { ...input.value, caFiles },
+    caFiles,
+    json,
+    trace: v['no-trace'] !== true,
+    dns: v['no-dns'] !== true,
+  };
 }

@@ -7,6 +7,7 @@ import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
+import { readCaFiles } from './ca-files';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -62,12 +63,15 @@ async function diagnoseCommand(
   lang: ReturnType<typeof detectLang>,
 ): Promise<number> {
   const opts = parseDiagnoseArgs(argv, lang);
+  const extraCa = readCaFiles(opts.caFiles);
   const progress = createProgress(io.stderr, t);
   const report: Report = await runDiagnosis(opts.input, {
     now: () => new Date(),
     newId: randomUUID,
     signal: io.signal,
     trace: opts.trace,
+    dns: opts.dns,
+    extraCa,
     onEvent: progress.onEvent,
   });
   progress.done();

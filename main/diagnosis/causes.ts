@@ -132,9 +132,60 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
   return out;
 }
 
+/** What each protocol finding says about causes; the numbers rank, they do not measure. */
+const PROTOCOL_SUPPORT: Record<string, [ShortCause, number][]> = {
+  'tls.cert_expired': [['tls_cert_expired', 0.9]],
+  'tls.cert_not_yet_valid': [['tls_cert_expired', 0.8]],
+  'tls.chain_incomplete': [['tls_chain_incomplete', 0.85]],
+  'tls.hostname_mismatch': [['tls_hostname_mismatch', 0.85]],
+  'tls.self_signed': [['tls_untrusted', 0.8]],
+  'tls.untrusted_root': [['tls_untrusted', 0.8]],
+  'tls.sni_required': [['sni_required', 0.6]],
+  'tls.plain_http_on_tls_port': [['protocol_port_mismatch', 0.9]],
+  'http.tls_on_plain_port': [['protocol_port_mismatch', 0.9]],
+  'tls.handshake_failed': [['tls_handshake_failure', 0.75]],
+  'http.vhost_missing': [['vhost_missing', 0.85]],
+  'http.redirect_loop': [['redirect_loop', 0.9]],
+  'http.rate_limited': [['rate_limiting', 0.75]],
+  'http.slow_ttfb': [['origin_slow', 0.75]],
+  'http.5xx': [['origin_app_error', 0.7]],
+  'http.empty_reply': [['origin_overloaded', 0.45]],
+  'http.h2_broken': [['h2_broken', 0.7]],
+};
+
+function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
+  const out: Support[] = [];
+  for (const f of findings) {
+    for (const [cause, weight] of PROTOCOL_SUPPORT[f.id] ?? []) {
+      // A certificate problem only breaks the CDN in strict mode; in full mode it is a warning for later.
+      const confidence = f.severity === 'warn' && cause.startsWith('tls_') ? Math.min(weight, 0.4) : weight;
+      out.push({ cause, confidence, target: f.target, findings: [f.id] });
+    }
+  }
+  // Refused on the HTTPS port while HTTP on the same host answers: the origin does not serve HTTPS where the
+  // CDN expects it (or the other way round).
+  for (const ep of facts.input.endpoints) {
+    if (!findings.some((f) => f.id === 'tcp.refused' && f.target === ep.url)) continue;
+    const other = facts.input.endpoints.find(
+      (o) =>
+        o.address === ep.address &&
+        o.scheme !== ep.scheme &&
+        findings.some((f) => f.id === 'tcp.ok' && f.target === o.url),
+    );
+    if (other)
+      out.push({
+        cause: 'protocol_port_mismatch',
+        confidence: 0.5,
+        target: ep.url,
+        findings: ['tcp.refused'],
+      });
+  }
+  return out;
+}
+
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
-  const supports = networkSupport(facts, findings);
+  const supports = [...networkSupport(facts, findings), ...protocolSupport(facts, findings)];
   const merged = new Map<
     CauseId,
     { confidence: number; targets: Map<string, number>; findings: Set<string> }

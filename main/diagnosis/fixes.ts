@@ -92,6 +92,25 @@ export function allowCommands(ranges: readonly string[], ports: readonly number[
   return out;
 }
 
+const hostPort = (e: Endpoint): string => `${e.family === 6 ? `[${e.address}]` : e.address}:${e.port}`;
+const sslEndpoints = (ctx: FixContext): Endpoint[] => ctx.endpoints.filter((e) => e.scheme === 'https');
+
+/** curl speaking to the origin's address as the CDN does: the domain's Host and SNI (--connect-to). */
+function curlCheck(e: Endpoint, domain: string): string {
+  const port = e.port;
+  return `curl -sk --connect-to ${domain}:${port}:${hostPort(e)} ${e.scheme}://${domain}:${port}/`;
+}
+
+function opensslCheck(ctx: FixContext): FixDraft {
+  const e = sslEndpoints(ctx)[0] ?? ctx.endpoints[0];
+  const domain = ctx.facts.input.domain ?? '<DOMAIN>';
+  return {
+    key: 'check.openssl_chain',
+    env: 'openssl',
+    command: e ? `openssl s_client -connect ${hostPort(e)} -servername ${domain} -showcerts </dev/null` : '',
+  };
+}
+
 /** What to check next and how to fix, for each cause, with the session's real values filled in. */
 export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] } {
   const ports = unique(ctx.endpoints.map((e) => e.port)).sort((a, b) => a - b);
@@ -213,6 +232,201 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
             env: 'linux',
             command: 'sysctl -w net.netfilter.nf_conntrack_max=1048576',
           },
+        ],
+      };
+    case 'cause.tls_cert_expired':
+      return {
+        checks: [opensslCheck(ctx)],
+        fix: [
+          {
+            key: 'fix.renew_certbot',
+            env: 'certbot',
+            command: `certbot renew --cert-name ${domain}\nsystemctl reload nginx`,
+          },
+          { key: 'fix.renew_acmesh', env: 'acme.sh', command: `acme.sh --renew -d ${domain} --force` },
+          { key: 'fix.provider_origin_ca' },
+        ],
+      };
+    case 'cause.tls_chain_incomplete':
+      return {
+        checks: [opensslCheck(ctx)],
+        fix: [
+          {
+            key: 'fix.fullchain_nginx',
+            env: 'nginx',
+            command: `ssl_certificate     /etc/letsencrypt/live/${domain}/fullchain.pem;\nssl_certificate_key /etc/letsencrypt/live/${domain}/privkey.pem;`,
+          },
+          {
+            key: 'fix.fullchain_apache',
+            env: 'apache',
+            command: `SSLCertificateFile /etc/letsencrypt/live/${domain}/fullchain.pem\nSSLCertificateKeyFile /etc/letsencrypt/live/${domain}/privkey.pem`,
+          },
+          { key: 'fix.fullchain_iis', env: 'iis' },
+        ],
+      };
+    case 'cause.tls_hostname_mismatch':
+      return {
+        checks: [opensslCheck(ctx)],
+        fix: [
+          {
+            key: 'fix.issue_for_domain',
+            params: { domain },
+            env: 'certbot',
+            command: `certbot certonly --nginx -d ${domain}`,
+          },
+          { key: 'fix.server_name', params: { domain }, env: 'nginx', command: `server_name ${domain};` },
+        ],
+      };
+    case 'cause.tls_untrusted':
+      return {
+        checks: [opensslCheck(ctx)],
+        fix: [
+          { key: 'fix.trusted_cert', params: { domain } },
+          { key: 'fix.provider_origin_ca' },
+          { key: 'fix.full_mode_interim' },
+        ],
+      };
+    case 'cause.sni_required':
+      return {
+        checks: [
+          opensslCheck(ctx),
+          ...sslEndpoints(ctx).map((e) => ({
+            key: 'check.without_sni',
+            env: 'openssl',
+            command: `openssl s_client -connect ${hostPort(e)} -noservername </dev/null`,
+          })),
+        ],
+        fix: [
+          { key: 'fix.provider_send_sni', params: { domain } },
+          {
+            key: 'fix.default_server',
+            params: { domain },
+            env: 'nginx',
+            command: `listen 443 ssl default_server;\nserver_name ${domain};`,
+          },
+        ],
+      };
+    case 'cause.protocol_port_mismatch':
+      return {
+        checks: ctx.endpoints.map((e) => ({
+          key: 'check.curl_connect_to',
+          env: 'curl',
+          command: curlCheck(e, domain),
+        })),
+        fix: [
+          { key: 'fix.match_protocol_port', params: { ports: portText } },
+          { key: 'fix.listen_ssl', env: 'nginx', command: 'listen 443 ssl;\nlisten 80;' },
+        ],
+      };
+    case 'cause.tls_handshake_failure':
+      return {
+        checks: [
+          opensslCheck(ctx),
+          ...sslEndpoints(ctx).map((e) => ({
+            key: 'check.tls_versions',
+            env: 'openssl',
+            command: `openssl s_client -connect ${hostPort(e)} -servername ${domain} -tls1_2 </dev/null`,
+          })),
+        ],
+        fix: [
+          {
+            key: 'fix.tls_protocols',
+            env: 'nginx',
+            command: 'ssl_protocols TLSv1.2 TLSv1.3;\nssl_ciphers HIGH:!aNULL:!MD5;',
+          },
+          { key: 'fix.cert_installed', params: { domain } },
+        ],
+      };
+    case 'cause.vhost_missing':
+      return {
+        checks: ctx.endpoints.map((e) => ({
+          key: 'check.curl_connect_to',
+          env: 'curl',
+          command: curlCheck(e, domain),
+        })),
+        fix: [
+          {
+            key: 'fix.server_name',
+            params: { domain },
+            env: 'nginx',
+            command: `server {\n    listen 80;\n    listen 443 ssl;\n    server_name ${domain};\n    # …the site's root or proxy_pass…\n}`,
+          },
+          {
+            key: 'fix.apache_vhost',
+            params: { domain },
+            env: 'apache',
+            command: `<VirtualHost *:443>\n    ServerName ${domain}\n</VirtualHost>`,
+          },
+          {
+            key: 'fix.iis_binding',
+            params: { domain },
+            env: 'iis',
+            command: `New-WebBinding -Name "Default Web Site" -Protocol https -Port 443 -HostHeader ${domain} -SslFlags 1`,
+          },
+        ],
+      };
+    case 'cause.redirect_loop':
+      return {
+        checks: ctx.endpoints.map((e) => ({
+          key: 'check.curl_redirects',
+          env: 'curl',
+          command: `${curlCheck(e, domain)} -I`,
+        })),
+        fix: [
+          { key: 'fix.ssl_mode_full' },
+          {
+            key: 'fix.redirect_forwarded_proto',
+            env: 'nginx',
+            command: 'if ($http_x_forwarded_proto = "http") {\n    return 301 https://$host$request_uri;\n}',
+          },
+        ],
+      };
+    case 'cause.rate_limiting':
+      return {
+        checks: [
+          { key: 'check.limit_req', env: 'nginx', command: "grep -rn 'limit_req\\|limit_conn' /etc/nginx/" },
+          { key: 'check.fail2ban', env: 'fail2ban', command: 'fail2ban-client status' },
+        ],
+        fix: [
+          ...fillRanges,
+          {
+            key: 'fix.real_ip',
+            env: 'nginx',
+            command: [
+              ...(ranges.length ? ranges : [RANGE_PLACEHOLDER]).map((r) => `set_real_ip_from ${r};`),
+              'real_ip_header CF-Connecting-IP;  # or X-Forwarded-For',
+            ].join('\n'),
+          },
+          {
+            key: 'fix.fail2ban_ignoreip',
+            env: 'fail2ban',
+            command: `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${(ranges.length ? ranges : [RANGE_PLACEHOLDER]).join(' ')}`,
+          },
+        ],
+      };
+    case 'cause.origin_slow':
+      return {
+        checks: ctx.endpoints.map((e) => ({
+          key: 'check.curl_timing',
+          env: 'curl',
+          command: `${curlCheck(e, domain)} -o /dev/null -w 'connect=%{time_connect} tls=%{time_appconnect} ttfb=%{time_starttransfer}\\n'`,
+        })),
+        fix: [{ key: 'fix.speed_up_origin' }, { key: 'fix.provider_timeout' }],
+      };
+    case 'cause.origin_app_error':
+      return {
+        checks: [{ key: 'check.error_log', env: 'nginx', command: 'tail -n 100 /var/log/nginx/error.log' }],
+        fix: [{ key: 'fix.app_error' }],
+      };
+    case 'cause.h2_broken':
+      return {
+        checks: sslEndpoints(ctx).map((e) => ({
+          key: 'check.curl_h2',
+          env: 'curl',
+          command: `${curlCheck(e, domain)} --http2 -I`,
+        })),
+        fix: [
+          { key: 'fix.disable_h2', env: 'nginx', command: 'listen 443 ssl;   # without "http2"\nhttp2 off;' },
         ],
       };
     default:

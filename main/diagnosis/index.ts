@@ -3,6 +3,7 @@ import type { Cause, Finding, FixStep, Verdict } from '../../shared/model/report
 import type { Translate } from '../../shared/i18n/translate';
 import { rankCauses } from './causes';
 import { networkFindings } from './network';
+import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
 export interface Diagnosis {
@@ -24,7 +25,7 @@ function wordFinding(d: FindingDraft, t: Translate): Finding {
     : { layer: 'network' as const, severity: 'warn' as Severity };
   return {
     id: d.id,
-    severity: spec.severity,
+    severity: d.severity ?? spec.severity,
     layer: spec.layer,
     target: d.target,
     message: t(`finding.${d.id}`, d.params),
@@ -62,7 +63,7 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
  * findings are ordered by severity (worst first), then by layer and id.
  */
 export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
-  const drafts = networkFindings(facts);
+  const drafts = [...networkFindings(facts), ...protocolFindings(facts)];
   const findings = drafts
     .map((d) => wordFinding(d, t))
     .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));

@@ -3,7 +3,9 @@ import { providerOfName } from '../../shared/catalog/providers';
 import type { z } from 'zod';
 import {
   dnsDataSchema,
+  httpDataSchema,
   localDataSchema,
+  tlsDataSchema,
   tcpDataSchema,
   traceDataSchema,
   type DnsData,
@@ -24,6 +26,8 @@ const SCHEMAS = {
   dns: dnsDataSchema,
   trace: traceDataSchema,
   local: localDataSchema,
+  tls: tlsDataSchema,
+  http: httpDataSchema,
 } as const;
 type Kinds = typeof SCHEMAS;
 

@@ -15,6 +15,8 @@ export type Params = Record<string, string | number | boolean | null>;
 /** A finding before it is worded: id, target, evidence (probe ids) and the values its text needs. */
 export interface FindingDraft {
   readonly id: string;
+  /** Overrides the catalog's severity where the context changes it (a certificate problem in full mode). */
+  readonly severity?: 'info' | 'warn' | 'error';
   readonly target: string;
   readonly evidence: string[];
   readonly params: Params;

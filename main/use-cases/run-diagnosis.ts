@@ -8,6 +8,8 @@ import { localEnvProbe } from '../probes/local-env';
 import { runProbes, type RunnerEvent, type RunnerLimits } from '../probes/runner';
 import { DEFAULT_TCP_OPTIONS, formatTcpRaw, tcpProbe, type TcpOptions } from '../probes/tcp';
 import { traceProbe } from '../probes/trace';
+import { formatTlsRaw, tlsProbe, trustAnchors } from '../probes/tls';
+import { formatHttpRaw, httpProbe } from '../probes/http';
 import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
 
@@ -20,6 +22,10 @@ export interface RunDiagnosisDeps {
   readonly limits?: RunnerLimits;
   /** Leave out the path step (for callers that only need reachability). */
   readonly trace?: boolean;
+  /** Leave out the DNS step (a domain not yet published, or a lab without resolvers). */
+  readonly dns?: boolean;
+  /** Extra trusted CA certificates (PEM), on top of the system's roots. */
+  readonly extraCa?: readonly string[];
 }
 
 /** Back-to-origin ranges in force for a session: its own plus its provider preset's, without repeats. */
@@ -29,7 +35,10 @@ export function rangesInForce(input: SessionInput): string[] {
 }
 
 /** The probes a session runs: all independent, so the runner starts them together. */
-export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tcp' | 'trace'>): ProbeTask[] {
+export function planProbes(
+  input: SessionInput,
+  deps: Pick<RunDiagnosisDeps, 'tcp' | 'trace' | 'dns' | 'extraCa' | 'now'>,
+): ProbeTask[] {
   const tasks: ProbeTask[] = [];
   tasks.push({
     id: 'local',
@@ -38,7 +47,7 @@ export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tc
     key: 'local',
     run: async () => ({ status: 'ok', data: { ...localEnvProbe() } }),
   });
-  if (input.domain) {
+  if (input.domain && deps.dns !== false) {
     const domain = input.domain;
     const servers: (DnsServer | null)[] = input.dnsServers.length > 0 ? input.dnsServers : [null];
     servers.forEach((server, i) => {
@@ -70,6 +79,57 @@ export function planProbes(input: SessionInput, deps: Pick<RunDiagnosisDeps, 'tc
         const status =
           data.stats.connected === data.stats.sent ? 'ok' : data.stats.connected > 0 ? 'warn' : 'fail';
         return { status, data: { ...data }, raw: formatTcpRaw(data) };
+      },
+    });
+  });
+  const anchors = trustAnchors(deps.extraCa ?? []);
+  input.endpoints.forEach((ep, i) => {
+    if (ep.scheme !== 'https') return;
+    tasks.push({
+      id: `tls-${i + 1}`,
+      kind: 'tls',
+      target: ep.url,
+      key: ep.address,
+      run: async (ctx) => {
+        const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx);
+        const status =
+          data.main.outcome !== 'ok'
+            ? 'fail'
+            : data.problems.some((p) => p.kind !== 'expiring_soon')
+              ? 'fail'
+              : data.problems.length
+                ? 'warn'
+                : 'ok';
+        return { status, data: { ...data }, raw: formatTlsRaw(data) };
+      },
+    });
+  });
+  input.endpoints.forEach((ep, i) => {
+    tasks.push({
+      id: `http-${i + 1}`,
+      kind: 'http',
+      target: ep.url,
+      key: ep.address,
+      run: async (ctx) => {
+        const data = await httpProbe(
+          ep,
+          {
+            domain: input.domain,
+            healthPath: input.healthPath,
+            sslMode: input.sslMode,
+            endpoints: input.endpoints,
+          },
+          deps.now,
+          ctx,
+        );
+        const last = data.chain[data.chain.length - 1];
+        const status =
+          last?.outcome !== 'response' || data.redirectLoop !== 'none'
+            ? 'fail'
+            : (last.status ?? 0) >= 400
+              ? 'warn'
+              : 'ok';
+        return { status, data: { ...data }, raw: formatHttpRaw(data) };
       },
     });
   });

@@ -53,6 +53,7 @@ export const FINDINGS = {
   'http.rate_limited': { layer: 'protocol', severity: 'warn' },
   'http.empty_reply': { layer: 'protocol', severity: 'error' },
   'http.tls_on_plain_port': { layer: 'protocol', severity: 'error' },
+  'http.h2_broken': { layer: 'protocol', severity: 'warn' },
   'policy.backorigin_blocked': { layer: 'policy', severity: 'error' },
   'policy.backorigin_not_allowed': { layer: 'policy', severity: 'error' },
   'policy.conflict': { layer: 'policy', severity: 'warn' },
@@ -94,6 +95,10 @@ export const CAUSE_IDS = [
   'cause.rate_limiting',
   'cause.origin_overloaded',
   'cause.origin_slow',
+  'cause.tls_untrusted',
+  'cause.tls_handshake_failure',
+  'cause.origin_app_error',
+  'cause.h2_broken',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

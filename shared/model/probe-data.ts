@@ -134,3 +134,138 @@ export const localDataSchema = z.object({
   proxy: z.record(z.string(), z.string()),
 });
 export type LocalData = z.infer<typeof localDataSchema>;
+
+export const certInfoSchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  sans: z.array(z.string()),
+  validFrom: z.string(),
+  validTo: z.string(),
+  keyType: z.string(),
+  keyBits: z.number().nullable(),
+  curve: z.string().nullable(),
+  signatureAlgorithm: z.string().nullable(),
+  sha256: z.string(),
+  sha1: z.string(),
+  serial: z.string(),
+  isCa: z.boolean(),
+  selfIssued: z.boolean(),
+  aiaIssuerUrl: z.string().nullable(),
+  ocspUrl: z.string().nullable(),
+  /** The certificate itself (base64 DER), so a report can be re-checked later. */
+  der: z.string(),
+});
+export type CertInfo = z.infer<typeof certInfoSchema>;
+
+export const CERT_PROBLEMS = [
+  'no_certificate',
+  'expired',
+  'not_yet_valid',
+  'expiring_soon',
+  'hostname_mismatch',
+  'self_signed',
+  'chain_incomplete',
+  'untrusted_root',
+] as const;
+export const certProblemSchema = z.object({
+  kind: z.enum(CERT_PROBLEMS),
+  /** Which certificate of the served chain (0 is the leaf). */
+  index: z.number().int(),
+  detail: z.string(),
+});
+export type CertProblem = z.infer<typeof certProblemSchema>;
+
+export const TLS_OUTCOMES = [
+  'ok',
+  'alert',
+  'reset',
+  'closed',
+  'timeout',
+  'plain_http',
+  'refused',
+  'unreachable',
+  'error',
+] as const;
+export type TlsOutcome = (typeof TLS_OUTCOMES)[number];
+
+export const tlsAttemptSchema = z.object({
+  servername: z.string().nullable(),
+  outcome: z.enum(TLS_OUTCOMES),
+  code: z.string().nullable(),
+  /** The TLS alert the server sent, by name (handshake_failure, protocol_version, unrecognized_name …). */
+  alert: z.string().nullable(),
+  ms: ms,
+  version: z.string().nullable(),
+  cipher: z.string().nullable(),
+  alpn: z.string().nullable(),
+  leafSha256: z.string().nullable(),
+  leafCoversDomain: z.boolean().nullable(),
+});
+export type TlsAttempt = z.infer<typeof tlsAttemptSchema>;
+
+export const TLS_VERSIONS = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'] as const;
+export const VERSION_RESULTS = ['accepted', 'refused', 'not_testable'] as const;
+
+export const tlsDataSchema = z.object({
+  address: z.string(),
+  port: z.number().int(),
+  url: z.string(),
+  domain: z.string().nullable(),
+  /** The handshake as the CDN makes it: SNI = the domain, ALPN h2 and http/1.1. */
+  main: tlsAttemptSchema,
+  noSni: tlsAttemptSchema.nullable(),
+  foreignSni: tlsAttemptSchema.nullable(),
+  versions: z.partialRecord(z.enum(TLS_VERSIONS), z.enum(VERSION_RESULTS)),
+  chain: z.array(certInfoSchema),
+  problems: z.array(certProblemSchema),
+  ocspStapled: z.boolean().nullable(),
+});
+export type TlsData = z.infer<typeof tlsDataSchema>;
+
+export const HTTP_OUTCOMES = [
+  'response',
+  'empty_reply',
+  'reset',
+  'timeout',
+  'tls_on_plain_port',
+  'plain_on_tls_port',
+  'refused',
+  'unreachable',
+  'headers_too_large',
+  'error',
+] as const;
+
+export const httpExchangeSchema = z.object({
+  url: z.string(),
+  host: z.string(),
+  outcome: z.enum(HTTP_OUTCOMES),
+  code: z.string().nullable(),
+  status: z.number().int().nullable(),
+  headers: z.record(z.string(), z.string()),
+  /** The first bytes of the body (at most 64 KiB read, 2 KiB kept). */
+  bodySample: z.string(),
+  bodyBytes: z.number().int(),
+  /** Phases in milliseconds from the start, like curl -w: connect, tls, first byte, total. */
+  timing: z.object({ connectMs: ms.nullable(), tlsMs: ms.nullable(), ttfbMs: ms.nullable(), totalMs: ms }),
+  httpVersion: z.string().nullable(),
+});
+export type HttpExchange = z.infer<typeof httpExchangeSchema>;
+
+export const httpDataSchema = z.object({
+  url: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  scheme: z.enum(['http', 'https']),
+  domain: z.string().nullable(),
+  path: z.string(),
+  /** The request as the CDN sends it, and the redirects followed from it. */
+  chain: z.array(httpExchangeSchema),
+  redirectLoop: z.enum(['none', 'same_url', 'cycle', 'scheme_flip']),
+  /** The same request with a Host the origin should not know: tells a missing vhost from a broken path. */
+  foreignHost: httpExchangeSchema.nullable(),
+  h2: z.enum(['not_offered', 'ok', 'broken']).nullable(),
+  h2Error: z.string().nullable(),
+  keepAliveTimeoutS: z.number().nullable(),
+  clockSkewS: z.number().nullable(),
+});
+export type HttpData = z.infer<typeof httpDataSchema>;

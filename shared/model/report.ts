@@ -63,6 +63,8 @@ export const sessionInputSchema = z.object({
   attempts: z.number().int().positive(),
   healthPath: z.string(),
   lang: z.enum(LANGS),
+  /** Names of the extra CA files trusted for this session (their certificates are in the TLS probe data). */
+  caFiles: z.array(z.string()),
 });
 export type SessionInput = z.infer<typeof sessionInputSchema>;
 

@@ -127,6 +127,7 @@ export function buildSessionInput(
         attempts: int('attempts', raw.attempts, 1, LIMITS.attempts, 4),
         healthPath,
         lang: choice('lang', raw.lang, LANGS) ?? defaultLang,
+        caFiles: [],
       },
     };
   } catch (e) {

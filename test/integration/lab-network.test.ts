@@ -52,12 +52,12 @@ describe('network layer in the namespace lab', () => {
     const { report, code } = await diagnose([...args, '--timeout', T], lab.client);
     expect(code).toBe(1);
     expect(report.verdict).toBe('broken');
-    expect(idsFor(report, urls.open)).toEqual(['tcp.ok']);
+    expect(idsFor(report, urls.open)).toEqual(['http.ok', 'tcp.ok']);
     expect(idsFor(report, urls.drop)).toEqual(['tcp.timeout']);
     expect(idsFor(report, urls.rst)).toEqual(['tcp.refused']);
     expect(idsFor(report, urls.icmp)).toEqual(['tcp.unreachable']);
     expect(idsFor(report, urls.closed)).toEqual(['tcp.refused']);
-    expect(idsFor(report, urls.open6)).toEqual(['tcp.ok']);
+    expect(idsFor(report, urls.open6)).toEqual(['http.ok', 'tcp.ok']);
     expect(idsFor(report, urls.drop6)).toEqual(['tcp.timeout']);
     expect(idsFor(report, urls.icmp6)).toEqual(['tcp.unreachable']);
     expect(idsFor(report, urls.noRoute6)).toEqual(['local.no_route', 'tcp.unreachable']);

@@ -29,6 +29,7 @@ const input = (endpoints: Endpoint[], extra: Partial<SessionInput> = {}): Sessio
   attempts: 4,
   healthPath: '/',
   lang: 'en',
+  caFiles: [],
   ...extra,
 });
 

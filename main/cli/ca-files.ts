@@ -1,0 +1,42 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { quoteInput } from '../../shared/net/validate';
+import { UsageError } from './args';
+
+const MAX_CA_FILE = 1024 * 1024;
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** Reads `--ca` files: PEM certificates only, each one parsed, so a wrong file is refused with its name. */
+export function readCaFiles(files: readonly string[]): string[] {
+  const pems: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      if (statSync(file).size > MAX_CA_FILE)
+        throw new UsageError({ key: 'input.ca_too_big', params: { file: quoteInput(file), option: '--ca' } });
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError({
+        key: 'input.file_unreadable',
+        params: {
+          file: quoteInput(file),
+          reason: (e as NodeJS.ErrnoException).code ?? 'error',
+          option: '--ca',
+        },
+      });
+    }
+    const blocks = text.match(PEM_BLOCK) ?? [];
+    if (blocks.length === 0)
+      throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
+    for (const block of blocks) {
+      try {
+        new X509Certificate(block);
+      } catch {
+        throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
+      }
+      pems.push(block);
+    }
+  }
+  return pems;
+}

@@ -1,0 +1,127 @@
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { TestPki } from './certs';
+
+/** Loopback origins that misbehave in one precise way each; all listen on 127.0.0.1 with a random port. */
+export interface Servers {
+  readonly ports: Record<string, number>;
+  close(): Promise<void>;
+}
+
+const DOMAIN = 'www.site.test';
+
+export async function startProtocolServers(pki: TestPki): Promise<Servers> {
+  const servers: net.Server[] = [];
+  const ports: Record<string, number> = {};
+  const listen = async (name: string, server: net.Server): Promise<void> => {
+    // Node's own answers to garbage stay (HTTP servers reply 400, as nginx does); TLS errors are only silenced.
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    ports[name] = (server.address() as net.AddressInfo).port;
+  };
+  const ok = (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/plain', date: new Date().toUTCString() }).end('ok\n');
+  };
+  const chain = (leaf: { pem: string; keyPem: string }, withIntermediate = true) => ({
+    key: leaf.keyPem,
+    cert: leaf.pem + (withIntermediate ? pki.intermediate.pem : ''),
+  });
+
+  await listen('good', https.createServer(chain(pki.good), ok));
+  await listen('expired', https.createServer(chain(pki.expired), ok));
+  await listen('notYetValid', https.createServer(chain(pki.notYetValid), ok));
+  await listen('wrongName', https.createServer(chain(pki.wrongName), ok));
+  await listen('selfSigned', https.createServer(chain(pki.selfSigned, false), ok));
+  await listen('noIntermediate', https.createServer(chain(pki.good, false), ok));
+  await listen('expiringSoon', https.createServer(chain(pki.expiringSoon), ok));
+  // Several sites on one address: the default certificate is another site's; the domain's needs SNI.
+  const good = tls.createSecureContext(chain(pki.good));
+  await listen(
+    'sniDefault',
+    https.createServer(
+      { ...chain(pki.otherSite), SNICallback: (name, cb) => cb(null, name === DOMAIN ? good : undefined) },
+      ok,
+    ),
+  );
+  // No default certificate at all: without SNI the handshake fails.
+  await listen(
+    'sniStrict',
+    https.createServer(
+      { SNICallback: (name, cb) => (name === DOMAIN ? cb(null, good) : cb(new Error('unknown name'))) },
+      ok,
+    ),
+  );
+  // Plain HTTP on the port the CDN reaches with HTTPS, and the reverse.
+  await listen('plainHttp', http.createServer(ok));
+  await listen('tlsPort', https.createServer(chain(pki.good), ok));
+  // Redirects: to itself; A → B → A; HTTP → HTTPS (loops in flexible mode).
+  await listen(
+    'redirectSelf',
+    http.createServer((req, res) => res.writeHead(302, { location: `http://${DOMAIN}${req.url}` }).end()),
+  );
+  await listen(
+    'redirectAB',
+    http.createServer((req, res) => res.writeHead(301, { location: req.url === '/a' ? '/b' : '/a' }).end()),
+  );
+  await listen(
+    'redirectToHttps',
+    http.createServer((req, res) => res.writeHead(301, { location: `https://${DOMAIN}${req.url}` }).end()),
+  );
+  await listen(
+    'rateLimited',
+    http.createServer((_req, res) => res.writeHead(429, { 'retry-after': '30' }).end('slow down\n')),
+  );
+  await listen(
+    'slow',
+    http.createServer((req, res) => setTimeout(() => ok(req, res), 2500)),
+  );
+  await listen(
+    'serverError',
+    http.createServer((_req, res) => res.writeHead(502, { server: 'nginx' }).end('Bad Gateway\n')),
+  );
+  // Reset right after accept, and a close without any reply.
+  await listen(
+    'resetAfterAccept',
+    net.createServer((s) => s.resetAndDestroy()),
+  );
+  await listen(
+    'emptyReply',
+    net.createServer((s) => s.once('data', () => s.end())),
+  );
+  // Only another Host is served: the domain gets 404, anything else the default site.
+  await listen(
+    'vhostMissing',
+    http.createServer((req, res) =>
+      req.headers.host === DOMAIN ? res.writeHead(404).end('not found\n') : ok(req, res),
+    ),
+  );
+  await listen(
+    'misdirected',
+    http.createServer((_req, res) => res.writeHead(421).end()),
+  );
+  // h2 offered through ALPN but every h2 stream is reset; HTTP/1.1 works.
+  await listen(
+    'h2Broken',
+    http2.createSecureServer({ ...chain(pki.good), allowHTTP1: true }, (req, res) => {
+      if (req.httpVersion === '2.0') req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      else ok(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+    }),
+  );
+  // A skewed clock: Date ten minutes in the past.
+  await listen(
+    'skewed',
+    http.createServer((_req, res) =>
+      res.writeHead(200, { date: new Date(Date.now() - 600_000).toUTCString() }).end('ok\n'),
+    ),
+  );
+
+  return {
+    ports,
+    close: () =>
+      Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
+  };
+}
