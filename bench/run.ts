@@ -7,7 +7,11 @@ import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import https from 'node:https';
+import { exchange } from '../main/probes/http';
 import { tcpAttempt } from '../main/probes/tcp';
+import { handshake } from '../main/probes/tls';
+import { makePki } from '../test/lab/certs';
 import { createLab, labAvailable, LAB, startOrigin, warmUp } from '../test/lab/lab';
 
 interface Row {
@@ -150,8 +154,86 @@ async function blackholeRun(T: number): Promise<Row[]> {
   }
 }
 
+/** TLS handshake and HTTP first byte on loopback, each beside curl against the same server in the same run. */
+async function protocolVsCurl(): Promise<Row[]> {
+  const domain = 'www.site.test';
+  const pki = await makePki(domain);
+  const server = https.createServer(
+    { key: pki.good.keyPem, cert: pki.good.pem + pki.intermediate.pem },
+    (_req, res) => res.end('ok'),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const ep = {
+    url: `https://127.0.0.1:${port}`,
+    scheme: 'https' as const,
+    address: '127.0.0.1',
+    family: 4 as const,
+    port,
+  };
+  const ctx = { signal: new AbortController().signal, timeoutMs: 3000, onProgress: () => undefined };
+  const N = 30;
+  const ours = { tls: [] as number[], ttfb: [] as number[] };
+  const curl = { tls: [] as number[], ttfb: [] as number[] };
+  for (let i = 0; i < N; i++) {
+    const h = await handshake(ep, { servername: domain, domain }, ctx);
+    ours.tls.push(h.attempt.ms);
+    const ex = await exchange(
+      { scheme: 'https', address: '127.0.0.1', family: 4, port, host: domain, servername: domain, path: '/' },
+      ctx,
+    );
+    ours.ttfb.push(ex.timing.ttfbMs ?? NaN);
+    const { stdout } = await execFileAsync('curl', [
+      '-sk',
+      '-o',
+      '/dev/null',
+      '--http1.1',
+      '--connect-to',
+      `${domain}:${port}:127.0.0.1:${port}`,
+      '-w',
+      '%{time_appconnect} %{time_starttransfer}',
+      `https://${domain}:${port}/`,
+    ]);
+    const [appconnect, starttransfer] = stdout
+      .trim()
+      .split(' ')
+      .map((x) => Number(x) * 1000);
+    curl.tls.push(appconnect!);
+    curl.ttfb.push(starttransfer!);
+  }
+  server.close();
+  const row = (name: string, o: number[], c: number[], ref: string): Row => {
+    const a = median(o);
+    const b = median(c);
+    return {
+      name,
+      ours: round(a),
+      reference: round(b),
+      referenceName: ref,
+      unit: 'ms',
+      ratio: round(a / b, 2),
+      target: '≈ 1',
+      peakRssMb: null,
+    };
+  };
+  return [
+    row(
+      'TLS handshake incl. connect, loopback (median of 30)',
+      ours.tls,
+      curl.tls,
+      "curl -w '%{time_appconnect}'",
+    ),
+    row(
+      'HTTPS time to first byte, loopback (median of 30)',
+      ours.ttfb,
+      curl.ttfb,
+      "curl -w '%{time_starttransfer}'",
+    ),
+  ];
+}
+
 async function main(): Promise<void> {
-  const rows: Row[] = [await tcpingVsCurl(), ...(await blackholeRun(3000))];
+  const rows: Row[] = [await tcpingVsCurl(), ...(await protocolVsCurl()), ...(await blackholeRun(3000))];
   const header = ['benchmark', 'ours', 'reference', 'ratio', 'target', 'peak RSS'];
   const lines = rows.map((r) => [
     r.name,

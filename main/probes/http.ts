@@ -20,7 +20,7 @@ export const FOREIGN_HOST = 'origin-doctor-probe.invalid';
 
 type Outcome = (typeof HTTP_OUTCOMES)[number];
 
-interface RequestSpec {
+export interface RequestSpec {
   readonly scheme: 'http' | 'https';
   readonly address: string;
   readonly family: 4 | 6;
@@ -72,7 +72,7 @@ export function classifyHttpError(
 }
 
 /** One request to the origin's address, speaking as the CDN: its Host, its SNI, no certificate check (full mode). */
-function exchange(spec: RequestSpec, ctx: ProbeContext): Promise<HttpExchange> {
+export function exchange(spec: RequestSpec, ctx: ProbeContext): Promise<HttpExchange> {
   return new Promise((resolve) => {
     const start = performance.now();
     const at = (): number => round(performance.now() - start);
@@ -226,14 +226,7 @@ function h2Check(
   return new Promise((resolve) => {
     let settled = false;
     let session: http2.ClientHttp2Session | null = null;
-    const finish = (h2: HttpData['h2'], error: string | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      session?.destroy();
-      resolve({ h2, error });
-    };
-    const timer = setTimeout(() => finish('broken', 'timeout'), ctx.timeoutMs);
+    let secured = false;
     const socket = tls.connect({
       host: spec.address,
       port: spec.port,
@@ -241,12 +234,28 @@ function h2Check(
       ALPNProtocols: ['h2', 'http/1.1'],
       rejectUnauthorized: false,
     });
-    socket.once('error', (e: NodeJS.ErrnoException) => finish(null, e.code ?? e.message));
+    const finish = (h2: HttpData['h2'], error: string | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      session?.destroy();
+      socket.destroy();
+      resolve({ h2, error });
+    };
+    const onAbort = (): void => finish(null, 'ECANCELLED');
+    // No TLS at all within the deadline says nothing about h2; a stalled h2 exchange after TLS does.
+    const timer = setTimeout(
+      () => (secured ? finish('broken', 'timeout') : finish(null, 'timeout')),
+      ctx.timeoutMs,
+    );
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      finish(secured ? 'broken' : null, e.code ?? e.message),
+    );
     socket.once('secureConnect', () => {
-      if (socket.alpnProtocol !== 'h2') {
-        socket.destroy();
-        return finish('not_offered', null);
-      }
+      secured = true;
+      if (socket.alpnProtocol !== 'h2') return finish('not_offered', null);
       session = http2.connect(`https://${spec.host}:${spec.port}`, { createConnection: () => socket });
       session.on('error', (e: NodeJS.ErrnoException) => finish('broken', e.code ?? e.message));
       const stream = session.request({
@@ -259,7 +268,7 @@ function h2Check(
       stream.on('close', () => finish('broken', `stream closed (${stream.rstCode})`));
       stream.end();
     });
-    ctx.signal.addEventListener('abort', () => finish(null, 'ECANCELLED'), { once: true });
+    if (ctx.signal.aborted) onAbort();
   });
 }
 

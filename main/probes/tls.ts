@@ -64,7 +64,7 @@ interface AttemptResult {
  * certificates Node reports are exactly the ones the server sent (with trust anchors in the store, Node would
  * append the issuer it found there); the chain is verified separately by verifyChain.
  */
-function handshake(ep: Endpoint, opts: AttemptOptions, ctx: ProbeContext): Promise<AttemptResult> {
+export function handshake(ep: Endpoint, opts: AttemptOptions, ctx: ProbeContext): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let start = performance.now();
     let settled = false;

@@ -23,7 +23,7 @@ export interface ProbeTask {
   readonly id: string;
   readonly kind: ProbeKind;
   readonly target: string;
-  /** Probes of the same key share the per-target concurrency limit (usually the remote address). */
+  /** Probes of the same key share the per-target limit: the endpoint URL for TCP / TLS / HTTP, the address for a trace. */
   readonly key: string;
   readonly run: (
     ctx: ProbeContext,

@@ -73,7 +73,7 @@ export function planProbes(
       id: `tcp-${i + 1}`,
       kind: 'tcp',
       target: ep.url,
-      key: ep.address,
+      key: ep.url,
       run: async (ctx) => {
         const data = await tcpProbe(ep, tcpOptions, ctx);
         const status =
@@ -89,7 +89,7 @@ export function planProbes(
       id: `tls-${i + 1}`,
       kind: 'tls',
       target: ep.url,
-      key: ep.address,
+      key: ep.url,
       run: async (ctx) => {
         const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx);
         const status =
@@ -109,7 +109,7 @@ export function planProbes(
       id: `http-${i + 1}`,
       kind: 'http',
       target: ep.url,
-      key: ep.address,
+      key: ep.url,
       run: async (ctx) => {
         const data = await httpProbe(
           ep,

@@ -1,7 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { reportSchema } from '../../shared/model/report';
 import type { TraceData } from '../../shared/model/probe-data';
+import { makePki, type TestPki } from '../lab/certs';
 import { causesFor, CLI, diagnose, idsFor } from '../lab/cli';
 import { createLab, LAB, labAvailable, PORTS, startDns, startOrigin, warmUp, type Lab } from '../lab/lab';
 
@@ -10,11 +14,16 @@ const available = labAvailable();
 
 describe('network layer in the namespace lab', () => {
   let lab: Lab;
+  let pki: TestPki;
+  let caFile: string;
   beforeAll(async () => {
     if (!available.ok)
       throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
     lab = createLab();
-    await startOrigin(lab);
+    pki = await makePki('www.site.test');
+    caFile = path.join(mkdtempSync(path.join(tmpdir(), 'od-lab-ca-')), 'root.pem');
+    writeFileSync(caFile, pki.root.pem);
+    await startOrigin(lab, { certPem: pki.good.pem + pki.intermediate.pem, keyPem: pki.good.keyPem });
     await startDns(lab);
     warmUp(lab);
   });
@@ -161,6 +170,59 @@ describe('network layer in the namespace lab', () => {
     expect(ids).toContain('dns.resolver_mismatch');
     expect(ids).toContain('dns.timeout');
     expect(exposed.report.findings.find((f) => f.id === 'dns.origin_exposed')!.params.server).toBe(LAB.dns);
+  });
+
+  test('a healthy origin behind the provider, every layer, as the CDN reaches it: exit 0', async () => {
+    const https = `https://${LAB.origin}:443`;
+    const plain = `http://${LAB.origin}:80`;
+    const run = await diagnose(
+      [
+        '--domain',
+        'www.site.test',
+        '--endpoint',
+        https,
+        '--endpoint',
+        plain,
+        '--dns-server',
+        LAB.dns,
+        '--provider',
+        'cloudflare',
+        '--ca',
+        caFile,
+        '--ssl-mode',
+        'strict',
+        '--timeout',
+        T,
+      ],
+      lab.client,
+    );
+    expect(idsFor(run.report, https)).toEqual(['http.ok', 'tcp.ok', 'tls.ok']);
+    expect(idsFor(run.report, plain)).toEqual(['http.ok', 'tcp.ok']);
+    expect(run.report.verdict).toBe('healthy');
+    expect(run.code).toBe(0);
+    const http = run.report.probes.find((p) => p.kind === 'http' && p.target === https)!;
+    expect((http.data.chain as { status: number }[])[0]!.status).toBe(200);
+  });
+
+  test('HTTPS to a port that drops: the TCP finding alone, no TLS or HTTP noise', async () => {
+    const url = `https://${LAB.origin}:${PORTS.drop}`;
+    const { report } = await diagnose(
+      [
+        '--domain',
+        'www.site.test',
+        '--no-dns',
+        '--endpoint',
+        url,
+        '--ca',
+        caFile,
+        '--timeout',
+        T,
+        '--attempts',
+        '2',
+      ],
+      lab.client,
+    );
+    expect(idsFor(report, url)).toEqual(['tcp.timeout']);
   });
 
   test('DNS through the provider: a CNAME to cdn.cloudflare.net is not flagged', async () => {

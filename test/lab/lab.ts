@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -260,9 +261,16 @@ const ORIGIN_SERVER = [
   path.join(process.cwd(), 'test', 'lab', 'origin-server.mjs'),
 ].find((p) => existsSync(p))!;
 
-/** Starts the lab origin's HTTP listeners on ports 80–83 and resolves once they listen. */
-export function startOrigin(lab: Lab): Promise<void> {
-  const child = lab.spawnIn(lab.origin, process.execPath, [ORIGIN_SERVER, '80', '81', '82', '83']);
+/** Starts the lab origin's HTTP listeners on ports 80–83 (and HTTPS on 443 when given a certificate). */
+export function startOrigin(lab: Lab, tls?: { certPem: string; keyPem: string }): Promise<void> {
+  const extra: string[] = [];
+  if (tls) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'od-lab-tls-'));
+    writeFileSync(path.join(dir, 'cert.pem'), tls.certPem);
+    writeFileSync(path.join(dir, 'key.pem'), tls.keyPem);
+    extra.push('--tls', '443', path.join(dir, 'cert.pem'), path.join(dir, 'key.pem'));
+  }
+  const child = lab.spawnIn(lab.origin, process.execPath, [ORIGIN_SERVER, '80', '81', '82', '83', ...extra]);
   return waitFor(child, /ready/, 'origin server');
 }
 

@@ -1,18 +1,37 @@
-// A tiny origin for the namespace lab: an HTTP server on each port given, on every address (IPv4 and IPv6).
-// Prints "ready" once all ports listen; exits when stdin closes so it never outlives the test that started it.
+// A tiny origin for the namespace lab: an HTTP server on each port given, on every address (IPv4 and IPv6),
+// and with `--tls PORT CERT KEY` an HTTPS server too. Prints "ready" once all listen; exits when stdin closes
+// so it never outlives the test that started it.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 
-const ports = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const tlsAt = args.indexOf('--tls');
+const plainPorts = (tlsAt === -1 ? args : args.slice(0, tlsAt)).map(Number);
+const tls =
+  tlsAt === -1
+    ? null
+    : {
+        port: Number(args[tlsAt + 1]),
+        cert: readFileSync(args[tlsAt + 2]),
+        key: readFileSync(args[tlsAt + 3]),
+      };
+const total = plainPorts.length + (tls ? 1 : 0);
 let listening = 0;
-for (const port of ports) {
-  const server = http.createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'text/plain' });
-    res.end(`origin ${port} ${req.headers.host ?? ''}\n`);
-  });
-  server.listen({ port, host: '::', ipv6Only: false }, () => {
-    listening++;
-    if (listening === ports.length) process.stdout.write('ready\n');
-  });
+const handler = (port) => (req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain', date: new Date().toUTCString() });
+  res.end(`origin ${port} ${req.headers.host ?? ''}\n`);
+};
+const ready = () => {
+  listening++;
+  if (listening === total) process.stdout.write('ready\n');
+};
+for (const port of plainPorts)
+  http.createServer(handler(port)).listen({ port, host: '::', ipv6Only: false }, ready);
+if (tls) {
+  const server = https.createServer({ cert: tls.cert, key: tls.key }, handler(tls.port));
+  server.on('tlsClientError', () => undefined);
+  server.listen({ port: tls.port, host: '::', ipv6Only: false }, ready);
 }
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
