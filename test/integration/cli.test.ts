@@ -45,6 +45,26 @@ describe('bad input: exit 2 and one line that says what to do, never a stack tra
       /must start with "\/"/,
     ],
     ['bad symptom', ['--endpoint', 'http://203.0.113.7', '--symptom', '999'], /is not one of/],
+    [
+      'a Host with CR/LF',
+      ['--endpoint', 'http://203.0.113.7', '--domain', 'www.example.com\r\nX-Injected: 1'],
+      /control characters/,
+    ],
+    [
+      'a CA file that is not PEM',
+      ['--endpoint', 'https://203.0.113.7', '--ca', '/etc/hostname'],
+      /holds no PEM certificate/,
+    ],
+    [
+      'a CA file that does not exist',
+      ['--endpoint', 'https://203.0.113.7', '--ca', '/nonexistent.pem'],
+      /cannot read "\/nonexistent\.pem" \(ENOENT\)/,
+    ],
+    [
+      'a bad SSL mode',
+      ['--endpoint', 'https://203.0.113.7', '--ssl-mode', 'strictest'],
+      /flexible, full, strict/,
+    ],
   ];
   test.each(cases)('%s', async (_name, args, message) => {
     const run = await runCli(['diagnose', ...args]);

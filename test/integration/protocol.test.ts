@@ -73,6 +73,12 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
     expect(ids).toEqual(expected);
     expect(causes[0]).toBe(cause);
   });
+  test('OCSP stapling is reported when the origin staples', async () => {
+    const { report, url } = await run('stapling', 'https');
+    const tlsData = report.probes.find((p) => p.kind === 'tls' && p.target === url)!
+      .data as unknown as TlsData;
+    expect(tlsData.ocspStapled).toBe(true);
+  });
   test('a certificate expiring within 30 days is a warning, not a failure', async () => {
     const { ids, report } = await run('expiringSoon', 'https');
     expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.cert_expiring_soon', 'tls.ok']);

@@ -37,6 +37,14 @@ export async function startProtocolServers(pki: TestPki): Promise<Servers> {
   await listen('wrongName', https.createServer(chain(pki.wrongName), ok));
   await listen('selfSigned', https.createServer(chain(pki.selfSigned, false), ok));
   await listen('noIntermediate', https.createServer(chain(pki.good, false), ok));
+  // Staples an OCSP response to every handshake that asks for one.
+  const stapling = https.createServer(chain(pki.good), ok);
+  stapling.on(
+    'OCSPRequest',
+    (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp: Buffer) => void) =>
+      cb(null, Buffer.from('stapled-ocsp-response')),
+  );
+  await listen('stapling', stapling);
   await listen('expiringSoon', https.createServer(chain(pki.expiringSoon), ok));
   // Several sites on one address: the default certificate is another site's; the domain's needs SNI.
   const good = tls.createSecureContext(chain(pki.good));
