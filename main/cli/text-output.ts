@@ -9,6 +9,9 @@ export function terminalSafe(s: string): string {
   );
 }
 
+/** Fix steps whose "command" is configuration to paste into a file, not a shell command. */
+const CONFIG_ENVS = new Set(['nginx', 'apache', 'fail2ban']);
+
 const MARK: Record<string, string> = { error: '✗', warn: '!', info: '✓' };
 
 /** The human-readable summary printed on stderr: verdict, findings, then causes with checks and fix steps. */
@@ -31,7 +34,8 @@ export function formatReportText(report: Report, t: Translate): string {
         lines.push(`     ${t('cli.checks')}:`);
         for (const ch of c.checks) {
           lines.push(...indent(terminalSafe(ch.text), '       - ', '         '));
-          if (ch.command) lines.push(...indent(terminalSafe(ch.command), '           $ ', '           $ '));
+          const prompt = CONFIG_ENVS.has(ch.env ?? '') ? '           | ' : '           $ ';
+          if (ch.command) lines.push(...indent(terminalSafe(ch.command), prompt, prompt));
         }
       }
       if (c.fix.length > 0) {
@@ -40,7 +44,8 @@ export function formatReportText(report: Report, t: Translate): string {
           lines.push(
             ...indent(terminalSafe(s.env ? `[${s.env}] ${s.text}` : s.text), '       - ', '         '),
           );
-          if (s.command) lines.push(...indent(terminalSafe(s.command), '           $ ', '           $ '));
+          const prompt = CONFIG_ENVS.has(s.env ?? '') ? '           | ' : '           $ ';
+          if (s.command) lines.push(...indent(terminalSafe(s.command), prompt, prompt));
         }
       }
     });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { findProvider } from '../../shared/catalog/providers';
 import type { DnsServer, Environment, Report, SessionInput } from '../../shared/model/report';
 import type { LocalData } from '../../shared/model/probe-data';
@@ -169,6 +170,8 @@ export function planProbes(
  */
 export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
   const createdAt = deps.now().toISOString();
+  // Every socket and child of the run listens to this one signal: dozens of listeners are expected, not a leak.
+  setMaxListeners(512, deps.signal);
   const probes = await runProbes(planProbes(input, deps), {
     timeoutMs: input.timeoutMs,
     signal: deps.signal,
