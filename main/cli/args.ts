@@ -9,6 +9,7 @@ export interface DiagnoseOptions {
   readonly json: string | null;
   readonly trace: boolean;
   readonly dns: boolean;
+  readonly db: string | null;
 }
 
 export class UsageError extends Error {
@@ -88,6 +89,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'no-trace': { type: 'boolean' },
     ca: { type: 'string', multiple: true },
     'no-dns': { type: 'boolean' },
+    db: { type: 'string' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -119,5 +121,6 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     json,
     trace: v['no-trace'] !== true,
     dns: v['no-dns'] !== true,
+    db: str('db') ?? null,
   };
 }

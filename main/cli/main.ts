@@ -8,6 +8,9 @@ import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import { readCaFiles } from './ca-files';
+import { openStore, sessionCommand } from './session-commands';
+import { runAndStore } from '../use-cases/sessions';
+import { toDbError } from '../db/open';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -41,6 +44,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           return EXIT.ok;
         }
         return await diagnoseCommand(rest, io, t, lang);
+      case 'history':
+      case 'show':
+      case 'compare':
+      case 'export':
+      case 'import':
+      case 'delete':
+        return await sessionCommand(command, rest, io, t);
       default:
         throw new UsageError({
           key: 'cli.unknown_command',
@@ -64,8 +74,10 @@ async function diagnoseCommand(
 ): Promise<number> {
   const opts = parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
+  // Opened before probing: a database that cannot be used is said at once, not after the run.
+  const store = opts.db ? await openStore(opts.db, io, t) : null;
   const progress = createProgress(io.stderr, t);
-  const report: Report = await runDiagnosis(opts.input, {
+  const deps = {
     now: () => new Date(),
     newId: randomUUID,
     signal: io.signal,
@@ -73,7 +85,17 @@ async function diagnoseCommand(
     dns: opts.dns,
     extraCa,
     onEvent: progress.onEvent,
-  });
+  };
+  let report: Report;
+  try {
+    report = store ? await runAndStore(store.repo, opts.input, deps) : await runDiagnosis(opts.input, deps);
+  } catch (e) {
+    const err = store ? toDbError(e, store.file) : null;
+    if (err && err.key !== 'db.failed') throw new UsageError({ key: err.key, params: err.params });
+    throw e;
+  } finally {
+    store?.close();
+  }
   progress.done();
   // The contract is checked on the way out: a report that does not match it is a bug, not a result.
   const checked = reportSchema.parse(report);

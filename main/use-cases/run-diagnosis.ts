@@ -25,6 +25,8 @@ export interface RunDiagnosisDeps {
   readonly trace?: boolean;
   /** Leave out the DNS step (a domain not yet published, or a lab without resolvers). */
   readonly dns?: boolean;
+  /** The session's id and start time when the caller already stored it (the history does). */
+  readonly session?: { readonly id: string; readonly createdAt: string };
   /** Extra trusted CA certificates (PEM), on top of the system's roots. */
   readonly extraCa?: readonly string[];
 }
@@ -169,7 +171,7 @@ export function planProbes(
  * The same use-case serves the desktop app, the CLI and the tests.
  */
 export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
-  const createdAt = deps.now().toISOString();
+  const createdAt = deps.session?.createdAt ?? deps.now().toISOString();
   // Every socket and child of the run listens to this one signal: dozens of listeners are expected, not a leak.
   setMaxListeners(512, deps.signal);
   const probes = await runProbes(planProbes(input, deps), {
@@ -195,7 +197,13 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
   return {
     schemaVersion: 1,
     tool: { name: 'origin-doctor', version: APP_VERSION },
-    session: { id: deps.newId(), createdAt, finishedAt: deps.now().toISOString(), input, environment },
+    session: {
+      id: deps.session?.id ?? deps.newId(),
+      createdAt,
+      finishedAt: deps.now().toISOString(),
+      input,
+      environment,
+    },
     probes,
     findings,
     causes,

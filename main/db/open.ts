@@ -1,0 +1,156 @@
+import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { LATEST_VERSION, MIGRATIONS } from './migrations';
+
+/** A problem with the database file, as a message key with values: the CLI and the app word it. */
+export class DbError extends Error {
+  constructor(
+    readonly key: string,
+    readonly params: Record<string, string | number>,
+  ) {
+    super(key);
+  }
+}
+
+/** Something the person should be told after opening (a corrupt file kept aside, a backup made). */
+export type DbNotice =
+  | { readonly kind: 'corrupt_moved'; readonly file: string; readonly movedTo: string }
+  | { readonly kind: 'migrated'; readonly from: number; readonly to: number; readonly backup: string | null };
+
+export interface OpenedDb {
+  readonly db: Database.Database;
+  readonly file: string;
+  readonly notices: DbNotice[];
+}
+
+function stamp(now: Date): string {
+  return now.toISOString().replace(/[:.]/g, '-');
+}
+
+/** Turns SQLite's and the file system's errors into the words a person needs: what, where, what to do. */
+export function toDbError(e: unknown, file: string): DbError {
+  if (e instanceof DbError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const dir = path.dirname(file);
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new DbError('db.disk_full', { file, dir });
+  if (
+    code === 'SQLITE_READONLY' ||
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'EROFS' ||
+    code === 'EACCES' ||
+    code === 'EPERM'
+  ) {
+    return new DbError('db.read_only', { file, dir });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code === 'ENOENT' || code === 'ENOTDIR') {
+    // SQLite says only "cannot open"; the folder tells whether it is missing or read-only.
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      const c = (err as NodeJS.ErrnoException).code;
+      if (c === 'EROFS' || c === 'EACCES' || c === 'EPERM') return new DbError('db.read_only', { file, dir });
+    }
+    return new DbError('db.cannot_open', { file, dir });
+  }
+  return new DbError('db.failed', { file, reason: (e as Error).message ?? String(e) });
+}
+
+function isCorruption(e: unknown): boolean {
+  const code = (e as { code?: string }).code ?? '';
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
+}
+
+function openRaw(file: string): Database.Database {
+  const db = new Database(file);
+  // Read the version before anything writes: a file from a newer version must stay byte for byte as it was.
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > LATEST_VERSION) {
+    db.close();
+    throw new DbError('db.newer_version', { file, found: version, supported: LATEST_VERSION });
+  }
+  db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a committed transaction survives a killed process; only an OS crash may lose the last ones.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Keeps a damaged file (and its WAL / SHM) aside under a dated name, so nothing is deleted. */
+function quarantine(file: string, now: Date): string {
+  const movedTo = `${file}.corrupt-${stamp(now)}`;
+  renameSync(file, movedTo);
+  for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) renameSync(file + ext, movedTo + ext);
+  return movedTo;
+}
+
+/** Applies every migration above the file's version, each in one transaction, recording the new version in it. */
+export function migrate(db: Database.Database, upTo = LATEST_VERSION): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > upTo) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/**
+ * Opens (or creates) the session database: WAL, a quick_check, migrations with a backup taken first, a refusal
+ * for a file from a newer version (it is left untouched), and a corrupt file kept aside with a fresh one opened.
+ */
+export async function openDatabase(file: string, now: () => Date = () => new Date()): Promise<OpenedDb> {
+  const notices: DbNotice[] = [];
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+  } catch (e) {
+    throw toDbError(e, file);
+  }
+  let db: Database.Database | undefined;
+  try {
+    db = openRaw(file);
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw Object.assign(new Error(String(check)), { code: 'SQLITE_CORRUPT' });
+  } catch (e) {
+    if (e instanceof DbError || !isCorruption(e)) throw toDbError(e, file);
+    try {
+      db?.close();
+    } catch {
+      // already unusable
+    }
+    const movedTo = quarantine(file, now());
+    notices.push({ kind: 'corrupt_moved', file, movedTo });
+    try {
+      db = openRaw(file);
+    } catch (e2) {
+      throw toDbError(e2, file);
+    }
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > LATEST_VERSION) {
+    db.close();
+    throw new DbError('db.newer_version', { file, found: version, supported: LATEST_VERSION });
+  }
+  if (version < LATEST_VERSION) {
+    let backup: string | null = null;
+    if (version > 0) {
+      backup = `${file}.backup-v${version}-${stamp(now())}`;
+      try {
+        await db.backup(backup);
+      } catch (e) {
+        db.close();
+        throw toDbError(e, backup);
+      }
+    }
+    try {
+      migrate(db);
+    } catch (e) {
+      db.close();
+      throw toDbError(e, file);
+    }
+    notices.push({ kind: 'migrated', from: version, to: LATEST_VERSION, backup });
+  }
+  return { db, file, notices };
+}

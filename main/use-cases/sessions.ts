@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { reportSchema, type Report, type SessionInput } from '../../shared/model/report';
+import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
+import { runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
+import { APP_VERSION } from '../version';
+
+/**
+ * Runs a session and stores it as it happens: the session row first, each probe result the moment it finishes,
+ * the findings and causes at the end. A run killed halfway keeps every finished probe and reads as interrupted.
+ */
+export async function runAndStore(
+  repo: SessionsRepo,
+  input: SessionInput,
+  deps: Omit<RunDiagnosisDeps, 'session'> & { parentId?: string | null },
+): Promise<Report> {
+  const id = deps.newId();
+  const createdAt = deps.now().toISOString();
+  repo.create({ id, createdAt, input, parentId: deps.parentId ?? null, toolVersion: APP_VERSION });
+  const report = await runDiagnosis(input, {
+    ...deps,
+    session: { id, createdAt },
+    onEvent: (e) => {
+      if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
+      deps.onEvent?.(e);
+    },
+  });
+  repo.finish(id, {
+    status: deps.signal.aborted ? 'cancelled' : 'finished',
+    finishedAt: report.session.finishedAt,
+    verdict: report.verdict,
+    environment: report.session.environment,
+    findings: report.findings,
+    causes: report.causes,
+    probeOrder: report.probes.map((p) => p.id),
+  });
+  return report;
+}
+
+/** Runs a stored session's input again, as a new session linked to it (after the customer's fix). */
+export async function retest(
+  repo: SessionsRepo,
+  parentId: string,
+  deps: Omit<RunDiagnosisDeps, 'session'>,
+): Promise<Report | null> {
+  const parent = repo.get(parentId);
+  if (!parent) return null;
+  return runAndStore(repo, parent.input, { ...deps, parentId });
+}
+
+export type FindingChange = 'fixed' | 'still_failing' | 'new';
+
+export interface Comparison {
+  readonly a: string;
+  readonly b: string;
+  readonly verdict: { readonly a: string | null; readonly b: string | null };
+  readonly changes: {
+    readonly id: string;
+    readonly target: string;
+    readonly change: FindingChange;
+    readonly severity: string;
+  }[];
+}
+
+/**
+ * Per problem finding (warn or error; the same id on the same target), what happened between two sessions:
+ * fixed (only in the first), still failing (in both), new (only in the second).
+ */
+export function compareSessions(a: StoredSession, b: StoredSession): Comparison {
+  const problems = (s: StoredSession) =>
+    new Map(s.findings.filter((f) => f.severity !== 'info').map((f) => [`${f.id}\u0000${f.target}`, f]));
+  const pa = problems(a);
+  const pb = problems(b);
+  const changes: Comparison['changes'][number][] = [];
+  for (const [k, f] of pa)
+    changes.push({
+      id: f.id,
+      target: f.target,
+      severity: f.severity,
+      change: pb.has(k) ? 'still_failing' : 'fixed',
+    });
+  for (const [k, f] of pb)
+    if (!pa.has(k)) changes.push({ id: f.id, target: f.target, severity: f.severity, change: 'new' });
+  const order: FindingChange[] = ['new', 'still_failing', 'fixed'];
+  changes.sort(
+    (x, y) =>
+      order.indexOf(x.change) - order.indexOf(y.change) ||
+      x.id.localeCompare(y.id) ||
+      x.target.localeCompare(y.target),
+  );
+  return {
+    a: a.summary.id,
+    b: b.summary.id,
+    verdict: { a: a.summary.verdict, b: b.summary.verdict },
+    changes,
+  };
+}
+
+export const sessionExportSchema = z.object({
+  format: z.literal('origin-doctor-sessions'),
+  version: z.literal(1),
+  exportedAt: z.string(),
+  sessions: z.array(
+    z.object({
+      report: reportSchema,
+      status: z.enum(['running', 'finished', 'interrupted', 'cancelled']),
+      parentId: z.string().nullable(),
+      tags: z.array(z.string()),
+      notes: z.string(),
+    }),
+  ),
+});
+export type SessionExport = z.infer<typeof sessionExportSchema>;
+
+/** Sessions as one JSON document a colleague can import. */
+export function exportSessions(repo: SessionsRepo, ids: readonly string[], now: Date): SessionExport {
+  const sessions = ids.map((id) => {
+    const s = repo.get(id);
+    if (!s) throw new Error(`no session ${id}`);
+    return {
+      report: repo.toReport(s),
+      status: s.summary.status,
+      parentId: s.summary.parentId,
+      tags: s.summary.tags,
+      notes: s.notes,
+    };
+  });
+  return { format: 'origin-doctor-sessions', version: 1, exportedAt: now.toISOString(), sessions };
+}
+
+export type ImportOutcome = {
+  readonly id: string;
+  readonly result: 'imported' | 'already_present' | 'imported_as_copy';
+  readonly newId?: string;
+};
+
+/**
+ * Imports an export. It never overwrites: a session whose id is already stored with the same content is left
+ * as it is; one with different content comes in as a copy under a new id, and the outcome says so.
+ */
+export function importSessions(
+  repo: SessionsRepo,
+  doc: SessionExport,
+  newId: () => string,
+  db: { transaction: <T>(fn: () => T) => () => T },
+): ImportOutcome[] {
+  return db.transaction(() =>
+    doc.sessions.map((s): ImportOutcome => {
+      const existing = repo.get(s.report.session.id);
+      let id = s.report.session.id;
+      let result: ImportOutcome['result'] = 'imported';
+      if (existing) {
+        if (JSON.stringify(repo.toReport(existing)) === JSON.stringify(s.report))
+          return { id, result: 'already_present' };
+        id = newId();
+        result = 'imported_as_copy';
+      }
+      const r = s.report;
+      const parentKnown = s.parentId !== null && repo.get(s.parentId) !== null;
+      repo.create({
+        id,
+        createdAt: r.session.createdAt,
+        input: r.session.input,
+        parentId: parentKnown ? s.parentId : null,
+        toolVersion: r.tool.version,
+      });
+      r.probes.forEach((p) => repo.appendProbe(id, p));
+      repo.finish(id, {
+        status: s.status === 'running' ? 'interrupted' : s.status,
+        finishedAt: r.session.finishedAt,
+        verdict: r.verdict,
+        environment: r.session.environment,
+        findings: r.findings,
+        causes: r.causes,
+      });
+      repo.update(id, { tags: s.tags, notes: s.notes });
+      return result === 'imported' ? { id, result } : { id: s.report.session.id, result, newId: id };
+    }),
+  )();
+}
