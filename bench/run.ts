@@ -4,7 +4,11 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { openDatabase } from '../main/db/open';
+import { SessionsRepo } from '../main/db/sessions-repo';
 import net from 'node:net';
 import path from 'node:path';
 import https from 'node:https';
@@ -232,8 +236,134 @@ async function protocolVsCurl(): Promise<Row[]> {
   ];
 }
 
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+/** The history at 10,000 sessions × 30 probe results: page, search, open, append, as p50 / p95 against budgets. */
+async function historyBench(): Promise<Row[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'od-bench-db-'));
+  try {
+    const { db } = await openDatabase(path.join(dir, 'bench.sqlite'));
+    const repo = new SessionsRepo(db);
+    const input = (i: number) => ({
+      domain: `site-${i}.example.com`,
+      endpoints: [
+        {
+          url: `https://203.0.113.${i % 250}:443`,
+          scheme: 'https' as const,
+          address: `203.0.113.${i % 250}`,
+          family: 4 as const,
+          port: 443,
+        },
+      ],
+      dnsServers: [],
+      sourceRanges: [],
+      provider: null,
+      symptom: null,
+      sslMode: null,
+      timeoutMs: 3000,
+      attempts: 4,
+      healthPath: '/',
+      lang: 'en' as const,
+      caFiles: [],
+    });
+    const t0 = performance.now();
+    const fill = db.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const id = `s-${i}`;
+        const at = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+        repo.create({ id, createdAt: at, input: input(i), parentId: null, toolVersion: 'bench' });
+        for (let p = 0; p < 30; p++)
+          repo.appendProbe(id, {
+            id: `p-${p}`,
+            kind: 'tcp',
+            target: 'https://203.0.113.7:443',
+            startedAt: at,
+            durationMs: p,
+            status: 'ok',
+            data: { attempts: [1, 2, 3, 4], n: p },
+            raw: 'seq=1 connected 12.3 ms',
+          });
+        const f = {
+          id: i % 3 ? 'tcp.ok' : 'tcp.timeout',
+          severity: (i % 3 ? 'info' : 'error') as 'info' | 'error',
+          layer: 'network' as const,
+          target: 'https://203.0.113.7:443',
+          message: 'm',
+          evidence: ['p-0'],
+          params: {},
+        };
+        repo.finish(id, {
+          status: 'finished',
+          finishedAt: at,
+          verdict: i % 3 ? 'healthy' : 'broken',
+          environment: null,
+          findings: [f],
+          causes: [],
+        });
+      }
+    });
+    for (let i = 0; i < 10_000; i += 1000) fill(i, i + 1000);
+    const fillMs = performance.now() - t0;
+    const time = (n: number, fn: (i: number) => void): number[] =>
+      Array.from({ length: n }, (_, i) => {
+        const s = performance.now();
+        fn(i);
+        return performance.now() - s;
+      });
+    const page = time(50, () => repo.list({ limit: 50 }));
+    const search = time(30, (i) => repo.list({ search: `site-${4000 + i}.example tcp.timeout`, limit: 50 }));
+    const open = time(50, (i) => repo.get(`s-${(i * 197) % 10_000}`));
+    repo.create({
+      id: 'live',
+      createdAt: new Date().toISOString(),
+      input: input(1),
+      parentId: null,
+      toolVersion: 'bench',
+    });
+    const append = time(300, (i) =>
+      repo.appendProbe('live', {
+        id: `p-${i}`,
+        kind: 'tcp',
+        target: 't',
+        startedAt: new Date().toISOString(),
+        durationMs: 1,
+        status: 'ok',
+        data: { n: i },
+      }),
+    );
+    db.close();
+    const row = (name: string, xs: number[], budget: number): Row => ({
+      name: `${name} (p50; p95 ${round(pct(xs, 95), 2)} ms)`,
+      ours: round(pct(xs, 50), 3),
+      reference: budget,
+      referenceName: 'budget',
+      unit: 'ms',
+      ratio: round(pct(xs, 95) / budget, 2),
+      target: '< 1 (p95)',
+      peakRssMb: null,
+    });
+    console.log(`history: filled 10,000 sessions × 30 probes in ${round(fillMs / 1000, 1)} s`);
+    return [
+      row('history, first page of 10,000 sessions', page, 20),
+      row('history, search in 10,000 sessions', search, 100),
+      row('history, open one session (30 probes)', open, 20),
+      row('history, append one probe result (committed)', append, 1),
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
-  const rows: Row[] = [await tcpingVsCurl(), ...(await protocolVsCurl()), ...(await blackholeRun(3000))];
+  const rows: Row[] = [
+    await tcpingVsCurl(),
+    ...(await protocolVsCurl()),
+    ...(await blackholeRun(3000)),
+    ...(await historyBench()),
+  ];
   const header = ['benchmark', 'ours', 'reference', 'ratio', 'target', 'peak RSS'];
   const lines = rows.map((r) => [
     r.name,

@@ -50,6 +50,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'export':
       case 'import':
       case 'delete':
+      case 'retest':
         return await sessionCommand(command, rest, io, t);
       default:
         throw new UsageError({

@@ -8,7 +8,13 @@ import { quoteInput } from '../../shared/net/validate';
 import { DbError, openDatabase } from '../db/open';
 import { defaultDbFile } from '../db/paths';
 import { SessionsRepo, type StoredSession } from '../db/sessions-repo';
-import { compareSessions, exportSessions, importSessions, sessionExportSchema } from '../use-cases/sessions';
+import {
+  compareSessions,
+  exportSessions,
+  importSessions,
+  retest,
+  sessionExportSchema,
+} from '../use-cases/sessions';
 import { UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import type { CliIo } from './main';
@@ -275,6 +281,30 @@ export async function sessionCommand(
           for (const o of outcomes)
             io.stdout.write(`${t(`import.${o.result}`, { id: o.id, newId: o.newId ?? '' })}\n`);
         return 0;
+      });
+    }
+    case 'retest': {
+      const { values, positionals } = parse(argv, { ...dbOption, json: { type: 'string' } }, 1);
+      return withStore(values.db, async (store) => {
+        const parent = resolveId(store, positionals[0]!);
+        const report = await retest(store.repo, parent.summary.id, {
+          now: () => new Date(),
+          newId: randomUUID,
+          signal: io.signal,
+        });
+        if (!report)
+          throw new UsageError({
+            key: 'cli.session_not_found',
+            params: { id: quoteInput(positionals[0]!), file: store.file },
+          });
+        if (values.json) writeOut(io, values.json, JSON.stringify(report, null, 2) + '\n');
+        const c = compareSessions(parent, store.repo.get(report.session.id)!);
+        io.stderr.write(
+          `${t('cli.retest_header', { id: report.session.id, parent: parent.summary.id })}\n${formatReportText(report, t)}`,
+        );
+        for (const ch of c.changes)
+          io.stderr.write(`  ${t(`change.${ch.change}`)}  [${ch.id}] ${terminalSafe(ch.target)}\n`);
+        return report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
       });
     }
     case 'delete': {

@@ -303,6 +303,15 @@ describe('the CLI over the history', () => {
     expect(shown.report.probes.map((p: { id: string }) => p.id)).toEqual(r1.report.probes.map((p) => p.id));
     const exported = await runCli(['export', r1.report.session.id, '--db', file, '--json', '-']);
     expect(JSON.parse(exported.stdout).session.id).toBe(r1.report.session.id);
+    const re = await runCli(['retest', r1.report.session.id.slice(0, 8), '--db', file, '--json', '-']);
+    expect(re.code).toBe(1);
+    expect(re.stderr).toMatch(/still failing\s+\[tcp\.refused\]/);
+    const child = JSON.parse(
+      (await runCli(['show', JSON.parse(re.stdout).session.id, '--db', file, '--json'])).stdout,
+    );
+    expect(child.parentId).toBe(r1.report.session.id);
+    expect(child.report.session.input.endpoints).toEqual(r1.report.session.input.endpoints);
+    await runCli(['delete', child.report.session.id, '--db', file, '--yes']);
     const del = await runCli(['delete', r1.report.session.id, '--db', file]);
     expect(del.code).toBe(2);
     expect(del.stderr).toMatch(/run again with --yes/);
