@@ -16,6 +16,9 @@ import { exchange } from '../main/probes/http';
 import { tcpAttempt } from '../main/probes/tcp';
 import { handshake } from '../main/probes/tls';
 import { makePki } from '../test/lab/certs';
+import { sampleReport } from '../test/lab/report-fixture';
+import { renderPdf, renderReport } from '../main/use-cases/export-report';
+import { chromiumPrinter } from '../main/adapters/pdf-chromium';
 import { createLab, labAvailable, LAB, startOrigin, warmUp } from '../test/lab/lab';
 
 interface Row {
@@ -357,12 +360,59 @@ async function historyBench(): Promise<Row[]> {
   }
 }
 
+/** Report rendering: HTML for a 500-probe session (budget 100 ms) and its PDF through Chromium (budget 3 s). */
+async function reportBench(): Promise<Row[]> {
+  const base = sampleReport();
+  const tcp = base.probes[0]!;
+  const probes = Array.from({ length: 500 }, (_, i) => ({
+    ...tcp,
+    id: `tcp-${i + 1}`,
+    raw: `${tcp.raw}\n`.repeat(5),
+  }));
+  const report = { ...base, probes };
+  const opts = { lang: 'en' as const, redact: false, now: new Date(), timeZone: 'UTC' };
+  renderReport(report, opts);
+  const html: number[] = [];
+  let rendered = renderReport(report, opts);
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    rendered = renderReport(report, opts);
+    html.push(performance.now() - s);
+  }
+  const s = performance.now();
+  const pdf = await renderPdf(rendered, chromiumPrinter());
+  const pdfMs = performance.now() - s;
+  return [
+    {
+      name: `report HTML + Markdown, 500 probes (median of 20; ${Math.round(rendered.html.length / 1024)} KiB)`,
+      ours: round(median(html), 1),
+      reference: 100,
+      referenceName: 'budget',
+      unit: 'ms',
+      ratio: round(median(html) / 100, 2),
+      target: '< 1',
+      peakRssMb: null,
+    },
+    {
+      name: `report PDF through Chromium, 500 probes (${Math.round(pdf.length / 1024)} KiB)`,
+      ours: round(pdfMs, 0),
+      reference: 3000,
+      referenceName: 'budget',
+      unit: 'ms',
+      ratio: round(pdfMs / 3000, 2),
+      target: '< 1',
+      peakRssMb: null,
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [
     await tcpingVsCurl(),
     ...(await protocolVsCurl()),
     ...(await blackholeRun(3000)),
     ...(await historyBench()),
+    ...(await reportBench()),
   ];
   const header = ['benchmark', 'ours', 'reference', 'ratio', 'target', 'peak RSS'];
   const lines = rows.map((r) => [

@@ -10,6 +10,8 @@ export interface DiagnoseOptions {
   readonly trace: boolean;
   readonly dns: boolean;
   readonly db: string | null;
+  readonly reports: { html?: string; md?: string; pdf?: string };
+  readonly redact: boolean;
 }
 
 export class UsageError extends Error {
@@ -90,6 +92,10 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     ca: { type: 'string', multiple: true },
     'no-dns': { type: 'boolean' },
     db: { type: 'string' },
+    html: { type: 'string' },
+    md: { type: 'string' },
+    pdf: { type: 'string' },
+    redact: { type: 'boolean' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -122,5 +128,11 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     trace: v['no-trace'] !== true,
     dns: v['no-dns'] !== true,
     db: str('db') ?? null,
+    reports: {
+      ...(str('html') ? { html: str('html')! } : {}),
+      ...(str('md') ? { md: str('md')! } : {}),
+      ...(str('pdf') ? { pdf: str('pdf')! } : {}),
+    },
+    redact: v.redact === true,
   };
 }

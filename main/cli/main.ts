@@ -8,6 +8,7 @@ import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import { readCaFiles } from './ca-files';
+import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
 import { runAndStore } from '../use-cases/sessions';
 import { toDbError } from '../db/open';
@@ -113,6 +114,19 @@ async function diagnoseCommand(
         params: { file: terminalSafe(opts.json), reason: (e as NodeJS.ErrnoException).code ?? String(e) },
       });
     }
+  }
+  if (opts.reports.html || opts.reports.md || opts.reports.pdf) {
+    await writeReports(
+      checked,
+      opts.reports,
+      {
+        lang: checked.session.input.lang,
+        redact: opts.redact,
+        now: new Date(),
+        timeZone: timeZoneOf(io.env),
+      },
+      io,
+    );
   }
   io.stderr.write(formatReportText(checked, t));
   if (io.signal.aborted) {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Translate } from '../../shared/i18n/translate';
-import { VERDICTS, type Verdict } from '../../shared/model/report';
+import { LANGS, VERDICTS, type Lang, type Verdict } from '../../shared/model/report';
+import { timeZoneOf, writeReports } from './report-output';
 import { quoteInput } from '../../shared/net/validate';
 import { DbError, openDatabase } from '../db/open';
 import { defaultDbFile } from '../db/paths';
@@ -229,20 +230,51 @@ export async function sessionCommand(
     case 'export': {
       const { values, positionals } = parse(
         argv,
-        { ...dbOption, json: { type: 'string' }, all: { type: 'boolean' } },
+        {
+          ...dbOption,
+          json: { type: 'string' },
+          html: { type: 'string' },
+          md: { type: 'string' },
+          pdf: { type: 'string' },
+          all: { type: 'boolean' },
+          redact: { type: 'boolean' },
+          lang: { type: 'string' },
+        },
         1,
       );
-      if (!values.json) throw new UsageError({ key: 'cli.export_needs_output', params: {} });
-      return withStore(values.db, (store) => {
+      if (!values.json && !values.html && !values.md && !values.pdf)
+        throw new UsageError({ key: 'cli.export_needs_output', params: {} });
+      if (values.lang !== undefined && !(LANGS as readonly string[]).includes(values.lang)) {
+        throw new UsageError({
+          key: 'input.bad_choice',
+          params: { option: '--lang', value: quoteInput(values.lang), choices: LANGS.join(', ') },
+        });
+      }
+      return withStore(values.db, async (store) => {
         const s = resolveId(store, positionals[0]!);
-        writeOut(
+        if (values.all && values.json) {
+          writeOut(
+            io,
+            values.json,
+            JSON.stringify(exportSessions(store.repo, [s.summary.id], new Date()), null, 2) + '\n',
+          );
+          return 0;
+        }
+        const parent = s.summary.parentId ? store.repo.get(s.summary.parentId) : null;
+        await writeReports(
+          store.repo.toReport(s),
+          { json: values.json, html: values.html, md: values.md, pdf: values.pdf },
+          {
+            lang: (values.lang as Lang | undefined) ?? s.input.lang,
+            redact: values.redact === true,
+            now: new Date(),
+            timeZone: timeZoneOf(io.env),
+            status: s.summary.status,
+            notes: s.notes,
+            tags: s.summary.tags,
+            comparison: parent ? compareSessions(parent, s) : null,
+          },
           io,
-          values.json!,
-          JSON.stringify(
-            values.all ? exportSessions(store.repo, [s.summary.id], new Date()) : store.repo.toReport(s),
-            null,
-            2,
-          ) + '\n',
         );
         return 0;
       });

@@ -22,10 +22,11 @@ export function findExecutable(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  systemDirs = true,
 ): string | null {
   const dirs = [
     ...(env.PATH ?? env.Path ?? '').split(path.delimiter),
-    ...(EXTRA_DIRS[platform] ?? []),
+    ...(systemDirs ? (EXTRA_DIRS[platform] ?? []) : []),
   ].filter((d) => d !== '' && path.isAbsolute(d));
   const names = platform === 'win32' ? [`${name}.exe`, name] : [name];
   for (const dir of dirs) {

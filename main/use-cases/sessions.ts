@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { Comparison, FindingChange } from '../../shared/model/comparison';
+export type { Comparison, FindingChange };
 import { reportSchema, type Report, type SessionInput } from '../../shared/model/report';
 import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
 import { runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
@@ -45,20 +47,6 @@ export async function retest(
   const parent = repo.get(parentId);
   if (!parent) return null;
   return runAndStore(repo, parent.input, { ...deps, parentId });
-}
-
-export type FindingChange = 'fixed' | 'still_failing' | 'new';
-
-export interface Comparison {
-  readonly a: string;
-  readonly b: string;
-  readonly verdict: { readonly a: string | null; readonly b: string | null };
-  readonly changes: {
-    readonly id: string;
-    readonly target: string;
-    readonly change: FindingChange;
-    readonly severity: string;
-  }[];
 }
 
 /**

@@ -25,6 +25,7 @@ const input: SessionInput = {
 
 void openDatabase(file).then(({ db }) => {
   const repo = new SessionsRepo(db);
+  process.stdout.write('open\n');
   for (let s = 0; ; s++) {
     const id = `r${round}-s${s}`;
     repo.create({ id, createdAt: new Date().toISOString(), input, parentId: null, toolVersion: 'test' });

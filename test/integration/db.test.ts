@@ -347,8 +347,16 @@ describe('crash safety: a writer killed at random moments never loses a committe
       });
       let out = '';
       child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      // Kill somewhere between opening the database and a few sessions in.
-      await new Promise((r) => setTimeout(r, 40 + Math.random() * 120));
+      // Kill at a random moment of writing: once the database is open, then 0–60 ms in (a few sessions).
+      await new Promise<void>((resolve) => {
+        const onData = (): void => {
+          if (!out.includes('open\n')) return;
+          child.stdout.off('data', onData);
+          setTimeout(resolve, Math.random() * 60);
+        };
+        child.stdout.on('data', onData);
+        child.once('close', () => resolve());
+      });
       child.kill('SIGKILL');
       await new Promise((r) => child.on('close', r));
       // Only whole lines count: the kill can cut the last one short.

@@ -1,0 +1,24 @@
+import { BrowserWindow } from 'electron';
+
+/**
+ * PDF in the app: the report HTML in a hidden, sandboxed window with JavaScript disabled, printed by Chromium's
+ * printToPDF — the same engine the CLI uses through headless Chromium.
+ */
+export async function printHtmlToPdf(html: string): Promise<Buffer> {
+  const win = new BrowserWindow({
+    show: false,
+    webPreferences: {
+      javascript: false,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      offscreen: false,
+    },
+  });
+  try {
+    await win.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);
+    return await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
+  } finally {
+    win.destroy();
+  }
+}

@@ -1,0 +1,61 @@
+import { writeFileSync } from 'node:fs';
+import type { Report } from '../../shared/model/report';
+import { chromiumPrinter, PdfUnavailable } from '../adapters/pdf-chromium';
+import { renderPdf, renderReport, type ExportOptions } from '../use-cases/export-report';
+import { UsageError } from './args';
+import type { CliIo } from './main';
+import { terminalSafe } from './text-output';
+
+export interface ReportTargets {
+  readonly html?: string | undefined;
+  readonly md?: string | undefined;
+  readonly pdf?: string | undefined;
+  readonly json?: string | undefined;
+}
+
+function write(io: CliIo, file: string, data: string | Buffer): void {
+  if (file === '-') {
+    io.stdout.write(data);
+    return;
+  }
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    throw new UsageError({
+      key: 'cli.cannot_write',
+      params: { file: terminalSafe(file), reason: (e as NodeJS.ErrnoException).code ?? String(e) },
+    });
+  }
+}
+
+/** Writes the asked formats of one report; the PDF is the HTML printed by Chromium. */
+export async function writeReports(
+  report: Report,
+  targets: ReportTargets,
+  options: ExportOptions,
+  io: CliIo,
+): Promise<void> {
+  const rendered = renderReport(report, options);
+  if (targets.json) write(io, targets.json, rendered.json);
+  if (targets.html) write(io, targets.html, rendered.html);
+  if (targets.md) write(io, targets.md, rendered.markdown);
+  if (targets.pdf) {
+    let pdf: Buffer;
+    try {
+      pdf = await renderPdf(rendered, chromiumPrinter(io.env));
+    } catch (e) {
+      if (e instanceof PdfUnavailable)
+        throw new UsageError({ key: 'report.pdf_needs_chromium', params: { looked: e.looked.join(', ') } });
+      throw new UsageError({
+        key: 'report.pdf_failed',
+        params: { reason: terminalSafe(e instanceof Error ? e.message.split('\n')[0]! : String(e)) },
+      });
+    }
+    write(io, targets.pdf, pdf);
+  }
+}
+
+/** The reader's time zone for "generated at", from TZ or the system. */
+export function timeZoneOf(env: NodeJS.ProcessEnv): string {
+  return env.TZ || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}

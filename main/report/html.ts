@@ -1,0 +1,221 @@
+import type { Translate } from '../../shared/i18n/translate';
+import type { ReportModel } from './model';
+
+/**
+ * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
+ * can make text say something else than it is, are shown as visible code points instead of acting.
+ */
+export function visible(s: string): string {
+  return s.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
+  );
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function esc(s: string | number | null | undefined): string {
+  return visible(String(s ?? '')).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const COLORS: Record<string, string> = {
+  connected: '#1f883d',
+  refused: '#cf222e',
+  timeout: '#9a6700',
+  unreachable: '#8250df',
+  reset: '#bc4c00',
+  error: '#57606a',
+};
+
+function tcpChart(c: ReportModel['tcpCharts'][number], t: Translate): string {
+  const max = Math.max(1, ...c.attempts.map((a) => a.ms));
+  const w = 420;
+  const rowH = 16;
+  const h = c.attempts.length * rowH + 6;
+  const bars = c.attempts
+    .map((a, i) => {
+      const len = Math.max(2, Math.round((a.ms / max) * (w - 170)));
+      const y = i * rowH + 3;
+      return `<text x="0" y="${y + 11}" font-size="11">#${esc(a.seq)}</text><rect x="28" y="${y}" width="${len}" height="11" fill="${COLORS[a.outcome] ?? '#57606a'}"/><text x="${32 + len}" y="${y + 10}" font-size="11">${esc(a.ms.toFixed(1))} ms ${esc(t(`outcome.${a.outcome}`))}</text>`;
+    })
+    .join('');
+  return `<figure><figcaption>${esc(t('report.chart_tcp', { target: c.target }))}</figcaption><svg role="img" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${bars}</svg></figure>`;
+}
+
+function httpChart(c: ReportModel['httpCharts'][number], t: Translate): string {
+  const w = 420;
+  const total = Math.max(1, c.totalMs);
+  const x = (ms: number | null): number => Math.round(((ms ?? 0) / total) * (w - 120));
+  const phases: [string, number | null, number | null, string][] = [
+    [t('report.phase_connect'), 0, c.connectMs, '#0969da'],
+    [t('report.phase_tls'), c.connectMs, c.tlsMs, '#8250df'],
+    [t('report.phase_ttfb'), c.tlsMs ?? c.connectMs, c.ttfbMs, '#bf8700'],
+    [t('report.phase_total'), c.ttfbMs, c.totalMs, '#1f883d'],
+  ];
+  const rows = phases
+    .filter(([, , end]) => end !== null)
+    .map(([label, start, end, color], i) => {
+      const y = i * 16 + 3;
+      const x0 = 60 + x(start);
+      const width = Math.max(2, x(end) - x(start));
+      return `<text x="0" y="${y + 10}" font-size="11">${esc(label)}</text><rect x="${x0}" y="${y}" width="${width}" height="11" fill="${color}"/><text x="${x0 + width + 4}" y="${y + 10}" font-size="11">${esc((end ?? 0).toFixed(1))} ms</text>`;
+    })
+    .join('');
+  return `<figure><figcaption>${esc(t('report.chart_http', { target: c.target, status: c.status }))}</figcaption><svg role="img" width="${w}" height="70" viewBox="0 0 ${w} 70" xmlns="http://www.w3.org/2000/svg">${rows}</svg></figure>`;
+}
+
+function pathChart(p: ReportModel['paths'][number], t: Translate): string {
+  const step = 26;
+  const h = p.hops.length * step + 8;
+  const nodes = p.hops
+    .map((hop, i) => {
+      const y = i * step + 12;
+      const color = hop.address ? (hop.annotation ? '#cf222e' : '#1f883d') : '#afb8c1';
+      const line =
+        i < p.hops.length - 1
+          ? `<line x1="14" y1="${y}" x2="14" y2="${y + step}" stroke="#d0d7de" stroke-width="2"/>`
+          : '';
+      const label = `${hop.ttl}. ${hop.address ?? '*'}${hop.rttMs !== null ? ` ${hop.rttMs.toFixed(1)} ms` : ''}${hop.annotation ? ` ${hop.annotation}` : ''}`;
+      return `${line}<circle cx="14" cy="${y}" r="6" fill="${color}"/><text x="28" y="${y + 4}" font-size="11">${esc(label)}</text>`;
+    })
+    .join('');
+  const caption = t(p.reached ? 'report.path_reached' : 'report.path_stopped', { target: p.target });
+  return `<figure><figcaption>${esc(caption)}</figcaption><svg role="img" width="420" height="${h}" viewBox="0 0 420 ${h}" xmlns="http://www.w3.org/2000/svg">${nodes}</svg></figure>`;
+}
+
+function timelineChart(m: ReportModel, t: Translate): string {
+  if (m.timeline.length === 0) return '';
+  const end = Math.max(1, ...m.timeline.map((x) => x.startMs + x.durationMs));
+  const w = 640;
+  const scale = (ms: number): number => (ms / end) * (w - 230);
+  const rows = m.timeline
+    .map((x, i) => {
+      const y = i * 15 + 2;
+      const color =
+        x.status === 'ok'
+          ? '#1f883d'
+          : x.status === 'warn'
+            ? '#bf8700'
+            : x.status === 'skipped'
+              ? '#afb8c1'
+              : '#cf222e';
+      return `<text x="0" y="${y + 10}" font-size="10">${esc(`${x.id} ${x.target}`.slice(0, 34))}</text><rect x="${220 + scale(x.startMs)}" y="${y}" width="${Math.max(2, scale(x.durationMs))}" height="10" fill="${color}"/>`;
+    })
+    .join('');
+  const h = m.timeline.length * 15 + 4;
+  return `<svg role="img" aria-label="${esc(t('report.timeline'))}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${rows}</svg><p class="muted">${esc(t('report.timeline_total', { ms: Math.round(end) }))}</p>`;
+}
+
+const STYLE = `
+:root{color-scheme:light;font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;color:#1f2328}
+body{max-width:960px;margin:0 auto;padding:24px;line-height:1.45}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}h3{font-size:14px;margin:12px 0 4px}
+.muted{color:#57606a;font-size:12px}.banner{padding:10px 14px;border-radius:6px;color:#fff;font-weight:600;font-size:18px}
+.verdict-healthy{background:#1f883d}.verdict-degraded{background:#bf8700}.verdict-broken{background:#cf222e}
+table{border-collapse:collapse;width:100%;font-size:12px;margin:6px 0}th,td{border:1px solid #d0d7de;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}
+code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font-size:12px}pre{background:#f6f8fa;padding:8px;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0}
+.cause{border:1px solid #d0d7de;border-radius:8px;padding:10px 12px;margin:8px 0}.pct{font-weight:700;margin-right:6px}
+.state{display:inline-block;min-width:44px;text-align:center;border-radius:10px;padding:0 8px;font-size:12px;color:#fff}
+.state-pass{background:#1f883d}.state-warn{background:#bf8700}.state-fail{background:#cf222e}.state-none{background:#8c959f}
+.sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
+figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
+@media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause,figure,tr{break-inside:avoid}}
+`;
+
+/** Charts per kind (TCP, HTTP, path); a session has at most 16 endpoints. */
+export const MAX_CHARTS = 16;
+
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/** One self-contained HTML file: inline CSS and SVG, a strict CSP, no script, every untrusted string escaped. */
+export function renderHtml(m: ReportModel, t: Translate): string {
+  const kv = (rows: { label: string; value: string }[]): string =>
+    `<table>${rows.map((r) => `<tr><th>${esc(r.label)}</th><td>${esc(r.value).replace(/\n/g, '<br>')}</td></tr>`).join('')}</table>`;
+  const step = (s: { text: string; command: string | null; env: string | null }): string =>
+    `<li>${s.env ? `<span class="env">${esc(s.env)}</span> ` : ''}${esc(s.text)}${s.command ? `<pre>${esc(s.command)}</pre>` : ''}</li>`;
+  const causes = m.causes.length
+    ? m.causes
+        .map(
+          (
+            c,
+            i,
+          ) => `<div class="cause" id="cause-${i + 1}"><div><span class="pct">${c.confidencePct}%</span><code>${esc(c.id)}</code></div><p>${esc(c.summary)}</p>
+<p class="muted">${esc(t('report.rests_on'))}: ${c.findings.map((f) => `<code>${esc(f)}</code>`).join(', ')} · ${esc(t('report.evidence'))}: ${c.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(', ')}</p>
+${c.checks.length ? `<h3>${esc(t('cli.checks'))}</h3><ul>${c.checks.map(step).join('')}</ul>` : ''}
+${c.fix.length ? `<h3>${esc(t('cli.fix'))}</h3><ul>${c.fix.map(step).join('')}</ul>` : ''}</div>`,
+        )
+        .join('')
+    : `<p>${esc(t('report.no_causes'))}</p>`;
+  const layers = m.layers
+    .map(
+      (l) =>
+        `<h3><span class="state state-${l.state}">${esc(t(`state.${l.state}`))}</span> ${esc(l.name)}</h3>${
+          l.findings.length
+            ? `<table><tr><th>${esc(t('report.col_finding'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th><th>${esc(t('report.evidence'))}</th></tr>${l.findings
+                .map(
+                  (f) =>
+                    `<tr><td class="sev-${esc(f.severity)}"><code>${esc(f.id)}</code></td><td>${esc(f.target)}</td><td>${esc(f.message)}</td><td>${f.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(' ')}</td></tr>`,
+                )
+                .join('')}</table>`
+            : `<p class="muted">${esc(t('report.layer_nothing'))}</p>`
+        }`,
+    )
+    .join('');
+  const probes = `<table><tr><th>id</th><th>${esc(t('report.col_kind'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_status'))}</th><th>${esc(t('report.col_duration'))}</th></tr>${m.probes
+    .map(
+      (p) =>
+        `<tr id="probe-${esc(p.id)}"><td><code>${esc(p.id)}</code></td><td>${esc(p.kind)}</td><td>${esc(p.target)}</td><td>${esc(t(`probe_status.${p.status}`))}</td><td>${esc(p.durationMs.toFixed(1))} ms</td></tr>`,
+    )
+    .join('')}</table>`;
+  const raws = m.probes.filter((p) => p.raw);
+  // One chart per endpoint is what a reader can take in; beyond the cap the evidence table has the numbers.
+  const capped = <T>(xs: readonly T[]): T[] => xs.slice(0, MAX_CHARTS);
+  const hidden =
+    Math.max(0, m.tcpCharts.length - MAX_CHARTS) +
+    Math.max(0, m.httpCharts.length - MAX_CHARTS) +
+    Math.max(0, m.paths.length - MAX_CHARTS);
+  const charts =
+    [
+      ...capped(m.tcpCharts).map((c) => tcpChart(c, t)),
+      ...capped(m.httpCharts).map((c) => httpChart(c, t)),
+      ...capped(m.paths).map((p) => pathChart(p, t)),
+    ].join('') +
+    (hidden > 0 ? `<p class="muted">${esc(t('report.more_charts', { count: hidden }))}</p>` : '');
+  const comparison = m.comparison
+    ? `<section id="comparison"><h2>${esc(t('report.comparison', { parent: m.comparison.parentId }))}</h2>${
+        m.comparison.changes.length
+          ? `<table>${m.comparison.changes.map((c) => `<tr><td>${esc(c.change)}</td><td><code>${esc(c.id)}</code></td><td>${esc(c.target)}</td></tr>`).join('')}</table>`
+          : `<p>${esc(t('cli.compare_nothing'))}</p>`
+      }</section>`
+    : '';
+  const redaction = m.redacted
+    ? `<p class="muted" id="redaction">${esc(
+        t('report.redacted', {
+          what:
+            m.redacted
+              .filter((r) => r.count > 0)
+              .map((r) => `${r.label} × ${r.count}`)
+              .join(', ') || t('report.redacted_none'),
+        }),
+      )}</p>`
+    : '';
+  return `<!doctype html>
+<html lang="${esc(m.lang)}"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(m.title)}</title><style>${STYLE}</style></head><body>
+<header id="title"><h1>${esc(m.title)}</h1><p class="muted">${esc(t('report.generated', { time: m.generatedAt, version: m.toolVersion, id: m.sessionId, status: m.status }))}</p>${redaction}</header>
+<div id="verdict" class="banner verdict-${esc(m.verdict)}">${esc(t('app.verdict', { verdict: m.verdictText }))}</div>
+<section id="causes"><h2>${esc(t('app.causes'))}</h2>${causes}</section>
+${comparison}
+<section id="input"><h2>${esc(t('report.input'))}</h2>${kv(m.input)}</section>
+<section id="layers"><h2>${esc(t('report.layers'))}</h2>${layers}</section>
+<section id="charts"><h2>${esc(t('report.measurements'))}</h2>${charts || `<p class="muted">${esc(t('report.no_measurements'))}</p>`}</section>
+<section id="policy"><h2>${esc(t('report.policy'))}</h2><p class="muted">${esc(t('report.policy_none'))}</p></section>
+<section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
+<section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>
+<section id="environment"><h2>${esc(t('report.environment'))}</h2>${kv(m.environment)}</section>
+<section id="notes"><h2>${esc(t('report.notes'))}</h2>${m.notes ? `<pre>${esc(m.notes)}</pre>` : `<p class="muted">${esc(t('report.no_notes'))}</p>`}${m.tags.length ? `<p>${m.tags.map((x) => `<code>${esc(x)}</code>`).join(' ')}</p>` : ''}</section>
+<section id="raw"><h2>${esc(t('report.raw'))}</h2>${raws.map((p) => `<details><summary><code>${esc(p.id)}</code> ${esc(p.target)}</summary><pre>${esc(p.raw)}</pre></details>`).join('')}</section>
+<section class="appendix" id="appendix"><h2>${esc(t('report.appendix'))}</h2>${raws.map((p) => `<h3><code>${esc(p.id)}</code> ${esc(p.target)}</h3><pre>${esc(p.raw)}</pre>`).join('')}</section>
+</body></html>
+`;
+}

@@ -1,0 +1,76 @@
+import type { Translate } from '../../shared/i18n/translate';
+import { visible } from './html';
+import type { ReportModel } from './model';
+
+/** Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links. */
+export function mdEscape(s: string | number | null | undefined): string {
+  return visible(String(s ?? ''))
+    .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/\r?\n/g, ' ');
+}
+
+/** A fenced block that the content cannot close early. */
+function fence(s: string): string {
+  const body = visible(s);
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}\n${body}\n${f}`;
+}
+
+/** The summary for a ticket: verdict, causes with their fixes, the findings per layer and the input. */
+export function renderMarkdown(m: ReportModel, t: Translate): string {
+  const out: string[] = [];
+  out.push(`# ${mdEscape(m.title)}`, '');
+  out.push(`**${mdEscape(t('app.verdict', { verdict: m.verdictText }))}**`, '');
+  out.push(
+    `_${mdEscape(t('report.generated', { time: m.generatedAt, version: m.toolVersion, id: m.sessionId, status: m.status }))}_`,
+    '',
+  );
+  if (m.redacted) {
+    out.push(
+      `_${mdEscape(
+        t('report.redacted', {
+          what:
+            m.redacted
+              .filter((r) => r.count > 0)
+              .map((r) => `${r.label} × ${r.count}`)
+              .join(', ') || t('report.redacted_none'),
+        }),
+      )}_`,
+      '',
+    );
+  }
+  out.push(`## ${mdEscape(t('app.causes'))}`, '');
+  if (m.causes.length === 0) out.push(mdEscape(t('report.no_causes')), '');
+  m.causes.forEach((c, i) => {
+    out.push(`${i + 1}. **${c.confidencePct}%** \`${c.id}\` — ${mdEscape(c.summary)}`);
+    out.push(`   - ${mdEscape(t('report.rests_on'))}: ${c.findings.map((f) => `\`${f}\``).join(', ')}`);
+    for (const s of c.fix) {
+      out.push(`   - ${s.env ? `[${mdEscape(s.env)}] ` : ''}${mdEscape(s.text)}`);
+      if (s.command) out.push('', fence(s.command).replace(/^/gm, '     '), '');
+    }
+  });
+  out.push('', `## ${mdEscape(t('report.layers'))}`, '');
+  for (const l of m.layers) {
+    out.push(`### ${mdEscape(l.name)}: ${mdEscape(t(`state.${l.state}`))}`, '');
+    if (l.findings.length === 0) continue;
+    out.push(
+      `| ${mdEscape(t('report.col_finding'))} | ${mdEscape(t('report.col_target'))} | ${mdEscape(t('report.col_explanation'))} |`,
+      '|---|---|---|',
+    );
+    for (const f of l.findings) out.push(`| \`${f.id}\` | ${mdEscape(f.target)} | ${mdEscape(f.message)} |`);
+    out.push('');
+  }
+  if (m.comparison) {
+    out.push(`## ${mdEscape(t('report.comparison', { parent: m.comparison.parentId }))}`, '');
+    for (const c of m.comparison.changes)
+      out.push(`- ${mdEscape(c.change)}: \`${c.id}\` ${mdEscape(c.target)}`);
+    out.push('');
+  }
+  out.push(`## ${mdEscape(t('report.input'))}`, '');
+  for (const r of m.input) out.push(`- **${mdEscape(r.label)}**: ${mdEscape(r.value)}`);
+  if (m.notes) out.push('', `## ${mdEscape(t('report.notes'))}`, '', fence(m.notes));
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,273 @@
+import { FINDINGS, LAYERS, isFindingId, type Layer } from '../../shared/catalog/ids';
+import type { Translate } from '../../shared/i18n/translate';
+import { httpDataSchema, tcpDataSchema, traceDataSchema } from '../../shared/model/probe-data';
+import type { Finding, Lang, Report } from '../../shared/model/report';
+import type { Comparison } from '../../shared/model/comparison';
+import type { RedactionKind } from './redact';
+
+/**
+ * The report as its renderers need it: every text already worded in the chosen language (from ids and
+ * parameters, so a session stored in English reads in Chinese too), the numbers for the charts, and nothing
+ * escaped yet — each renderer escapes for its own medium.
+ */
+export interface ReportModel {
+  readonly lang: Lang;
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly timeZone: string;
+  readonly toolVersion: string;
+  readonly sessionId: string;
+  readonly status: string;
+  readonly verdict: Report['verdict'];
+  readonly verdictText: string;
+  readonly input: { label: string; value: string }[];
+  readonly environment: { label: string; value: string }[];
+  readonly causes: {
+    id: string;
+    confidencePct: number;
+    summary: string;
+    findings: string[];
+    evidence: string[];
+    checks: { text: string; command: string | null; env: string | null }[];
+    fix: { text: string; command: string | null; env: string | null }[];
+  }[];
+  readonly layers: {
+    layer: Layer;
+    name: string;
+    state: 'pass' | 'warn' | 'fail' | 'none';
+    findings: { id: string; severity: string; target: string; message: string; evidence: string[] }[];
+  }[];
+  readonly probes: {
+    id: string;
+    kind: string;
+    target: string;
+    status: string;
+    startedAt: string;
+    durationMs: number;
+    raw: string;
+  }[];
+  readonly tcpCharts: { target: string; attempts: { seq: number; ms: number; outcome: string }[] }[];
+  readonly httpCharts: {
+    target: string;
+    connectMs: number | null;
+    tlsMs: number | null;
+    ttfbMs: number | null;
+    totalMs: number;
+    status: string;
+  }[];
+  readonly paths: {
+    target: string;
+    hops: { ttl: number; address: string | null; rttMs: number | null; annotation: string | null }[];
+    reached: boolean;
+  }[];
+  readonly timeline: {
+    id: string;
+    kind: string;
+    target: string;
+    startMs: number;
+    durationMs: number;
+    status: string;
+  }[];
+  readonly notes: string;
+  readonly tags: string[];
+  readonly comparison: { parentId: string; changes: { change: string; id: string; target: string }[] } | null;
+  readonly redacted: { kind: RedactionKind; count: number; label: string }[] | null;
+}
+
+export interface ReportContext {
+  readonly report: Report;
+  readonly status?: string;
+  readonly notes?: string;
+  readonly tags?: string[];
+  readonly comparison?: Comparison | null;
+  readonly redactions?: Record<RedactionKind, number> | null;
+  readonly generatedAt: Date;
+  readonly timeZone: string;
+  readonly lang: Lang;
+}
+
+/** A date in the reader's zone with the zone named, e.g. `2026-11-28 16:01:47 (UTC+08:00, Asia/Shanghai)`. */
+export function formatTime(iso: string, timeZone: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+    timeZoneName: 'longOffset',
+  }).formatToParts(d);
+  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+  const offset = get('timeZoneName').replace('GMT', 'UTC') || 'UTC';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} (${offset === 'UTC' ? 'UTC+00:00' : offset}, ${timeZone})`;
+}
+
+function layerState(findings: readonly Finding[]): 'pass' | 'warn' | 'fail' | 'none' {
+  if (findings.length === 0) return 'none';
+  if (findings.some((f) => f.severity === 'error')) return 'fail';
+  if (findings.some((f) => f.severity === 'warn')) return 'warn';
+  return 'pass';
+}
+
+/** Builds the model of a report: pure; the clock, the zone and the translator are passed in. */
+export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel {
+  const r = ctx.report;
+  const input = r.session.input;
+  const word = (f: Finding): string =>
+    isFindingId(f.id) || f.id.includes('.') ? t(`finding.${f.id}`, f.params) : f.message;
+  const stepOf = (s: {
+    key: string;
+    params: Record<string, unknown>;
+    text: string;
+    command?: string | undefined;
+    env?: string | undefined;
+  }) => ({
+    text: s.key ? t(s.key, s.params) : s.text,
+    command: s.command ?? null,
+    env: s.env ?? null,
+  });
+  const t0 = Math.min(
+    ...r.probes.map((p) => Date.parse(p.startedAt)).filter((x) => !Number.isNaN(x)),
+    Date.parse(r.session.createdAt),
+  );
+  const probeIdsOf = (findingIds: string[]): string[] => [
+    ...new Set(r.findings.filter((f) => findingIds.includes(f.id)).flatMap((f) => f.evidence)),
+  ];
+  return {
+    lang: ctx.lang,
+    title: t('report.title', { domain: input.domain ?? input.endpoints.map((e) => e.url).join(', ') }),
+    generatedAt: formatTime(ctx.generatedAt.toISOString(), ctx.timeZone),
+    timeZone: ctx.timeZone,
+    toolVersion: r.tool.version,
+    sessionId: r.session.id,
+    status: t(`status.${ctx.status ?? 'finished'}`),
+    verdict: r.verdict,
+    verdictText: t(`verdict.${r.verdict}`),
+    input: [
+      { label: t('app.field.domain'), value: input.domain ?? '-' },
+      { label: t('app.field.endpoints'), value: input.endpoints.map((e) => e.url).join('\n') || '-' },
+      { label: t('app.field.provider'), value: input.provider ?? '-' },
+      { label: t('app.field.sourceRanges'), value: input.sourceRanges.join(', ') || '-' },
+      { label: t('app.field.symptom'), value: input.symptom ?? '-' },
+      { label: t('app.field.sslMode'), value: input.sslMode ?? '-' },
+      {
+        label: t('app.field.dnsServers'),
+        value:
+          input.dnsServers.map((d) => `${d.address}:${d.port}`).join(', ') || t('report.system_resolvers'),
+      },
+      { label: t('report.started'), value: formatTime(r.session.createdAt, ctx.timeZone) },
+      { label: t('report.finished'), value: formatTime(r.session.finishedAt, ctx.timeZone) },
+    ],
+    environment: Object.entries(r.session.environment).map(([k, v]) => ({
+      label: k,
+      value: typeof v === 'string' ? v : JSON.stringify(v),
+    })),
+    causes: r.causes.map((c) => ({
+      id: c.id,
+      confidencePct: Math.round(c.confidence * 100),
+      summary: t(`${c.id}.summary`, c.params),
+      findings: c.findings,
+      evidence: probeIdsOf(c.findings),
+      checks: c.checks.map(stepOf),
+      fix: c.fix.map(stepOf),
+    })),
+    layers: LAYERS.map((layer) => {
+      const fs = r.findings.filter((f) => (isFindingId(f.id) ? FINDINGS[f.id].layer : f.layer) === layer);
+      return {
+        layer,
+        name: t(`layer.${layer}`),
+        state: layerState(fs),
+        findings: fs.map((f) => ({
+          id: f.id,
+          severity: f.severity,
+          target: f.target,
+          message: word(f),
+          evidence: f.evidence,
+        })),
+      };
+    }),
+    probes: r.probes.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      target: p.target,
+      status: p.status,
+      startedAt: p.startedAt,
+      durationMs: p.durationMs,
+      raw: p.raw ?? '',
+    })),
+    tcpCharts: r.probes.flatMap((p) => {
+      const d = p.kind === 'tcp' ? tcpDataSchema.safeParse(p.data) : null;
+      return d?.success
+        ? [
+            {
+              target: p.target,
+              attempts: d.data.attempts.map((a) => ({ seq: a.seq, ms: a.ms, outcome: a.outcome })),
+            },
+          ]
+        : [];
+    }),
+    httpCharts: r.probes.flatMap((p) => {
+      const d = p.kind === 'http' ? httpDataSchema.safeParse(p.data) : null;
+      const first = d?.success ? d.data.chain[0] : undefined;
+      return first
+        ? [
+            {
+              target: p.target,
+              ...first.timing,
+              status: first.status === null ? first.outcome : String(first.status),
+            },
+          ]
+        : [];
+    }),
+    paths: r.probes.flatMap((p) => {
+      const d = p.kind === 'trace' ? traceDataSchema.safeParse(p.data) : null;
+      if (!d?.success || d.data.hops.length === 0) return [];
+      return [
+        {
+          target: d.data.target,
+          reached: d.data.reached,
+          hops: d.data.hops.map((h) => {
+            const answered = h.probes.find((x) => x.address !== null);
+            return {
+              ttl: h.ttl,
+              address: answered?.address ?? null,
+              rttMs: answered?.rttMs ?? null,
+              annotation: h.probes.find((x) => x.annotation)?.annotation ?? null,
+            };
+          }),
+        },
+      ];
+    }),
+    timeline: r.probes.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      target: p.target,
+      startMs: Math.max(0, Date.parse(p.startedAt) - t0),
+      durationMs: p.durationMs,
+      status: p.status,
+    })),
+    notes: ctx.notes ?? '',
+    tags: ctx.tags ?? [],
+    comparison: ctx.comparison
+      ? {
+          parentId: ctx.comparison.a,
+          changes: ctx.comparison.changes.map((c) => ({
+            change: t(`change.${c.change}`).trim(),
+            id: c.id,
+            target: c.target,
+          })),
+        }
+      : null,
+    redacted: ctx.redactions
+      ? (Object.entries(ctx.redactions) as [RedactionKind, number][]).map(([kind, count]) => ({
+          kind,
+          count,
+          label: t(`redaction.${kind}`),
+        }))
+      : null,
+  };
+}
