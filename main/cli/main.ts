@@ -52,6 +52,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'import':
       case 'delete':
       case 'retest':
+      case 'update':
         return await sessionCommand(command, rest, io, t);
       default:
         throw new UsageError({

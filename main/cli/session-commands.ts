@@ -130,6 +130,10 @@ export async function sessionCommand(
           search: { type: 'string' },
           verdict: { type: 'string' },
           domain: { type: 'string' },
+          endpoint: { type: 'string' },
+          cause: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
           limit: { type: 'string' },
           offset: { type: 'string' },
           json: { type: 'boolean' },
@@ -141,6 +145,13 @@ export async function sessionCommand(
           key: 'input.bad_choice',
           params: { option: '--verdict', value: quoteInput(values.verdict), choices: VERDICTS.join(', ') },
         });
+      }
+      for (const [name, v] of [
+        ['--from', values.from],
+        ['--to', values.to],
+      ] as const) {
+        if (v !== undefined && Number.isNaN(Date.parse(v)))
+          throw new UsageError({ key: 'cli.bad_date', params: { option: name, value: quoteInput(v) } });
       }
       const num = (v: string | undefined, name: string, max: number): number | undefined => {
         if (v === undefined) return undefined;
@@ -156,6 +167,10 @@ export async function sessionCommand(
           ...(values.search !== undefined ? { search: values.search } : {}),
           ...(values.verdict !== undefined ? { verdict: values.verdict as Verdict } : {}),
           ...(values.domain !== undefined ? { domain: values.domain } : {}),
+          ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+          ...(values.cause !== undefined ? { cause: values.cause } : {}),
+          ...(values.from !== undefined ? { from: new Date(values.from).toISOString() } : {}),
+          ...(values.to !== undefined ? { to: new Date(values.to).toISOString() } : {}),
           limit: num(values.limit, '--limit', 500) ?? 50,
           offset: num(values.offset, '--offset', 1_000_000) ?? 0,
         }),
@@ -337,6 +352,26 @@ export async function sessionCommand(
         for (const ch of c.changes)
           io.stderr.write(`  ${t(`change.${ch.change}`)}  [${ch.id}] ${terminalSafe(ch.target)}\n`);
         return report.findings.some((f) => f.severity !== 'info') ? 1 : 0;
+      });
+    }
+    case 'update': {
+      const { values, positionals } = parse(
+        argv,
+        { ...dbOption, tags: { type: 'string' }, notes: { type: 'string' } },
+        1,
+      );
+      if (values.tags === undefined && values.notes === undefined)
+        throw new UsageError({ key: 'cli.update_needs', params: {} });
+      if ((values.notes ?? '').length > 1_000_000)
+        throw new UsageError({ key: 'cli.notes_too_long', params: {} });
+      return withStore(values.db, (store) => {
+        const s = resolveId(store, positionals[0]!);
+        store.repo.update(s.summary.id, {
+          tags: values.tags !== undefined ? values.tags.split(',') : s.summary.tags,
+          notes: values.notes ?? s.notes,
+        });
+        io.stdout.write(`${t('cli.updated', { id: s.summary.id })}\n`);
+        return 0;
       });
     }
     case 'delete': {

@@ -303,6 +303,40 @@ describe('the CLI over the history', () => {
     expect(shown.report.probes.map((p: { id: string }) => p.id)).toEqual(r1.report.probes.map((p) => p.id));
     const exported = await runCli(['export', r1.report.session.id, '--db', file, '--json', '-']);
     expect(JSON.parse(exported.stdout).session.id).toBe(r1.report.session.id);
+    expect(
+      (
+        await runCli([
+          'update',
+          r1.report.session.id,
+          '--db',
+          file,
+          '--tags',
+          'ticket-9,vip',
+          '--notes',
+          'fixed the SG on Tuesday',
+        ])
+      ).code,
+    ).toBe(0);
+    const found = JSON.parse(
+      (
+        await runCli([
+          'history',
+          '--db',
+          file,
+          '--search',
+          'tuesday',
+          '--cause',
+          'cause.service_down',
+          '--from',
+          '2020-01-01',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(found.items.map((i: { id: string }) => i.id)).toEqual([r1.report.session.id]);
+    expect((await runCli(['history', '--db', file, '--from', 'yesterday'])).stderr).toMatch(
+      /--from "yesterday" is not a date/,
+    );
     const re = await runCli(['retest', r1.report.session.id.slice(0, 8), '--db', file, '--json', '-']);
     expect(re.code).toBe(1);
     expect(re.stderr).toMatch(/still failing\s+\[tcp\.refused\]/);
