@@ -2,26 +2,11 @@
 // each one the moment its commit returns. The parent kills it with SIGKILL at a random moment.
 import { openDatabase } from '../../main/db/open';
 import { SessionsRepo } from '../../main/db/sessions-repo';
-import type { SessionInput } from '../../shared/model/report';
+import { sessionInput } from '../lab/session-input';
 
 const file = process.argv[2]!;
 const round = process.argv[3]!;
-const input: SessionInput = {
-  domain: 'www.example.com',
-  endpoints: [
-    { url: 'https://203.0.113.7:443', scheme: 'https', address: '203.0.113.7', family: 4, port: 443 },
-  ],
-  dnsServers: [],
-  sourceRanges: [],
-  provider: null,
-  symptom: null,
-  sslMode: null,
-  timeoutMs: 3000,
-  attempts: 4,
-  healthPath: '/',
-  lang: 'en',
-  caFiles: [],
-};
+const input = sessionInput({ domain: 'www.example.com' });
 
 void openDatabase(file).then(({ db }) => {
   const repo = new SessionsRepo(db);

@@ -20,6 +20,7 @@ import { SessionsRepo } from '../../main/db/sessions-repo';
 import { compareSessions, exportSessions, importSessions } from '../../main/use-cases/sessions';
 import type { Finding, SessionInput } from '../../shared/model/report';
 import { bundleHelper } from '../db/build-helper';
+import { sessionInput } from '../lab/session-input';
 import { diagnose, runCli } from '../lab/cli';
 
 const dirs: string[] = [];
@@ -30,20 +31,7 @@ const tmp = (): string => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const input = (domain: string, url = 'https://203.0.113.7:443'): SessionInput => ({
-  domain,
-  endpoints: [{ url, scheme: 'https', address: '203.0.113.7', family: 4, port: 443 }],
-  dnsServers: [],
-  sourceRanges: [],
-  provider: null,
-  symptom: null,
-  sslMode: null,
-  timeoutMs: 3000,
-  attempts: 4,
-  healthPath: '/',
-  lang: 'en',
-  caFiles: [],
-});
+const input = (domain: string): SessionInput => sessionInput({ domain });
 const finding = (id: string, target: string, severity: Finding['severity'] = 'error'): Finding => ({
   id,
   severity,

@@ -6,6 +6,7 @@ import { createTranslator } from '../../../shared/i18n/translate';
 import type { DnsData, LocalData, TcpAttempt, TcpOutcome, TraceData } from '../../../shared/model/probe-data';
 import type { Endpoint, ProbeRecord, SessionInput } from '../../../shared/model/report';
 import { tcpStats } from '../../../main/probes/tcp';
+import { sessionInput } from '../../lab/session-input';
 
 const t = createTranslator('en');
 const ORIGIN = '203.0.113.7';
@@ -17,21 +18,8 @@ const ep = (port: number, address = ORIGIN): Endpoint => ({
   port,
 });
 
-const input = (endpoints: Endpoint[], extra: Partial<SessionInput> = {}): SessionInput => ({
-  domain: null,
-  endpoints,
-  dnsServers: [],
-  sourceRanges: [],
-  provider: null,
-  symptom: null,
-  sslMode: null,
-  timeoutMs: 3000,
-  attempts: 4,
-  healthPath: '/',
-  lang: 'en',
-  caFiles: [],
-  ...extra,
-});
+const input = (endpoints: Endpoint[], extra: Partial<SessionInput> = {}): SessionInput =>
+  sessionInput({ endpoints, ...extra });
 
 const record = (id: string, kind: ProbeRecord['kind'], target: string, data: object): ProbeRecord => ({
   id,
