@@ -29,7 +29,13 @@ export function formatReportText(report: Report, t: Translate): string {
     lines.push('');
     lines.push(`${t('cli.causes')}:`);
     report.causes.forEach((c, i) => {
-      lines.push(`  ${i + 1}. ${c.id} (${Math.round(c.confidence * 100)}%) — ${terminalSafe(c.summary)}`);
+      const symptom =
+        c.params.matchesSymptom === true
+          ? ` [${t('cli.matches_symptom', { symptom: String(c.params.symptom) })}]`
+          : '';
+      lines.push(
+        `  ${i + 1}. ${c.id} (${Math.round(c.confidence * 100)}%)${symptom} — ${terminalSafe(c.summary)}`,
+      );
       if (c.checks.length > 0) {
         lines.push(`     ${t('cli.checks')}:`);
         for (const ch of c.checks) {

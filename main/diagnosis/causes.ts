@@ -3,6 +3,7 @@ import type { TraceData } from '../../shared/model/probe-data';
 import { probesOf } from './network';
 import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
+import { withSymptom } from './symptom';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
 /** One piece of support for a cause: "these findings on this target make this cause this likely". */
@@ -208,13 +209,22 @@ export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraf
   const causes: CauseDraft[] = [...merged.entries()].map(([id, m]) => {
     const eps = endpointsOf(m.targets);
     const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
+    const prior = withSymptom(id, m.confidence, facts.input.symptom);
+    const scale = m.confidence > 0 ? prior.confidence / m.confidence : 1;
     return {
       id,
-      confidence: round(m.confidence),
+      confidence: round(prior.confidence),
       targets: [...m.targets.keys()],
-      targetConfidence: Object.fromEntries([...m.targets].map(([t, c]) => [t, round(c)])),
+      targetConfidence: Object.fromEntries(
+        [...m.targets].map(([t, c]) => [t, round(Math.min(1, c * scale))]),
+      ),
       findings: [...m.findings],
-      params: { targets: [...m.targets.keys()].join(', '), domain: facts.input.domain ?? '' },
+      params: {
+        targets: [...m.targets.keys()].join(', '),
+        domain: facts.input.domain ?? '',
+        symptom: facts.input.symptom ?? '',
+        matchesSymptom: prior.matches,
+      },
       checks,
       fix,
     };

@@ -288,6 +288,29 @@ describe('DNS findings and cause.dns_misconfigured', () => {
   });
 });
 
+test('the symptom the customer sees ranks the causes it points at higher, never against the evidence', () => {
+  const e = ep(443);
+  // Silence with a dark path: firewall_drop 0.55, routing 0.35 without a symptom.
+  const probes = [tcp('tcp-1', e, ['timeout']), trace('trace-1', ORIGIN, [['192.0.2.1'], [null]])];
+  expect(run(facts(input([e]), probes)).causes.map((c) => [c.id, c.confidence])).toEqual([
+    ['cause.firewall_drop', 0.55],
+    ['cause.routing', 0.35],
+  ]);
+  // 523 (no route) moves routing up a fifth of the way to certainty; 522 does the same for the firewall.
+  expect(run(facts(input([e], { symptom: '523' }), probes)).causes.map((c) => [c.id, c.confidence])).toEqual([
+    ['cause.firewall_drop', 0.55],
+    ['cause.routing', 0.48],
+  ]);
+  const with522 = run(facts(input([e], { symptom: '522' }), probes)).causes;
+  expect(with522[0]).toMatchObject({
+    id: 'cause.firewall_drop',
+    confidence: 0.64,
+    params: { symptom: '522', matchesSymptom: true },
+  });
+  // A symptom never invents a cause the evidence does not support.
+  expect(run(facts(input([e], { symptom: '526' }), [tcp('tcp-1', e, ['connected'])])).causes).toEqual([]);
+});
+
 test('a proxy in the environment is reported as information only', () => {
   const f = facts(input([]), [local(undefined, { HTTPS_PROXY: 'http://proxy:3128' })]);
   expect(run(f).findings).toMatchObject([{ id: 'local.proxy_set', severity: 'info' }]);
