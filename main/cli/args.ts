@@ -12,6 +12,7 @@ export interface DiagnoseOptions {
   readonly db: string | null;
   readonly reports: { html?: string; md?: string; pdf?: string };
   readonly redact: boolean;
+  readonly symptomPage: string | null;
 }
 
 export class UsageError extends Error {
@@ -96,6 +97,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     md: { type: 'string' },
     pdf: { type: 'string' },
     redact: { type: 'boolean' },
+    'symptom-page': { type: 'string' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -134,5 +136,6 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
       ...(str('pdf') ? { pdf: str('pdf')! } : {}),
     },
     redact: v.redact === true,
+    symptomPage: str('symptom-page') ?? null,
   };
 }

@@ -6,6 +6,21 @@ import { UsageError } from './args';
 const MAX_CA_FILE = 1024 * 1024;
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
+/** Reads a text file a person gave (a pasted page, a config), at most 1 MiB, or says why it cannot. */
+export function readTextFile(file: string, option: string): string {
+  try {
+    if (statSync(file).size > MAX_CA_FILE)
+      throw new UsageError({ key: 'input.file_too_big', params: { file: quoteInput(file), option } });
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError({
+      key: 'input.file_unreadable',
+      params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'error', option },
+    });
+  }
+}
+
 /** Reads `--ca` files: PEM certificates only, each one parsed, so a wrong file is refused with its name. */
 export function readCaFiles(files: readonly string[]): string[] {
   const pems: string[] = [];

@@ -7,7 +7,8 @@ import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
-import { readCaFiles } from './ca-files';
+import { readCaFiles, readTextFile } from './ca-files';
+import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
 import { runAndStore } from '../use-cases/sessions';
@@ -77,6 +78,23 @@ async function diagnoseCommand(
 ): Promise<number> {
   const opts = parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
+  if (opts.symptomPage) {
+    const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
+    if (decoded) {
+      io.stderr.write(
+        `${t('cli.symptom_recognised', { provider: t(`provider.${decoded.provider}`), code: decoded.code, reference: decoded.reference ?? '-', layer: t(`layer.${decoded.layer}`) })}\n`,
+      );
+      opts.input.symptomDetail = {
+        provider: decoded.provider,
+        code: decoded.code,
+        reference: decoded.reference,
+        layer: decoded.layer,
+      };
+      opts.input.symptom ??= decoded.symptom;
+    } else {
+      io.stderr.write(`${t('cli.symptom_not_recognised')}\n`);
+    }
+  }
   // Opened before probing: a database that cannot be used is said at once, not after the run.
   const store = opts.db ? await openStore(opts.db, io, t) : null;
   const progress = createProgress(io.stderr, t);

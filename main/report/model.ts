@@ -153,6 +153,19 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       { label: t('app.field.provider'), value: input.provider ?? '-' },
       { label: t('app.field.sourceRanges'), value: input.sourceRanges.join(', ') || '-' },
       { label: t('app.field.symptom'), value: input.symptom ?? '-' },
+      ...(input.symptomDetail
+        ? [
+            {
+              label: t('report.symptom_page'),
+              value: t('cli.symptom_recognised', {
+                provider: t(`provider.${input.symptomDetail.provider}`),
+                code: input.symptomDetail.code,
+                reference: input.symptomDetail.reference ?? '-',
+                layer: t(`layer.${input.symptomDetail.layer}`),
+              }),
+            },
+          ]
+        : []),
       { label: t('app.field.sslMode'), value: input.sslMode ?? '-' },
       {
         label: t('app.field.dnsServers'),

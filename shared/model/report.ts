@@ -65,6 +65,16 @@ export const sessionInputSchema = z.object({
   lang: z.enum(LANGS),
   /** Names of the extra CA files trusted for this session (their certificates are in the TLS probe data). */
   caFiles: z.array(z.string()),
+  /** What a pasted provider error page said (provider, code, its request reference), when one was given. */
+  symptomDetail: z
+    .object({
+      provider: z.string(),
+      code: z.number().int(),
+      reference: z.string().nullable(),
+      layer: z.enum(LAYERS),
+    })
+    .nullable()
+    .optional(),
 });
 export type SessionInput = z.infer<typeof sessionInputSchema>;
 

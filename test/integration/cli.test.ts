@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diagnose, runCli } from '../lab/cli';
 
@@ -10,6 +11,40 @@ describe('the acceptance run', () => {
       'tcp.refused',
     );
     expect(report.causes[0]!.id).toBe('cause.service_down');
+  });
+});
+
+describe('the error page the customer got', () => {
+  const fixture = (n: string) => path.join(__dirname, '..', 'fixtures', 'error-pages', n);
+  test('a recognised page sets the symptom and keeps its reference', async () => {
+    const { report, stderr } = await diagnose([
+      '--endpoint',
+      'https://127.0.0.1:1',
+      '--no-trace',
+      '--symptom-page',
+      fixture('cloudflare-522.html'),
+    ]);
+    expect(stderr).toMatch(
+      /Recognised a Cloudflare error page: 522 \(reference 8f1c2d3e4a5b6c7d\); starting at the Network layer/,
+    );
+    expect(report.session.input.symptom).toBe('522');
+    expect(report.session.input.symptomDetail).toEqual({
+      provider: 'cloudflare',
+      code: 522,
+      reference: '8f1c2d3e4a5b6c7d',
+      layer: 'network',
+    });
+  });
+  test('an unknown page is said to be not recognised, and nothing is guessed', async () => {
+    const { report, stderr } = await diagnose([
+      '--endpoint',
+      'https://127.0.0.1:1',
+      '--no-trace',
+      '--symptom-page',
+      fixture('unknown.html'),
+    ]);
+    expect(stderr).toMatch(/was not recognised/);
+    expect(report.session.input.symptom).toBeNull();
   });
 });
 
