@@ -81,6 +81,8 @@ export function protocolFindings(facts: DiagnosisFacts): FindingDraft[] {
           how: m.alert ? `alert ${m.alert}` : m.outcome,
           code: m.code ?? '',
           providerError: '525',
+          // Connected, then silence mid-handshake: the classic MTU black hole reads differently.
+          ...(m.outcome === 'stalled' ? { context: 'stalled' } : {}),
         },
       });
       continue;
@@ -196,7 +198,8 @@ export function protocolFindings(facts: DiagnosisFacts): FindingDraft[] {
         });
         break;
       case 'timeout':
-        if (first.timing.connectMs !== null) {
+        // Connected and (for HTTPS) through TLS, then nothing: a slow origin. A stalled handshake is TLS's finding.
+        if (first.timing.connectMs !== null && (data.scheme === 'http' || first.timing.tlsMs !== null)) {
           out.push({
             id: 'http.slow_ttfb',
             target,

@@ -109,7 +109,9 @@ export function handshake(ep: Endpoint, opts: AttemptOptions, ctx: ProbeContext)
     const fail = (outcome: TlsOutcome, code: string | null, alert: string | null): void =>
       finish({ attempt: { ...base, outcome, code, alert, ms: elapsed() }, served: [], ocsp });
     const onAbort = (): void => fail('error', 'ECANCELLED', null);
-    const timer = setTimeout(() => fail('timeout', null, null), ctx.timeoutMs);
+    let tcpConnected = false;
+    socket.once('connect', () => (tcpConnected = true));
+    const timer = setTimeout(() => fail(tcpConnected ? 'stalled' : 'timeout', null, null), ctx.timeoutMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     socket.on('OCSPResponse', (response: Buffer) => {
       ocsp = Buffer.isBuffer(response) && response.length > 0;

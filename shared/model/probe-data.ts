@@ -175,12 +175,14 @@ export const certProblemSchema = z.object({
 });
 export type CertProblem = z.infer<typeof certProblemSchema>;
 
+/** `stalled`: TCP connected but the handshake never finished (an MTU black hole, or a hung TLS server). */
 export const TLS_OUTCOMES = [
   'ok',
   'alert',
   'reset',
   'closed',
   'timeout',
+  'stalled',
   'plain_http',
   'refused',
   'unreachable',
