@@ -17,6 +17,7 @@ import { tcpAttempt } from '../main/probes/tcp';
 import { handshake } from '../main/probes/tls';
 import { makePki } from '../test/lab/certs';
 import { sampleReport } from '../test/lab/report-fixture';
+import { sessionInput } from '../test/lab/session-input';
 import { renderPdf, renderReport } from '../main/use-cases/export-report';
 import { chromiumPrinter } from '../main/adapters/pdf-chromium';
 import { createLab, labAvailable, LAB, startOrigin, warmUp } from '../test/lab/lab';
@@ -250,28 +251,19 @@ async function historyBench(): Promise<Row[]> {
   try {
     const { db } = await openDatabase(path.join(dir, 'bench.sqlite'));
     const repo = new SessionsRepo(db);
-    const input = (i: number) => ({
-      domain: `site-${i}.example.com`,
-      endpoints: [
-        {
-          url: `https://203.0.113.${i % 250}:443`,
-          scheme: 'https' as const,
-          address: `203.0.113.${i % 250}`,
-          family: 4 as const,
-          port: 443,
-        },
-      ],
-      dnsServers: [],
-      sourceRanges: [],
-      provider: null,
-      symptom: null,
-      sslMode: null,
-      timeoutMs: 3000,
-      attempts: 4,
-      healthPath: '/',
-      lang: 'en' as const,
-      caFiles: [],
-    });
+    const input = (i: number) =>
+      sessionInput({
+        domain: `site-${i}.example.com`,
+        endpoints: [
+          {
+            url: `https://203.0.113.${i % 250}:443`,
+            scheme: 'https',
+            address: `203.0.113.${i % 250}`,
+            family: 4,
+            port: 443,
+          },
+        ],
+      });
     const t0 = performance.now();
     const fill = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {

@@ -21,6 +21,18 @@ const FIXED_PATHS: Record<string, string[]> = {
   ],
 };
 
+/** Headless flags: no sandbox (CI runs as root), and no background traffic to Google's hosts on a closed network. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
 /** Where a Chromium-family browser is, or null; `CHROMIUM_PATH` wins. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): {
   path: string | null;
@@ -55,16 +67,7 @@ export function chromiumPrinter(env: NodeJS.ProcessEnv = process.env): PdfPrinte
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: found.path,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: CHROMIUM_ARGS,
     });
     try {
       const context = await browser.newContext({ javaScriptEnabled: false, offline: true });

@@ -13,7 +13,8 @@ export interface ReportTargets {
   readonly json?: string | undefined;
 }
 
-function write(io: CliIo, file: string, data: string | Buffer): void {
+/** Writes one output: a file, or stdout for `-`; a file that cannot be written is a clear usage error. */
+export function writeOutput(io: CliIo, file: string, data: string | Buffer): void {
   if (file === '-') {
     io.stdout.write(data);
     return;
@@ -36,9 +37,9 @@ export async function writeReports(
   io: CliIo,
 ): Promise<void> {
   const rendered = renderReport(report, options);
-  if (targets.json) write(io, targets.json, rendered.json);
-  if (targets.html) write(io, targets.html, rendered.html);
-  if (targets.md) write(io, targets.md, rendered.markdown);
+  if (targets.json) writeOutput(io, targets.json, rendered.json);
+  if (targets.html) writeOutput(io, targets.html, rendered.html);
+  if (targets.md) writeOutput(io, targets.md, rendered.markdown);
   if (targets.pdf) {
     let pdf: Buffer;
     try {
@@ -51,7 +52,7 @@ export async function writeReports(
         params: { reason: terminalSafe(e instanceof Error ? e.message.split('\n')[0]! : String(e)) },
       });
     }
-    write(io, targets.pdf, pdf);
+    writeOutput(io, targets.pdf, pdf);
   }
 }
 

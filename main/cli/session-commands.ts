@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Translate } from '../../shared/i18n/translate';
 import { LANGS, VERDICTS, type Lang, type Verdict } from '../../shared/model/report';
-import { timeZoneOf, writeReports } from './report-output';
+import { timeZoneOf, writeOutput, writeReports } from './report-output';
 import { quoteInput } from '../../shared/net/validate';
 import { DbError, openDatabase } from '../db/open';
 import { defaultDbFile } from '../db/paths';
@@ -89,21 +89,6 @@ function resolveId(store: Store, idOrPrefix: string): StoredSession {
     key: 'cli.session_not_found',
     params: { id: quoteInput(idOrPrefix), file: store.file },
   });
-}
-
-function writeOut(io: CliIo, target: string, text: string): void {
-  if (target === '-') {
-    io.stdout.write(text);
-    return;
-  }
-  try {
-    writeFileSync(target, text);
-  } catch (e) {
-    throw new UsageError({
-      key: 'cli.cannot_write',
-      params: { file: terminalSafe(target), reason: (e as NodeJS.ErrnoException).code ?? String(e) },
-    });
-  }
 }
 
 /** `history`, `show`, `compare`, `export`, `import`, `delete`: the stored sessions, for the CLI. */
@@ -268,7 +253,7 @@ export async function sessionCommand(
       return withStore(values.db, async (store) => {
         const s = resolveId(store, positionals[0]!);
         if (values.all && values.json) {
-          writeOut(
+          writeOutput(
             io,
             values.json,
             JSON.stringify(exportSessions(store.repo, [s.summary.id], new Date()), null, 2) + '\n',
@@ -344,7 +329,7 @@ export async function sessionCommand(
             key: 'cli.session_not_found',
             params: { id: quoteInput(positionals[0]!), file: store.file },
           });
-        if (values.json) writeOut(io, values.json, JSON.stringify(report, null, 2) + '\n');
+        if (values.json) writeOutput(io, values.json, JSON.stringify(report, null, 2) + '\n');
         const c = compareSessions(parent, store.repo.get(report.session.id)!);
         io.stderr.write(
           `${t('cli.retest_header', { id: report.session.id, parent: parent.summary.id })}\n${formatReportText(report, t)}`,

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../../main/adapters/pdf-chromium';
 import { registerHandlers, type IpcMainLike } from '../../main/app/ipc';
 import { createDesktopHandlers } from '../../main/use-cases/desktop-handlers';
 
@@ -41,16 +42,7 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 
