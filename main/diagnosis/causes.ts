@@ -163,6 +163,21 @@ function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[
       out.push({ cause, confidence, target: f.target, findings: [f.id] });
     }
   }
+  // IPv4 answers on a port while IPv6 of the same session fails there: the IPv6 listener, firewall or AAAA record.
+  const failed = (url: string): boolean =>
+    findings.some(
+      (f) => f.target === url && ['tcp.timeout', 'tcp.refused', 'tcp.unreachable'].includes(f.id),
+    );
+  for (const v6 of facts.input.endpoints.filter((e) => e.family === 6 && failed(e.url))) {
+    const v4ok = facts.input.endpoints.some(
+      (e) =>
+        e.family === 4 && e.port === v6.port && findings.some((f) => f.id === 'tcp.ok' && f.target === e.url),
+    );
+    if (v4ok) {
+      const f = findings.find((x) => x.target === v6.url && x.id.startsWith('tcp.'))!.id;
+      out.push({ cause: 'ipv6_broken', confidence: 0.7, target: v6.url, findings: [f] });
+    }
+  }
   // Refused on the HTTPS port while HTTP on the same host answers: the origin does not serve HTTPS where the
   // CDN expects it (or the other way round).
   for (const ep of facts.input.endpoints) {

@@ -429,6 +429,29 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           { key: 'fix.disable_h2', env: 'nginx', command: 'listen 443 ssl;   # without "http2"\nhttp2 off;' },
         ],
       };
+    case 'cause.ipv6_broken':
+      return {
+        checks: [
+          ...ports.map((p) => ({
+            key: 'check.listening',
+            params: { port: p },
+            env: 'linux',
+            command: `ss -ltn 'sport = :${p}'`,
+          })),
+          { key: 'check.ip6tables', env: 'ip6tables', command: 'ip6tables -S INPUT' },
+          { key: 'check.dig', params: { domain }, env: 'dig', command: `dig +short ${domain} AAAA` },
+        ],
+        fix: [
+          {
+            key: 'fix.listen_port',
+            params: { ports: portText },
+            env: 'nginx',
+            command: ports.map((p) => `listen [::]:${p};`).join('\n'),
+          },
+          { key: 'fix.ipv6_firewall', params: { ports: portText } },
+          { key: 'fix.ipv6_record', params: { domain } },
+        ],
+      };
     default:
       return { checks: [], fix: [{ key: 'fix.see_article', params: { cause: id } }] };
   }

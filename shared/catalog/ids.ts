@@ -99,6 +99,7 @@ export const CAUSE_IDS = [
   'cause.tls_handshake_failure',
   'cause.origin_app_error',
   'cause.h2_broken',
+  'cause.ipv6_broken',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

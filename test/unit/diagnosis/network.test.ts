@@ -311,6 +311,28 @@ test('the symptom the customer sees ranks the causes it points at higher, never 
   expect(run(facts(input([e], { symptom: '526' }), [tcp('tcp-1', e, ['connected'])])).causes).toEqual([]);
 });
 
+test('cause.ipv6_broken: IPv4 answers on the port, IPv6 of the same session does not', () => {
+  const v4 = ep(443);
+  const v6 = ep(443, '2001:db8::7');
+  const f = run(facts(input([v4, v6]), [tcp('tcp-1', v4, ['connected']), tcp('tcp-2', v6, ['timeout'])]));
+  expect(f.causes.find((c) => c.id === 'cause.ipv6_broken')).toMatchObject({
+    targets: [v6.url],
+    findings: ['tcp.timeout'],
+  });
+  // Near misses: both failing, or IPv6 failing on another port than the one IPv4 answers.
+  expect(
+    run(facts(input([v4, v6]), [tcp('tcp-1', v4, ['timeout']), tcp('tcp-2', v6, ['timeout'])])).causes.map(
+      (c) => c.id,
+    ),
+  ).not.toContain('cause.ipv6_broken');
+  const v6other = ep(8443, '2001:db8::7');
+  expect(
+    run(
+      facts(input([v4, v6other]), [tcp('tcp-1', v4, ['connected']), tcp('tcp-2', v6other, ['refused'])]),
+    ).causes.map((c) => c.id),
+  ).not.toContain('cause.ipv6_broken');
+});
+
 test('a proxy in the environment is reported as information only', () => {
   const f = facts(input([]), [local(undefined, { HTTPS_PROXY: 'http://proxy:3128' })]);
   expect(run(f).findings).toMatchObject([{ id: 'local.proxy_set', severity: 'info' }]);
