@@ -84,10 +84,12 @@ function pathChart(p: ReportModel['paths'][number], t: Translate): string {
 
 function timelineChart(m: ReportModel, t: Translate): string {
   if (m.timeline.length === 0) return '';
+  // A timeline taller than a page says nothing more; the evidence table lists every probe.
+  const shown = m.timeline.slice(0, MAX_TIMELINE_ROWS);
   const end = Math.max(1, ...m.timeline.map((x) => x.startMs + x.durationMs));
   const w = 640;
   const scale = (ms: number): number => (ms / end) * (w - 230);
-  const rows = m.timeline
+  const rows = shown
     .map((x, i) => {
       const y = i * 15 + 2;
       const color =
@@ -101,8 +103,8 @@ function timelineChart(m: ReportModel, t: Translate): string {
       return `<text x="0" y="${y + 10}" font-size="10">${esc(`${x.id} ${x.target}`.slice(0, 34))}</text><rect x="${220 + scale(x.startMs)}" y="${y}" width="${Math.max(2, scale(x.durationMs))}" height="10" fill="${color}"/>`;
     })
     .join('');
-  const h = m.timeline.length * 15 + 4;
-  return `<svg role="img" aria-label="${esc(t('report.timeline'))}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${rows}</svg><p class="muted">${esc(t('report.timeline_total', { ms: Math.round(end) }))}</p>`;
+  const h = shown.length * 15 + 4;
+  return `<svg role="img" aria-label="${esc(t('report.timeline'))}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${rows}</svg><p class="muted">${esc(t('report.timeline_total', { ms: Math.round(end) }))}${m.timeline.length > shown.length ? ` ${esc(t('report.more_timeline', { count: m.timeline.length - shown.length }))}` : ''}</p>`;
 }
 
 const STYLE = `
@@ -123,6 +125,8 @@ figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:no
 
 /** Charts per kind (TCP, HTTP, path); a session has at most 16 endpoints. */
 export const MAX_CHARTS = 16;
+/** Timeline rows drawn; a full session has a few dozen probes. */
+export const MAX_TIMELINE_ROWS = 60;
 
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
