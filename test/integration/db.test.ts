@@ -1,19 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
-import { migrate, openDatabase, DbError } from '../../main/db/open';
+import { migrate, openDatabase } from '../../main/db/open';
 import { LATEST_VERSION } from '../../main/db/migrations';
 import { defaultDbFile, userDataDir } from '../../main/db/paths';
 import { SessionsRepo } from '../../main/db/sessions-repo';
@@ -464,6 +456,3 @@ describe('a full disk and a read-only folder: a clear message, nothing saved is 
     }
   });
 });
-
-void mkdirSync;
-void DbError;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../main/db/open';
 import { SessionsRepo } from '../../main/db/sessions-repo';
-import { exportSessions, importSessions } from '../../main/use-cases/sessions';
+import { importSessions } from '../../main/use-cases/sessions';
 import { renderReport } from '../../main/use-cases/export-report';
 import { redactReport } from '../../main/report/redact';
 import type { Report } from '../../shared/model/report';
@@ -31,7 +31,6 @@ async function store(report: Report, notes = ''): Promise<string> {
     sessions: [{ report, status: 'finished' as const, parentId: null, tags: ['ticket-42'], notes }],
   };
   importSessions(repo, doc, () => 'x', db);
-  void exportSessions;
   db.close();
   return file;
 }
@@ -228,5 +227,3 @@ describe('redaction', () => {
     expect(rendered.markdown).not.toContain('sk_live_42');
   });
 });
-
-void writeFileSync;
