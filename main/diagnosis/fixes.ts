@@ -101,6 +101,15 @@ function curlCheck(e: Endpoint, domain: string): string {
   return `curl -sk --connect-to ${domain}:${port}:${hostPort(e)} ${e.scheme}://${domain}:${port}/`;
 }
 
+/** For each endpoint: ask the origin directly, as the CDN does. */
+function connectToChecks(ctx: FixContext, domain: string): FixDraft[] {
+  return ctx.endpoints.map((e) => ({
+    key: 'check.curl_connect_to',
+    env: 'curl',
+    command: curlCheck(e, domain),
+  }));
+}
+
 function opensslCheck(ctx: FixContext): FixDraft {
   const e = sslEndpoints(ctx)[0] ?? ctx.endpoints[0];
   const domain = ctx.facts.input.domain ?? '<DOMAIN>';
@@ -308,11 +317,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       };
     case 'cause.protocol_port_mismatch':
       return {
-        checks: ctx.endpoints.map((e) => ({
-          key: 'check.curl_connect_to',
-          env: 'curl',
-          command: curlCheck(e, domain),
-        })),
+        checks: connectToChecks(ctx, domain),
         fix: [
           { key: 'fix.match_protocol_port', params: { ports: portText } },
           { key: 'fix.listen_ssl', env: 'nginx', command: 'listen 443 ssl;\nlisten 80;' },
@@ -339,11 +344,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       };
     case 'cause.vhost_missing':
       return {
-        checks: ctx.endpoints.map((e) => ({
-          key: 'check.curl_connect_to',
-          env: 'curl',
-          command: curlCheck(e, domain),
-        })),
+        checks: connectToChecks(ctx, domain),
         fix: [
           {
             key: 'fix.server_name',

@@ -182,19 +182,12 @@ export function protocolFindings(facts: DiagnosisFacts): FindingDraft[] {
         break;
       case 'empty_reply':
       case 'reset':
-        out.push({
-          id: 'http.empty_reply',
-          target,
-          evidence,
-          params: { ...base, how: first.outcome, providerError: '520' },
-        });
-        break;
       case 'headers_too_large':
         out.push({
           id: 'http.empty_reply',
           target,
           evidence,
-          params: { ...base, how: 'headers_too_large', providerError: '520' },
+          params: { ...base, how: first.outcome, providerError: '520' },
         });
         break;
       case 'timeout':

@@ -84,6 +84,7 @@ export async function runProbes(tasks: readonly ProbeTask[], options: RunnerOpti
       const startedAt = now().toISOString();
       const t0 = performance.now();
       emit({ type: 'probe-started', id: task.id, kind: task.kind, target: task.target });
+      const base = { id: task.id, kind: task.kind, target: task.target, startedAt };
       let record: ProbeRecord;
       try {
         const r = await task.run({
@@ -91,20 +92,10 @@ export async function runProbes(tasks: readonly ProbeTask[], options: RunnerOpti
           timeoutMs: options.timeoutMs,
           onProgress: (progress) => emit({ type: 'probe-progressed', id: task.id, progress }),
         });
-        record = {
-          id: task.id,
-          kind: task.kind,
-          target: task.target,
-          startedAt,
-          durationMs: elapsed(t0),
-          ...r,
-        };
+        record = { ...base, durationMs: elapsed(t0), ...r };
       } catch (err) {
         record = {
-          id: task.id,
-          kind: task.kind,
-          target: task.target,
-          startedAt,
+          ...base,
           durationMs: elapsed(t0),
           status: 'error',
           data: { reason: 'internal_error', message: err instanceof Error ? err.message : String(err) },
