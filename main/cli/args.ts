@@ -1,7 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LANGS, type Lang, type SessionInput } from '../../shared/model/report';
 import { buildSessionInput, type SessionField } from '../../shared/net/session-input';
-import { quoteInput, type InputError } from '../../shared/net/validate';
+import { parseCidr, parsePort, quoteInput, type InputError } from '../../shared/net/validate';
+import { findProvider, PROVIDERS } from '../../shared/catalog/providers';
+import { POLICY_FORMATS, type PolicyFormat } from '../policy/model';
 
 export interface DiagnoseOptions {
   readonly input: SessionInput;
@@ -13,6 +15,18 @@ export interface DiagnoseOptions {
   readonly reports: { html?: string; md?: string; pdf?: string };
   readonly redact: boolean;
   readonly symptomPage: string | null;
+  /** Rule files for the policy layer, in layer order, and the format forced on them (null: detect). */
+  readonly rules: string[];
+  readonly rulesFormat: PolicyFormat | null;
+}
+
+export interface PolicyOptions {
+  readonly rules: string[];
+  readonly rulesFormat: PolicyFormat | null;
+  readonly provider: string | null;
+  readonly ranges: string[];
+  readonly ports: number[];
+  readonly json: string | null;
 }
 
 export class UsageError extends Error {
@@ -98,6 +112,8 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     pdf: { type: 'string' },
     redact: { type: 'boolean' },
     'symptom-page': { type: 'string' },
+    rules: { type: 'string', multiple: true },
+    'rules-format': { type: 'string' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -137,5 +153,69 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     },
     redact: v.redact === true,
     symptomPage: str('symptom-page') ?? null,
+    rules: list('rules'),
+    rulesFormat: rulesFormat(str('rules-format'), list('rules')),
+  };
+}
+
+function rulesFormat(value: string | undefined, rules: string[]): PolicyFormat | null {
+  if (value === undefined) return null;
+  if (!(POLICY_FORMATS as readonly string[]).includes(value))
+    throw err('input.bad_choice', {
+      option: '--rules-format',
+      value: quoteInput(value),
+      choices: POLICY_FORMATS.join(', '),
+    });
+  if (rules.length === 0) throw err('cli.rules_format_alone');
+  return value as PolicyFormat;
+}
+
+/** Parses `policy` options: rule files, the ranges to check (provider preset and/or CIDRs) and the ports. */
+export function parsePolicyArgs(argv: string[]): PolicyOptions {
+  const { values } = parseStrict(argv, {
+    rules: { type: 'string', multiple: true },
+    'rules-format': { type: 'string' },
+    provider: { type: 'string' },
+    'source-range': { type: 'string', multiple: true },
+    port: { type: 'string', multiple: true },
+    json: { type: 'string' },
+    lang: { type: 'string' },
+  });
+  const v = values as Record<string, string | string[] | undefined>;
+  const rules = (v.rules as string[] | undefined) ?? [];
+  if (rules.length === 0) throw err('cli.rules_required');
+  let provider: string | null = null;
+  if (v.provider !== undefined) {
+    const p = findProvider(v.provider as string);
+    if (!p)
+      throw err('input.unknown_provider', {
+        option: '--provider',
+        value: quoteInput(v.provider as string),
+        known: PROVIDERS.map((x) => x.id).join(', '),
+      });
+    provider = p.id;
+  }
+  const ranges = ((v['source-range'] as string[] | undefined) ?? []).map((r) => {
+    const c = parseCidr(r);
+    if (!c.ok)
+      throw new UsageError({ key: c.error.key, params: { ...c.error.params, option: '--source-range' } });
+    return c.value;
+  });
+  const ports = ((v.port as string[] | undefined) ?? [])
+    .flatMap((p) => p.split(','))
+    .map((p) => {
+      const r = parsePort(p.trim());
+      if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option: '--port' } });
+      return r.value;
+    });
+  const json = (v.json as string | undefined) ?? null;
+  if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
+  return {
+    rules,
+    rulesFormat: rulesFormat(v['rules-format'] as string | undefined, rules),
+    provider,
+    ranges,
+    ports: ports.length ? [...new Set(ports)].sort((a, b) => a - b) : [80, 443],
+    json,
   };
 }

@@ -7,10 +7,18 @@ const MAX_CA_FILE = 1024 * 1024;
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Reads a text file a person gave (a pasted page, a config), at most 1 MiB, or says why it cannot. */
-export function readTextFile(file: string, option: string): string {
+export function readTextFile(
+  file: string,
+  option: string,
+  maxBytes = MAX_CA_FILE,
+  tooBigKey = 'input.file_too_big',
+): string {
   try {
-    if (statSync(file).size > MAX_CA_FILE)
-      throw new UsageError({ key: 'input.file_too_big', params: { file: quoteInput(file), option } });
+    if (statSync(file).size > maxBytes)
+      throw new UsageError({
+        key: tooBigKey,
+        params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
+      });
     return readFileSync(file, 'utf8');
   } catch (e) {
     if (e instanceof UsageError) throw e;

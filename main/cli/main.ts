@@ -13,6 +13,7 @@ import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
 import { runAndStore } from '../use-cases/sessions';
 import { toDbError } from '../db/open';
+import { policyCommand, readPolicyFiles } from './policy-command';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -46,6 +47,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           return EXIT.ok;
         }
         return await diagnoseCommand(rest, io, t, lang);
+      case 'policy':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
+          return EXIT.ok;
+        }
+        return policyCommand(rest, io, t);
       case 'history':
       case 'show':
       case 'compare':
@@ -78,6 +85,7 @@ async function diagnoseCommand(
 ): Promise<number> {
   const opts = parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
+  if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.symptomPage) {
     const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
     if (decoded) {

@@ -199,9 +199,82 @@ function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[
   return out;
 }
 
+/**
+ * The policy layer: rules that keep the provider's ranges out explain a 521 / 522 even when this laptop connects
+ * fine (it is not a provider address); clashing rules and per-source limits explain the subtler cases.
+ */
+function policySupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
+  const out: Support[] = [];
+  const failed = (url: string): boolean =>
+    findings.some(
+      (f) => f.target === url && ['tcp.timeout', 'tcp.refused', 'tcp.unreachable'].includes(f.id),
+    );
+  const ok = (url: string): boolean => findings.some((f) => f.target === url && f.id === 'tcp.ok');
+  const blocked = findings.filter(
+    (f) => f.id === 'policy.backorigin_blocked' || f.id === 'policy.backorigin_not_allowed',
+  );
+  if (blocked.length > 0) {
+    const ports = new Set(blocked.flatMap((f) => String(f.params.ports).split(', ').map(Number)));
+    const eps = facts.input.endpoints.filter((e) => ports.has(e.port));
+    const httpOnly = blocked.every((f) => f.params.outcome === 'http_deny');
+    const ids = [...new Set(blocked.map((f) => f.id))];
+    const targets = eps.length ? eps.map((e) => e.url) : blocked.map((f) => f.target);
+    for (const target of targets) {
+      // The rules name the line; the probes say whether the origin is otherwise up. Failing probes as well
+      // put this above a generic firewall drop: the rule that drops is known.
+      let c = httpOnly ? 0.6 : 0.8;
+      if (ok(target)) c = Math.max(c, 0.85);
+      if (failed(target)) c = 0.9;
+      out.push({ cause: 'backorigin_not_allowed', confidence: c, target, findings: ids });
+    }
+  }
+  for (const f of findings) {
+    if (f.id === 'policy.shadowed_rule')
+      out.push({
+        cause: 'policy_conflict',
+        confidence: f.severity === 'error' ? 0.8 : 0.35,
+        target: f.target,
+        findings: [f.id],
+      });
+    if (f.id === 'policy.conflict')
+      out.push({ cause: 'policy_conflict', confidence: 0.5, target: f.target, findings: [f.id] });
+    if (f.id === 'policy.rate_limit_backorigin')
+      out.push({
+        cause: 'rate_limiting',
+        confidence: f.params.context === 'per_source' ? 0.55 : 0.3,
+        target: f.target,
+        findings: [f.id],
+      });
+  }
+  return out;
+}
+
+/**
+ * A port the policy opens to every provider range but not to this laptop: a timeout or refusal from here is what
+ * the rules intend, so it says little about the CDN's path. Such firewall causes are damped, not dropped.
+ */
+function dampenByPolicy(facts: DiagnosisFacts, supports: Support[]): Support[] {
+  const policies = probesOf(facts.probes, 'policy').map((p) => p.data);
+  if (policies.length === 0) return supports;
+  const fullyOpen = (port: number): boolean =>
+    policies.some((d) => {
+      const rows = d.rows.filter((r) => r.port === port);
+      return rows.length > 0 && rows.every((r) => r.outcome === 'allowed' || r.outcome === 'limited');
+    });
+  return supports.map((s) => {
+    if (s.cause !== 'firewall_drop' && s.cause !== 'firewall_reject') return s;
+    const ep = facts.input.endpoints.find((e) => e.url === s.target);
+    return ep && fullyOpen(ep.port) ? { ...s, confidence: s.confidence * 0.4 } : s;
+  });
+}
+
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
-  const supports = [...networkSupport(facts, findings), ...protocolSupport(facts, findings)];
+  const supports = dampenByPolicy(facts, [
+    ...networkSupport(facts, findings),
+    ...protocolSupport(facts, findings),
+    ...policySupport(facts, findings),
+  ]);
   const merged = new Map<
     CauseId,
     { confidence: number; targets: Map<string, number>; findings: Set<string> }

@@ -1,5 +1,7 @@
 import type { CauseId } from '../../shared/catalog/ids';
 import type { Endpoint } from '../../shared/model/report';
+import { probesOf } from './network';
+import { blockedByRule, blockedScope } from './policy';
 import type { DiagnosisFacts, FixDraft } from './types';
 
 interface FixContext {
@@ -12,8 +14,15 @@ export const RANGE_PLACEHOLDER = '<CDN_RANGE>';
 
 const unique = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
-/** Commands that allow the provider's back-to-origin ranges to the endpoints' ports, per environment. */
-export function allowCommands(ranges: readonly string[], ports: readonly number[]): FixDraft[] {
+/**
+ * Commands that allow the provider's back-to-origin ranges to the endpoints' ports, per environment. With
+ * `insertFirst` the ufw rule goes above existing ones (`ufw allow` appends, below a deny that would shadow it).
+ */
+export function allowCommands(
+  ranges: readonly string[],
+  ports: readonly number[],
+  insertFirst = false,
+): FixDraft[] {
   const list = ranges.length > 0 ? ranges : [RANGE_PLACEHOLDER];
   const v4 = list.filter((r) => !r.includes(':'));
   const v6 = list.filter((r) => r.includes(':'));
@@ -38,7 +47,9 @@ export function allowCommands(ranges: readonly string[], ports: readonly number[
   out.push({
     key: 'fix.allow_ufw',
     env: 'ufw',
-    command: list.map((r) => `ufw allow proto tcp from ${r} to any port ${portList}`).join('\n'),
+    command: list
+      .map((r) => `ufw ${insertFirst ? 'insert 1 ' : ''}allow proto tcp from ${r} to any port ${portList}`)
+      .join('\n'),
   });
   out.push({
     key: 'fix.allow_firewalld',
@@ -382,6 +393,10 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           },
         ],
       };
+    case 'cause.backorigin_not_allowed':
+      return backoriginFixes(ctx, ports);
+    case 'cause.policy_conflict':
+      return conflictFixes(ctx);
     case 'cause.rate_limiting':
       return {
         checks: [
@@ -456,4 +471,114 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     default:
       return { checks: [], fix: [{ key: 'fix.see_article', params: { cause: id } }] };
   }
+}
+
+/** The fix environment each rule format is written for, so the file's own commands come first. */
+const ENV_OF_FORMAT: Record<string, string> = {
+  iptables: 'iptables',
+  nftables: 'nftables',
+  ufw: 'ufw',
+  firewalld: 'firewalld',
+  'firewalld-xml': 'firewalld',
+  'aws-sg': 'aws',
+  'aliyun-sg': 'aliyun / tencent',
+  'tencent-sg': 'aliyun / tencent',
+  'windows-json': 'windows',
+  'windows-netsh': 'windows',
+  nginx: 'nginx',
+};
+
+const MAX_FIX_RANGES = 64;
+
+/** fail2ban jail of a ban chain (`f2b-sshd` → sshd), when the chain names one. */
+function jailOf(chain: string): string | null {
+  return /^(?:f2b|fail2ban)-(.+)$/.exec(chain)?.[1] ?? null;
+}
+
+/** Allow exactly the blocked parts, in the environments of the files that blocked them first. */
+function backoriginFixes(ctx: FixContext, endpointPorts: number[]): { checks: FixDraft[]; fix: FixDraft[] } {
+  const data = probesOf(ctx.facts.probes, 'policy')[0]?.data;
+  const groups = data ? [...blockedByRule(data).values()] : [];
+  const all = groups.flat();
+  const scope = blockedScope(all);
+  const cidrs = scope.cidrs.length ? scope.cidrs.slice(0, MAX_FIX_RANGES) : [...ctx.facts.providerRanges];
+  const ports = scope.ports.length ? scope.ports : endpointPorts;
+  const formats = new Set(
+    all.map((b) => data?.files.find((f) => f.name === b.segment.rule?.file)?.format ?? ''),
+  );
+  const envs = new Set([...formats].map((f) => ENV_OF_FORMAT[f]).filter(Boolean));
+  const checks: FixDraft[] = groups.slice(0, 6).map((items) => {
+    const r = items[0]!.segment.rule!;
+    return { key: 'check.policy_rule', params: { file: r.file, line: r.line, rule: r.text } };
+  });
+  if (envs.has('iptables'))
+    checks.push({
+      key: 'check.drop_counters',
+      env: 'iptables',
+      command: 'iptables -L INPUT -v -n --line-numbers',
+    });
+  if (envs.has('nftables'))
+    checks.push({
+      key: 'check.drop_counters',
+      env: 'nftables',
+      command: 'nft -a list chain inet filter input',
+    });
+  const fix: FixDraft[] = [];
+  // Banned provider addresses: lift the ban and keep the provider out of the jail for good.
+  const bans = all.filter((b) => b.segment.ban && b.segment.rule);
+  if (bans.length) {
+    const lines = unique(
+      bans.flatMap((b) => {
+        const jail = jailOf(b.segment.rule!.chain) ?? '<JAIL>';
+        return b.segment.cidrs.map(
+          (c) => `fail2ban-client set ${jail} unbanip ${c.replace(/\/(32|128)$/, '')}`,
+        );
+      }),
+    );
+    fix.push({ key: 'fix.fail2ban_unban', env: 'fail2ban', command: lines.join('\n') });
+    fix.push({
+      key: 'fix.fail2ban_ignoreip',
+      env: 'fail2ban',
+      command: `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${(ctx.facts.providerRanges.length ? ctx.facts.providerRanges : cidrs).join(' ')}`,
+    });
+  }
+  if (all.some((b) => b.segment.outcome === 'http_deny'))
+    fix.push({
+      key: 'fix.nginx_allow',
+      env: 'nginx',
+      command: [...cidrs.map((c) => `allow ${c};`), 'deny all;'].join('\n'),
+    });
+  const explicit = all.some((b) => !b.segment.byDefault);
+  const commands = allowCommands(cidrs, ports, explicit);
+  fix.push(
+    ...commands.filter((c) => c.env && envs.has(c.env)),
+    ...commands.filter((c) => !c.env || !envs.has(c.env)),
+  );
+  if (scope.cidrs.length > MAX_FIX_RANGES)
+    fix.unshift({ key: 'fix.more_ranges', params: { shown: MAX_FIX_RANGES, count: scope.cidrs.length } });
+  return { checks, fix };
+}
+
+/** A rule that never fires because an earlier one decides first: move it above, or remove the earlier one. */
+function conflictFixes(ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] } {
+  const data = probesOf(ctx.facts.probes, 'policy')[0]?.data;
+  const clashes = (data?.anomalies ?? []).filter(
+    (a) => (a.kind === 'shadowed' || a.kind === 'correlated') && a.relevant && a.other,
+  );
+  return {
+    checks: clashes.slice(0, 6).map((a) => ({
+      key: 'check.policy_rule',
+      params: { file: a.rule.file, line: a.rule.line, rule: a.rule.text },
+    })),
+    fix: clashes.slice(0, 6).map((a) => ({
+      key: 'fix.reorder_rule',
+      params: {
+        file: a.rule.file,
+        line: a.rule.line,
+        rule: a.rule.text,
+        otherLine: a.other!.line,
+        other: a.other!.text,
+      },
+    })),
+  };
 }

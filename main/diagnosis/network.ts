@@ -5,6 +5,7 @@ import {
   dnsDataSchema,
   httpDataSchema,
   localDataSchema,
+  policyDataSchema,
   tlsDataSchema,
   tcpDataSchema,
   traceDataSchema,
@@ -28,6 +29,7 @@ const SCHEMAS = {
   local: localDataSchema,
   tls: tlsDataSchema,
   http: httpDataSchema,
+  policy: policyDataSchema,
 } as const;
 type Kinds = typeof SCHEMAS;
 

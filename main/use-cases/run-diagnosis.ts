@@ -13,6 +13,8 @@ import { formatTlsRaw, tlsProbe, trustAnchors } from '../probes/tls';
 import { formatHttpRaw, httpProbe } from '../probes/http';
 import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
+import { runPolicy } from '../policy';
+import { formatPolicyText } from '../policy/format';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -136,6 +138,28 @@ export function planProbes(
       },
     });
   });
+  if ((input.policies ?? []).length > 0) {
+    tasks.push({
+      id: 'policy-1',
+      kind: 'policy',
+      target: (input.policies ?? []).map((p) => p.name).join(', '),
+      key: 'policy',
+      run: async () => {
+        const result = runPolicy(input, rangesInForce(input), () => performance.now());
+        if (!result.ok) return { status: 'error', data: { error: result.error } };
+        const d = result.data;
+        const denied = d.rows.some((r) => r.outcome === 'blocked' || r.outcome === 'partial');
+        const warned =
+          d.rows.some((r) => r.outcome === 'limited' || r.outcome === 'unknown') ||
+          d.anomalies.some((a) => a.relevant && a.kind !== 'generalization' && a.kind !== 'redundant');
+        return {
+          status: denied ? 'fail' : warned ? 'warn' : 'ok',
+          data: { ...d },
+          raw: formatPolicyText(d, createTranslator(input.lang)),
+        };
+      },
+    });
+  }
   if (deps.trace !== false) {
     const seen = new Set<string>();
     let n = 0;

@@ -271,3 +271,102 @@ export const httpDataSchema = z.object({
   clockSkewS: z.number().nullable(),
 });
 export type HttpData = z.infer<typeof httpDataSchema>;
+
+export const POLICY_OUTCOMES = ['allow', 'limited', 'drop', 'reject', 'http_deny', 'unknown'] as const;
+export type PolicyOutcome = (typeof POLICY_OUTCOMES)[number];
+export const POLICY_ROW_OUTCOMES = ['allowed', 'limited', 'blocked', 'partial', 'unknown'] as const;
+export type PolicyRowOutcome = (typeof POLICY_ROW_OUTCOMES)[number];
+export const POLICY_ANOMALIES = [
+  'shadowed',
+  'redundant',
+  'correlated',
+  'generalization',
+  'overly_permissive',
+] as const;
+
+/** A rule as evidence: the file, line and text it was written as. */
+export const policyRuleRefSchema = z.object({
+  file: z.string(),
+  line: z.number().int().nonnegative(),
+  text: z.string(),
+  chain: z.string(),
+});
+export type PolicyRuleRef = z.infer<typeof policyRuleRefSchema>;
+
+export const policyLimitSchema = policyRuleRefSchema.extend({
+  kind: z.string(),
+  perSource: z.boolean(),
+  detail: z.string(),
+});
+
+export const policySegmentSchema = z.object({
+  /** `first-last` or one CIDR. */
+  range: z.string(),
+  /** The same as CIDR blocks (the first 16; `cidrCount` says how many). */
+  cidrs: z.array(z.string()),
+  cidrCount: z.number().int().nonnegative(),
+  addresses: z.string(),
+  outcome: z.enum(POLICY_OUTCOMES),
+  layer: z.enum(['cloud', 'host', 'web']).nullable(),
+  /** The deciding rule, or the chain default that decided (byDefault). */
+  rule: policyRuleRefSchema.nullable(),
+  byDefault: z.boolean(),
+  ban: z.boolean(),
+  assumed: z.string().nullable(),
+  limits: z.array(policyLimitSchema),
+});
+export type PolicySegment = z.infer<typeof policySegmentSchema>;
+
+export const policyRowSchema = z.object({
+  range: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  port: z.number().int(),
+  proto: z.enum(['tcp', 'udp']),
+  outcome: z.enum(POLICY_ROW_OUTCOMES),
+  /** Share of this range's addresses allowed (limited counts as allowed), 0–1. */
+  allowedShare: z.number().min(0).max(1),
+  segments: z.array(policySegmentSchema),
+  moreSegments: z.number().int().nonnegative(),
+});
+export type PolicyRow = z.infer<typeof policyRowSchema>;
+
+export const policyNoteSchema = z.object({
+  key: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+
+export const policyFileSchema = z.object({
+  name: z.string(),
+  format: z.string(),
+  layer: z.enum(['cloud', 'host', 'web']),
+  ruleCount: z.number().int().nonnegative(),
+  families: z.array(z.union([z.literal(4), z.literal(6)])),
+  notes: z.array(policyNoteSchema),
+});
+export type PolicyFile = z.infer<typeof policyFileSchema>;
+
+export const policyAnomalySchema = z.object({
+  kind: z.enum(POLICY_ANOMALIES),
+  rule: policyRuleRefSchema,
+  action: z.string(),
+  other: policyRuleRefSchema.nullable(),
+  otherAction: z.string().nullable(),
+  /** The clash touches the provider's ranges on the origin's ports. */
+  relevant: z.boolean(),
+});
+export type PolicyAnomaly = z.infer<typeof policyAnomalySchema>;
+
+export const policyDataSchema = z.object({
+  files: z.array(policyFileSchema),
+  provider: z.string().nullable(),
+  ranges: z.array(z.string()),
+  ports: z.array(z.number().int()),
+  /** Share of provider address space × ports allowed, per family; null where no range of that family was asked. */
+  coverage: z.object({ v4: z.number().nullable(), v6: z.number().nullable() }),
+  rows: z.array(policyRowSchema),
+  anomalies: z.array(policyAnomalySchema),
+  anomalyCounts: z.record(z.string(), z.number().int()),
+  anomaliesComplete: z.boolean(),
+  elapsedMs: z.number().nonnegative(),
+});
+export type PolicyData = z.infer<typeof policyDataSchema>;

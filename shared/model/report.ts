@@ -65,6 +65,13 @@ export const sessionInputSchema = z.object({
   lang: z.enum(LANGS),
   /** Names of the extra CA files trusted for this session (their certificates are in the TLS probe data). */
   caFiles: z.array(z.string()),
+  /**
+   * Firewall, security-group and web-server rule files given for the policy layer, in layer order (cloud →
+   * host → web server), with their text so a re-test analyses exactly the same rules.
+   */
+  policies: z
+    .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
+    .optional(),
   /** What a pasted provider error page said (provider, code, its request reference), when one was given. */
   symptomDetail: z
     .object({

@@ -1,0 +1,191 @@
+import type {
+  PolicyAnomaly,
+  PolicyData,
+  PolicyOutcome,
+  PolicyRow,
+  PolicyRowOutcome,
+  PolicyRuleRef,
+  PolicySegment,
+} from '../../shared/model/probe-data';
+import {
+  formatSpan,
+  intersects,
+  parseRange,
+  setOf,
+  sizeOf,
+  spanToCidrs,
+  type AddrSet,
+  type Family,
+  type ParsedRange,
+} from './addr';
+import { findAnomalies, type Anomaly } from './anomalies';
+import { evaluateSpan, type Segment } from './evaluate';
+import type { Rule, RuleSet } from './model';
+
+export interface AnalyseInput {
+  readonly sets: readonly RuleSet[];
+  /** The provider's back-to-origin ranges (and custom ones). */
+  readonly ranges: readonly string[];
+  readonly ports: readonly number[];
+  readonly provider: string | null;
+  /** The origin's own addresses, for rules limited to a destination; empty when unknown. */
+  readonly destinations: readonly string[];
+}
+
+const MAX_SEGMENTS = 50;
+const MAX_ANOMALIES_PER_KIND = 50;
+const ANOMALY_ORDER = ['shadowed', 'correlated', 'overly_permissive', 'redundant', 'generalization'];
+
+function ref(set: RuleSet, rule: Rule): PolicyRuleRef {
+  return { file: set.name, line: rule.line, text: rule.text, chain: rule.chain };
+}
+
+function segmentOut(sets: readonly RuleSet[], s: Segment, family: Family): PolicySegment {
+  const set = s.layer !== null ? sets[s.layer] : undefined;
+  const cidrs = spanToCidrs(s, family);
+  const rule: PolicyRuleRef | null =
+    set && s.rule
+      ? ref(set, s.rule)
+      : set && s.chain
+        ? { file: set.name, line: s.chain.policyLine, text: s.chain.policyText, chain: s.chain.name }
+        : null;
+  return {
+    range: formatSpan(s, family),
+    cidrs: cidrs.slice(0, 16),
+    cidrCount: cidrs.length,
+    addresses: sizeOf([s]).toString(),
+    outcome: s.outcome,
+    layer: set?.layer ?? null,
+    rule,
+    byDefault: !s.rule && !!s.chain,
+    ban: s.rule?.ban === true,
+    assumed: s.rule?.assumed ?? null,
+    limits: s.limits.map((l) => {
+      const owner = sets.find((x) => ruleBelongs(x, l)) ?? set;
+      return {
+        file: owner?.name ?? '',
+        line: l.line,
+        text: l.text,
+        chain: l.chain,
+        kind: l.rate!.kind,
+        perSource: l.rate!.perSource,
+        detail: l.rate!.detail,
+      };
+    }),
+  };
+}
+
+function ruleBelongs(set: RuleSet, rule: Rule): boolean {
+  for (const p of [set.programs[4], set.programs[6]]) {
+    if (!p) continue;
+    for (const c of Object.values(p.chains)) if (c.rules.includes(rule)) return true;
+  }
+  return false;
+}
+
+const ALLOWED: ReadonlySet<PolicyOutcome> = new Set(['allow', 'limited']);
+
+function rowOutcome(segs: readonly Segment[]): PolicyRowOutcome {
+  if (segs.every((s) => s.outcome === 'unknown')) return 'unknown';
+  if (segs.every((s) => s.outcome === 'allow')) return 'allowed';
+  if (segs.every((s) => ALLOWED.has(s.outcome))) return 'limited';
+  if (segs.every((s) => !ALLOWED.has(s.outcome))) return 'blocked';
+  return 'partial';
+}
+
+function ratio(part: bigint, whole: bigint): number {
+  if (whole === 0n) return 0;
+  return Number((part * 1_000_000n) / whole) / 1_000_000;
+}
+
+function parseAll(list: readonly string[]): ParsedRange[] {
+  return list.map((r) => parseRange(r)).filter((r): r is ParsedRange => r !== null);
+}
+
+function relevant(a: Anomaly, provider: AddrSet, ports: readonly number[]): boolean {
+  const r = a.rule;
+  if (r.proto !== 'tcp' && r.proto !== 'any') return false;
+  if (r.ports && !ports.some((p) => r.ports!.some((s) => p >= s.lo && p <= s.hi) !== r.portsNot))
+    return false;
+  if (!r.src) return true;
+  return ([4, 6] as const).some((f) =>
+    r.srcNot ? provider[f].length > 0 : intersects(r.src![f], provider[f]),
+  );
+}
+
+/**
+ * The whole analysis: every provider range × port through the layers, the coverage per family, and the
+ * anomalies of every file. Pure: the same rules and ranges always give the same data.
+ */
+export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'> {
+  const ranges = parseAll(input.ranges);
+  const dst = input.destinations.length ? setOf(parseAll(input.destinations)) : null;
+  const rows: PolicyRow[] = [];
+  const total: Record<Family, bigint> = { 4: 0n, 6: 0n };
+  const allowed: Record<Family, bigint> = { 4: 0n, 6: 0n };
+  for (const range of ranges) {
+    for (const port of input.ports) {
+      const segs = evaluateSpan(input.sets, range.span, { family: range.family, port, proto: 'tcp', dst });
+      const size = sizeOf([range.span]);
+      const ok = sizeOf(segs.filter((s) => ALLOWED.has(s.outcome)));
+      // Coverage counts only what some file speaks for: "unknown" is reported, not scored.
+      total[range.family] += size - sizeOf(segs.filter((s) => s.outcome === 'unknown'));
+      allowed[range.family] += ok;
+      rows.push({
+        range: formatSpan(range.span, range.family),
+        family: range.family,
+        port,
+        proto: 'tcp',
+        outcome: rowOutcome(segs),
+        allowedShare: ratio(ok, size),
+        segments: segs.slice(0, MAX_SEGMENTS).map((s) => segmentOut(input.sets, s, range.family)),
+        moreSegments: Math.max(0, segs.length - MAX_SEGMENTS),
+      });
+    }
+  }
+  const { anomalies, complete } = findAnomalies(input.sets);
+  const provider = setOf(ranges);
+  const counts: Record<string, number> = {};
+  const listed: PolicyAnomaly[] = [];
+  const sorted = anomalies
+    .map((a) => ({ a, relevant: relevant(a, provider, input.ports) }))
+    .sort(
+      (x, y) =>
+        Number(y.relevant) - Number(x.relevant) ||
+        ANOMALY_ORDER.indexOf(x.a.kind) - ANOMALY_ORDER.indexOf(y.a.kind) ||
+        x.a.rule.index - y.a.rule.index,
+    );
+  for (const { a, relevant: rel } of sorted) {
+    counts[a.kind] = (counts[a.kind] ?? 0) + 1;
+    if (counts[a.kind]! > MAX_ANOMALIES_PER_KIND) continue;
+    listed.push({
+      kind: a.kind,
+      rule: ref(a.set, a.rule),
+      action: a.rule.action,
+      other: a.other ? ref(a.set, a.other) : null,
+      otherAction: a.other?.action ?? null,
+      relevant: rel,
+    });
+  }
+  return {
+    files: input.sets.map((s) => ({
+      name: s.name,
+      format: s.format,
+      layer: s.layer,
+      ruleCount: s.ruleCount,
+      families: ([4, 6] as const).filter((f) => s.programs[f] !== undefined),
+      notes: s.notes.slice(0, 50),
+    })),
+    provider: input.provider,
+    ranges: ranges.map((r) => formatSpan(r.span, r.family)),
+    ports: [...input.ports],
+    coverage: {
+      v4: total[4] > 0n ? ratio(allowed[4], total[4]) : null,
+      v6: total[6] > 0n ? ratio(allowed[6], total[6]) : null,
+    },
+    rows,
+    anomalies: listed,
+    anomalyCounts: counts,
+    anomaliesComplete: complete,
+  };
+}

@@ -1,0 +1,87 @@
+import type { PolicyData, PolicyRuleRef, PolicySegment } from '../../shared/model/probe-data';
+import type { Translate } from '../../shared/i18n/translate';
+
+/** The policy analysis as plain text: the CLI's `policy` output and the raw evidence stored with the probe. */
+
+const pct = (share: number): string => `${(Math.floor(share * 10000) / 100).toString()} %`;
+
+function at(r: PolicyRuleRef): string {
+  return `${r.file}:${r.line}`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+}
+
+/** Who decided a segment, in words: the rule, or the chain default, with bans and limits named. */
+export function decidedBy(s: PolicySegment, t: Translate): string {
+  if (!s.rule) return t('policy.no_file_speaks');
+  const parts = [`${at(s.rule)}`];
+  if (s.byDefault) parts.push(t('policy.by_default'));
+  if (s.ban) parts.push(t('policy.ban_list'));
+  parts.push(s.rule.text);
+  for (const l of s.limits)
+    parts.push(
+      t(l.perSource ? 'policy.limit_per_source' : 'policy.limit_global', { at: at(l), detail: l.detail }),
+    );
+  if (s.assumed) parts.push(t('policy.assumed', { what: s.assumed }));
+  return parts.join('  ');
+}
+
+export function formatPolicyText(d: PolicyData, t: Translate): string {
+  const out: string[] = [];
+  out.push(t('policy.heading_files'));
+  for (const f of d.files)
+    out.push(
+      `  ${t('policy.file_line', { name: f.name, format: f.format, layer: t(`policy.layer_${f.layer}`), count: f.ruleCount })}`,
+    );
+  const notes = d.files.flatMap((f) => f.notes.map((n) => `  ${f.name}: ${t(n.key, n.params)}`));
+  if (notes.length) out.push(t('policy.heading_notes'), ...notes);
+  out.push('');
+  if (d.ranges.length === 0) out.push(t('policy.no_ranges'));
+  else {
+    const fam = (v: number | null): string => (v === null ? t('policy.coverage_none') : pct(v));
+    out.push(
+      t('policy.coverage', {
+        provider: d.provider ?? t('policy.custom_ranges'),
+        count: d.ranges.length,
+        ports: d.ports.join(', '),
+        v4: fam(d.coverage.v4),
+        v6: fam(d.coverage.v6),
+      }),
+    );
+    out.push('');
+    out.push(
+      `${pad(t('policy.col_range'), 20)}${pad(t('policy.col_port'), 6)}${pad(t('policy.col_result'), 10)}${pad(t('policy.col_allowed'), 10)}${t('policy.col_decided')}`,
+    );
+    for (const r of d.rows) {
+      const head = `${pad(r.range, 20)}${pad(String(r.port), 6)}${pad(t(`policy.row_${r.outcome}`), 10)}${pad(pct(r.allowedShare), 10)}`;
+      const only = r.segments.length === 1 ? r.segments[0] : undefined;
+      if (only) {
+        out.push(`${head}${decidedBy(only, t)}`);
+        continue;
+      }
+      out.push(head);
+      for (const s of r.segments)
+        out.push(`    ${pad(s.range, 32)}${pad(t(`policy.outcome_${s.outcome}`), 12)}${decidedBy(s, t)}`);
+      if (r.moreSegments > 0) out.push(`    ${t('policy.more_segments', { count: r.moreSegments })}`);
+    }
+  }
+  out.push('');
+  const total = Object.values(d.anomalyCounts).reduce((a, b) => a + b, 0);
+  out.push(t('policy.heading_anomalies', { count: total }));
+  if (total === 0) out.push(`  ${t('policy.no_anomalies')}`);
+  for (const a of d.anomalies) {
+    out.push(
+      `  ${pad(t(`policy.anomaly_${a.kind}`), 22)}${at(a.rule)}  ${a.rule.text}${a.relevant ? `  [${t('policy.relevant')}]` : ''}`,
+    );
+    if (a.other)
+      out.push(
+        `  ${pad('', 22)}${t(`policy.anomaly_other_${a.kind}`, { at: at(a.other), text: a.other.text })}`,
+      );
+  }
+  const listed = d.anomalies.length;
+  if (total > listed) out.push(`  ${t('policy.more_anomalies', { count: total - listed })}`);
+  if (!d.anomaliesComplete) out.push(`  ${t('policy.anomalies_incomplete')}`);
+  return out.join('\n') + '\n';
+}
