@@ -137,3 +137,94 @@ describe('bad input: exit 2 and one line that says what to do, never a stack tra
     expect((await runCli(['frob'])).code).toBe(2);
   });
 });
+
+describe('origin-doctor policy', () => {
+  const rules = (n: string) => path.join(__dirname, '..', 'fixtures', 'policy', n);
+
+  test('a realistic server: coverage, every blocked sub-range with its line, every anomaly; exit 1', async () => {
+    const run = await runCli([
+      'policy',
+      '--rules',
+      rules('iptables-ufw.rules'),
+      '--provider',
+      'cloudflare',
+      '--port',
+      '443',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /Coverage of 22 Cloudflare back-to-origin ranges on port\(s\) 443: IPv4 43\.31 %/,
+    );
+    expect(run.stdout).toMatch(/162\.158\.90\.17\/32 +reject +iptables-ufw\.rules:44 +\(ban list\)/);
+    expect(run.stdout).toMatch(/104\.24\.0\.0\/14 +443 +blocked +0 % +iptables-ufw\.rules:62/);
+    expect(run.stdout).toMatch(/shadowed +iptables-ufw\.rules:63/);
+    expect(run.stdout).toMatch(/open to the world +iptables-ufw\.rules:65/);
+  });
+
+  test('--json - prints the same analysis as JSON on stdout, the table on stderr', async () => {
+    const run = await runCli([
+      'policy',
+      '--rules',
+      rules('aws-sg.json'),
+      '--rules',
+      rules('nginx.conf'),
+      '--source-range',
+      '173.245.48.0/20',
+      '--port',
+      '443',
+      '--json',
+      '-',
+    ]);
+    const data = JSON.parse(run.stdout) as { rows: { outcome: string }[]; files: { layer: string }[] };
+    expect(data.files.map((f) => f.layer)).toEqual(['cloud', 'web']);
+    expect(data.rows.map((r) => r.outcome)).toEqual(['limited']);
+    expect(run.stderr).toMatch(/limit_req/);
+  });
+
+  test('in Chinese', async () => {
+    const run = await runCli([
+      'policy',
+      '--rules',
+      rules('ufw-status.txt'),
+      '--provider',
+      'cloudflare',
+      '--lang',
+      'zh-CN',
+    ]);
+    expect(run.stdout).toMatch(/放行比例/);
+    expect(run.stdout).toMatch(/部分拦截/);
+  });
+
+  test('bad input: exit 2 and one line naming the file, the line or the formats', async () => {
+    const none = await runCli(['policy', '--provider', 'cloudflare']);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/needs at least one --rules FILE/)]);
+    const unknown = await runCli([
+      'policy',
+      '--rules',
+      path.join(__dirname, '..', 'fixtures', 'error-pages', 'cloudflare-522.html'),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/format not recognised\. Supported: iptables, nftables, ufw/);
+    const format = await runCli(['policy', '--rules', rules('ufw-status.txt'), '--rules-format', 'pf']);
+    expect(format.stderr).toMatch(/"pf" is not one of: iptables/);
+    const missing = await runCli(['policy', '--rules', '/nonexistent/rules']);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/nonexistent/)]);
+    for (const r of [none, unknown, format, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('diagnose --rules refuses a broken file before probing anything', async () => {
+    const run = await runCli([
+      'diagnose',
+      '--endpoint',
+      'http://127.0.0.1:1',
+      '--rules',
+      rules('nginx.conf'),
+      '--rules-format',
+      'iptables',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /nginx\.conf line 1: a rule before any table|nginx\.conf has no \*filter table|nginx\.conf line \d+/,
+    );
+  });
+});

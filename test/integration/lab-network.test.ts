@@ -236,4 +236,63 @@ describe('network layer in the namespace lab', () => {
     expect(dns.data.addresses).toEqual(['198.18.200.10']);
     expect(report.verdict).toBe('healthy');
   });
+
+  test('the origin\'s own iptables-save and ip6tables-save: the rule that drops the provider is named, above a bare firewall drop', async () => {
+    // The rules the origin's kernel really runs, exported as an ops team would.
+    const dir = mkdtempSync(path.join(tmpdir(), 'od-lab-rules-'));
+    const v4 = path.join(dir, 'origin.rules');
+    const v6 = path.join(dir, 'origin6.rules');
+    writeFileSync(v4, lab.exec(lab.origin, 'iptables-save', []));
+    writeFileSync(v6, lab.exec(lab.origin, 'ip6tables-save', []));
+    const open = `http://${LAB.origin}:${PORTS.open}`;
+    const drop = `http://${LAB.origin}:${PORTS.drop}`;
+    // The client's own networks stand in for the provider's back-to-origin ranges.
+    const { report, code } = await diagnose(
+      [
+        '--endpoint',
+        open,
+        '--endpoint',
+        drop,
+        '--source-range',
+        '198.18.0.0/24',
+        '--source-range',
+        '2001:db8::/64',
+        '--rules',
+        v4,
+        '--rules',
+        v6,
+        '--no-trace',
+        '--timeout',
+        T,
+        '--attempts',
+        '2',
+      ],
+      lab.client,
+    );
+    expect(code).toBe(1);
+    const policy = report.probes.find((p) => p.kind === 'policy')!;
+    expect(policy.status).toBe('fail');
+    const rows = (policy.data as { rows: { range: string; port: number; outcome: string }[] }).rows;
+    expect(rows.map((r) => `${r.range}:${r.port}:${r.outcome}`)).toEqual([
+      '198.18.0.0/24:80:allowed',
+      '198.18.0.0/24:81:blocked',
+      '2001:db8::/64:80:allowed',
+      '2001:db8::/64:81:blocked',
+    ]);
+    const blocked = report.findings.filter((f) => f.id === 'policy.backorigin_blocked');
+    expect(blocked.map((f) => [f.params.file, f.params.rule])).toEqual([
+      ['origin.rules', '-A INPUT -p tcp -m tcp --dport 81 -j DROP'],
+      ['origin6.rules', '-A INPUT -p tcp -m tcp --dport 81 -j DROP'],
+    ]);
+    // The SYNs to 81 time out from here too, and the rules say which line drops them.
+    expect(causesFor(report, drop)[0]).toBe('cause.backorigin_not_allowed');
+    const cause = report.causes.find((c) => c.id === 'cause.backorigin_not_allowed')!;
+    expect(cause.targetConfidence[drop]).toBeGreaterThan(
+      report.causes.find((c) => c.id === 'cause.firewall_drop')?.targetConfidence[drop] ?? 0,
+    );
+    const iptablesFix = cause.fix.find((f) => f.env === 'iptables')!;
+    expect(iptablesFix.command).toContain('iptables -I INPUT -p tcp -s 198.18.0.0/24 --dport 81 -j ACCEPT');
+    expect(idsFor(report, open)).toEqual(['http.ok', 'tcp.ok']);
+  });
 });
+
