@@ -509,7 +509,10 @@ function backoriginFixes(ctx: FixContext, endpointPorts: number[]): { checks: Fi
   const envs = new Set([...formats].map((f) => ENV_OF_FORMAT[f]).filter(Boolean));
   const checks: FixDraft[] = groups.slice(0, 6).map((items) => {
     const r = items[0]!.segment.rule!;
-    return { key: 'check.policy_rule', params: { file: r.file, line: r.line, rule: r.text } };
+    return {
+      key: 'check.policy_rule',
+      params: { file: r.file, line: r.line, rule: r.text, ...(r.line === 0 ? { context: 'implicit' } : {}) },
+    };
   });
   if (envs.has('iptables'))
     checks.push({

@@ -53,7 +53,8 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
       const id = first.byDefault ? 'policy.backorigin_not_allowed' : 'policy.backorigin_blocked';
       out.push({
         id,
-        target: `${rule.file}:${rule.line}`,
+        // A cloud group's implicit deny has no line of its own: the file is the target.
+        target: rule.line > 0 ? `${rule.file}:${rule.line}` : rule.file,
         evidence,
         params: {
           file: rule.file,
@@ -65,7 +66,13 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
           outcome: first.outcome,
           layer: first.layer,
           provider: data.provider ?? '',
-          ...(first.ban ? { context: 'ban' } : first.outcome === 'http_deny' ? { context: 'http' } : {}),
+          ...(first.ban
+            ? { context: 'ban' }
+            : first.outcome === 'http_deny'
+              ? { context: 'http' }
+              : rule.line === 0
+                ? { context: 'implicit' }
+                : {}),
         },
       });
     }

@@ -5,12 +5,26 @@ import type { Translate } from '../../shared/i18n/translate';
 
 const pct = (share: number): string => `${(Math.floor(share * 10000) / 100).toString()} %`;
 
+/** `file:line`, or the file alone for a default that has no line (a cloud group's implicit deny). */
 function at(r: PolicyRuleRef): string {
-  return `${r.file}:${r.line}`;
+  return r.line > 0 ? `${r.file}:${r.line}` : r.file;
+}
+
+/** Columns a string takes in a terminal: CJK and full-width characters take two. */
+function width(s: string): number {
+  let w = 0;
+  for (const c of s)
+    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+      c,
+    )
+      ? 2
+      : 1;
+  return w;
 }
 
 function pad(s: string, n: number): string {
-  return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length);
+  const w = width(s);
+  return w >= n ? `${s} ` : s + ' '.repeat(n - w);
 }
 
 /** Who decided a segment, in words: the rule, or the chain default, with bans and limits named. */

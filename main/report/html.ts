@@ -1,5 +1,5 @@
 import type { Translate } from '../../shared/i18n/translate';
-import type { ReportModel } from './model';
+import type { PolicyModel, ReportModel } from './model';
 
 /**
  * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
@@ -118,7 +118,8 @@ code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font
 .cause{border:1px solid #d0d7de;border-radius:8px;padding:10px 12px;margin:8px 0}.pct{font-weight:700;margin-right:6px}
 .state{display:inline-block;min-width:44px;text-align:center;border-radius:10px;padding:0 8px;font-size:12px;color:#fff}
 .state-pass{background:#1f883d}.state-warn{background:#bf8700}.state-fail{background:#cf222e}.state-none{background:#8c959f}
-.sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
+.sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}
+.pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px;word-break:break-all}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
 figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
 @media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause,figure,tr{break-inside:avoid}}
 `;
@@ -132,6 +133,34 @@ const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** One self-contained HTML file: inline CSS and SVG, a strict CSP, no script, every untrusted string escaped. */
+/** The coverage table (every provider range × port, blocked parts with their rule line) and the anomalies. */
+function policySection(p: PolicyModel, t: Translate): string {
+  const rows = p.rows
+    .map((r) => {
+      const head = `<tr class="pol-${esc(r.outcome)}"><td><code>${esc(r.range)}</code></td><td>${esc(r.port)}</td><td>${esc(r.outcomeText)}</td><td>${esc(r.allowedPct)}</td><td>${esc(r.decided)}</td></tr>`;
+      const subs = r.segments
+        .map(
+          (s) =>
+            `<tr class="pol-sub pol-${esc(s.outcome)}"><td>&#8627; <code>${esc(s.range)}</code></td><td></td><td>${esc(s.outcomeText)}</td><td></td><td>${esc(s.decided)}</td></tr>`,
+        )
+        .join('');
+      return head + subs;
+    })
+    .join('');
+  const anomalies = p.anomalies.length
+    ? `<table><tr><th>${esc(t('policy.heading_anomalies', { count: p.anomalies.length }))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th></tr>${p.anomalies
+        .map(
+          (a) =>
+            `<tr><td>${esc(a.kind)}${a.relevant ? ` <span class="env">${esc(t('policy.relevant'))}</span>` : ''}</td><td><code>${esc(a.at)}</code></td><td><code>${esc(a.text)}</code>${a.other ? `<br><span class="muted">${esc(a.other)}</span>` : ''}</td></tr>`,
+        )
+        .join('')}</table>`
+    : `<p class="muted">${esc(t('policy.heading_anomalies', { count: 0 }))} ${esc(t('policy.no_anomalies'))}</p>`;
+  return `<ul>${p.files.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>
+<p><strong>${esc(p.coverage)}</strong></p>${p.notes.length ? `<ul class="muted">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${p.rows.length ? `<table class="policy"><tr><th>${esc(t('policy.col_range'))}</th><th>${esc(t('policy.col_port'))}</th><th>${esc(t('policy.col_result'))}</th><th>${esc(t('policy.col_allowed'))}</th><th>${esc(t('policy.col_decided'))}</th></tr>${rows}</table>` : ''}${p.hiddenRows ? `<p class="muted">${esc(t('policy.more_segments', { count: p.hiddenRows }))}</p>` : ''}
+${anomalies}`;
+}
+
 export function renderHtml(m: ReportModel, t: Translate): string {
   const kv = (rows: { label: string; value: string }[]): string =>
     `<table>${rows.map((r) => `<tr><th>${esc(r.label)}</th><td>${esc(r.value).replace(/\n/g, '<br>')}</td></tr>`).join('')}</table>`;
@@ -213,7 +242,7 @@ ${comparison}
 <section id="input"><h2>${esc(t('report.input'))}</h2>${kv(m.input)}</section>
 <section id="layers"><h2>${esc(t('report.layers'))}</h2>${layers}</section>
 <section id="charts"><h2>${esc(t('report.measurements'))}</h2>${charts || `<p class="muted">${esc(t('report.no_measurements'))}</p>`}</section>
-<section id="policy"><h2>${esc(t('report.policy'))}</h2><p class="muted">${esc(t('report.policy_none'))}</p></section>
+<section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
 <section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>
 <section id="environment"><h2>${esc(t('report.environment'))}</h2>${kv(m.environment)}</section>

@@ -62,6 +62,30 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
     for (const f of l.findings) out.push(`| \`${f.id}\` | ${mdEscape(f.target)} | ${mdEscape(f.message)} |`);
     out.push('');
   }
+  if (m.policy) {
+    // For a ticket: the coverage, and only what is not simply allowed.
+    out.push(`## ${mdEscape(t('report.policy'))}`, '', `**${mdEscape(m.policy.coverage)}**`, '');
+    const notAllowed = m.policy.rows.filter((r) => r.outcome !== 'allowed');
+    if (notAllowed.length) {
+      out.push(
+        `| ${mdEscape(t('policy.col_range'))} | ${mdEscape(t('policy.col_port'))} | ${mdEscape(t('policy.col_result'))} | ${mdEscape(t('policy.col_decided'))} |`,
+        '|---|---|---|---|',
+      );
+      for (const r of notAllowed) {
+        out.push(
+          `| \`${r.range}\` | ${r.port} | ${mdEscape(r.outcomeText)} (${mdEscape(r.allowedPct)}) | ${mdEscape(r.decided)} |`,
+        );
+        for (const s of r.segments.filter((x) => x.outcome !== 'allow'))
+          out.push(`| ↳ \`${s.range}\` | | ${mdEscape(s.outcomeText)} | ${mdEscape(s.decided)} |`);
+      }
+      out.push('');
+    }
+    for (const a of m.policy.anomalies.filter((x) => x.relevant))
+      out.push(
+        `- ${mdEscape(a.kind)}: ${mdEscape(a.at)} ${mdEscape(a.text)}${a.other ? ` — ${mdEscape(a.other)}` : ''}`,
+      );
+    out.push('');
+  }
   if (m.comparison) {
     out.push(`## ${mdEscape(t('report.comparison', { parent: m.comparison.parentId }))}`, '');
     for (const c of m.comparison.changes)

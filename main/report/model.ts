@@ -1,6 +1,12 @@
 import { FINDINGS, LAYERS, isFindingId, type Layer } from '../../shared/catalog/ids';
 import type { Translate } from '../../shared/i18n/translate';
-import { httpDataSchema, tcpDataSchema, traceDataSchema } from '../../shared/model/probe-data';
+import {
+  httpDataSchema,
+  policyDataSchema,
+  tcpDataSchema,
+  traceDataSchema,
+} from '../../shared/model/probe-data';
+import { decidedBy } from '../policy/format';
 import type { Finding, Lang, Report } from '../../shared/model/report';
 import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
@@ -72,6 +78,86 @@ export interface ReportModel {
   readonly tags: string[];
   readonly comparison: { parentId: string; changes: { change: string; id: string; target: string }[] } | null;
   readonly redacted: { kind: RedactionKind; count: number; label: string }[] | null;
+  /** The policy layer's coverage table and anomalies, worded; null when no rule file was given. */
+  readonly policy: PolicyModel | null;
+}
+
+export interface PolicyModel {
+  readonly files: string[];
+  readonly coverage: string;
+  readonly notes: string[];
+  readonly rows: {
+    range: string;
+    port: number;
+    outcome: string;
+    outcomeText: string;
+    allowedPct: string;
+    decided: string;
+    segments: { range: string; outcome: string; outcomeText: string; decided: string }[];
+  }[];
+  readonly hiddenRows: number;
+  readonly anomalies: { kind: string; at: string; text: string; other: string; relevant: boolean }[];
+}
+
+/** Rows of the coverage table a report shows; the JSON keeps them all. */
+const MAX_POLICY_ROWS = 200;
+
+const pctText = (share: number): string => `${Math.floor(share * 10000) / 100} %`;
+
+function policyModel(probes: Report['probes'], t: Translate): PolicyModel | null {
+  const probe = probes.find((p) => p.kind === 'policy');
+  const parsed = probe ? policyDataSchema.safeParse(probe.data) : null;
+  if (!parsed?.success) return null;
+  const d = parsed.data;
+  const fam = (v: number | null): string => (v === null ? t('policy.coverage_none') : pctText(v));
+  return {
+    files: d.files.map((f) =>
+      t('policy.file_line', {
+        name: f.name,
+        format: f.format,
+        layer: t(`policy.layer_${f.layer}`),
+        count: f.ruleCount,
+      }),
+    ),
+    coverage:
+      d.ranges.length === 0
+        ? t('policy.no_ranges')
+        : t('policy.coverage', {
+            provider: d.provider ?? t('policy.custom_ranges'),
+            count: d.ranges.length,
+            ports: d.ports.join(', '),
+            v4: fam(d.coverage.v4),
+            v6: fam(d.coverage.v6),
+          }),
+    notes: d.files.flatMap((f) => f.notes.map((n) => `${f.name}: ${t(n.key, n.params)}`)),
+    rows: d.rows.slice(0, MAX_POLICY_ROWS).map((r) => ({
+      range: r.range,
+      port: r.port,
+      outcome: r.outcome,
+      outcomeText: t(`policy.row_${r.outcome}`),
+      allowedPct: pctText(r.allowedShare),
+      decided: r.segments.length === 1 ? decidedBy(r.segments[0]!, t) : '',
+      segments:
+        r.segments.length === 1
+          ? []
+          : r.segments.map((s) => ({
+              range: s.range,
+              outcome: s.outcome,
+              outcomeText: t(`policy.outcome_${s.outcome}`),
+              decided: decidedBy(s, t),
+            })),
+    })),
+    hiddenRows: Math.max(0, d.rows.length - MAX_POLICY_ROWS),
+    anomalies: d.anomalies.map((a) => ({
+      kind: t(`policy.anomaly_${a.kind}`),
+      at: `${a.rule.file}:${a.rule.line}`,
+      text: a.rule.text,
+      other: a.other
+        ? t(`policy.anomaly_other_${a.kind}`, { at: `${a.other.file}:${a.other.line}`, text: a.other.text })
+        : '',
+      relevant: a.relevant,
+    })),
+  };
 }
 
 export interface ReportContext {
@@ -282,5 +368,6 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
           label: t(`redaction.${kind}`),
         }))
       : null,
+    policy: policyModel(r.probes, t),
   };
 }

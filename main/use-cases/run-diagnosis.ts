@@ -145,7 +145,12 @@ export function planProbes(
       target: (input.policies ?? []).map((p) => p.name).join(', '),
       key: 'policy',
       run: async () => {
-        const result = runPolicy(input, rangesInForce(input), () => performance.now());
+        const preset = input.provider ? findProvider(input.provider) : undefined;
+        const result = runPolicy(
+          { ...input, provider: preset?.name ?? input.provider },
+          rangesInForce(input),
+          () => performance.now(),
+        );
         if (!result.ok) return { status: 'error', data: { error: result.error } };
         const d = result.data;
         const denied = d.rows.some((r) => r.outcome === 'blocked' || r.outcome === 'partial');

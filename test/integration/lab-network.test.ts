@@ -237,7 +237,7 @@ describe('network layer in the namespace lab', () => {
     expect(report.verdict).toBe('healthy');
   });
 
-  test('the origin\'s own iptables-save and ip6tables-save: the rule that drops the provider is named, above a bare firewall drop', async () => {
+  test("the origin's own iptables-save and ip6tables-save: the rule that drops the provider is named, above a bare firewall drop", async () => {
     // The rules the origin's kernel really runs, exported as an ops team would.
     const dir = mkdtempSync(path.join(tmpdir(), 'od-lab-rules-'));
     const v4 = path.join(dir, 'origin.rules');
@@ -295,4 +295,3 @@ describe('network layer in the namespace lab', () => {
     expect(idsFor(report, open)).toEqual(['http.ok', 'tcp.ok']);
   });
 });
-

@@ -12,7 +12,7 @@ import { redactReport } from '../../main/report/redact';
 import type { Report } from '../../shared/model/report';
 import { launchChromium } from '../e2e/bridge';
 import { runCli } from '../lab/cli';
-import { sampleReport } from '../lab/report-fixture';
+import { sampleReport, withPolicy } from '../lab/report-fixture';
 
 const CANARY =
   '<script>alert(1)</script> "><img src=x onerror=alert(2)> \u202Eevil\u202C \u001b[31mred\u001b[0m';
@@ -140,9 +140,42 @@ describe('export from a stored session', () => {
   });
 });
 
+describe('the policy section', () => {
+  test('coverage, each blocked sub-range with the rule line that blocks it, in HTML and Markdown', async () => {
+    const db = await store(withPolicy(sampleReport()));
+    const base = path.join(dir, 'policy');
+    const r = await runCli([
+      'export',
+      '11111111',
+      '--db',
+      db,
+      '--html',
+      `${base}.html`,
+      '--md',
+      `${base}.md`,
+    ]);
+    expect(r.code).toBe(0);
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.setContent(readFileSync(`${base}.html`, 'utf8'));
+    const section = page.locator('#policy');
+    expect(await section.locator('strong').textContent()).toBe(
+      'Coverage of 2 Cloudflare back-to-origin ranges on port(s) 443: IPv4 40 %, IPv6 — (no file speaks for it) allowed',
+    );
+    const rows = await section.locator('table.policy tr').allTextContents();
+    expect(rows[1]).toMatch(/^173\.245\.48\.0\/20443partial50 %/);
+    expect(rows[2]).toMatch(/173\.245\.48\.0\/21.*drop.*pasted\.rules:3/);
+    expect(rows[3]).toMatch(/173\.245\.56\.0\/21.*allow.*pasted\.rules:4/);
+    expect(rows[4]).toMatch(/^103\.21\.244\.0\/22443blocked0 %pasted\.rules:2 +\(chain default\)/);
+    await context.close();
+    const md = readFileSync(`${base}.md`, 'utf8');
+    expect(md).toContain('| ↳ `173.245.48.0/21` | | drop | pasted.rules:3');
+  }, 60_000);
+});
+
 describe('the XSS canary', () => {
   test('headers, certificate subjects, banners and pasted configs: no markup runs, the text shows literally', async () => {
-    const db = await store(sampleReport(CANARY), `pasted nginx.conf:\n${CANARY}`);
+    const db = await store(withPolicy(sampleReport(CANARY), CANARY), `pasted nginx.conf:\n${CANARY}`);
     const base = path.join(dir, 'canary');
     const r = await runCli([
       'export',

@@ -1,4 +1,5 @@
 import type { Report } from '../../shared/model/report';
+import { runPolicy } from '../../main/policy';
 
 /** A stored-looking session for report tests: every kind of probe, findings in several layers, two causes. */
 export function sampleReport(evil = ''): Report {
@@ -192,5 +193,50 @@ export function sampleReport(evil = ''): Report {
       },
     ],
     verdict: 'broken',
+  };
+}
+
+/**
+ * The same session with a policy step: a real analysis of a pasted iptables-save whose comment carries `evil`,
+ * so untrusted rule text reaches every renderer the way a customer's paste would.
+ */
+export function withPolicy(report: Report, evil = ''): Report {
+  const text = [
+    '*filter',
+    ':INPUT DROP [0:0]',
+    `-A INPUT -s 173.245.48.0/21 -p tcp -m tcp --dport 443 -m comment --comment "${evil}" -j DROP`,
+    '-A INPUT -s 173.245.48.0/20 -p tcp -m tcp --dport 443 -j ACCEPT',
+    'COMMIT',
+    '',
+  ].join('\n');
+  const run = runPolicy(
+    {
+      endpoints: report.session.input.endpoints,
+      policies: [{ name: 'pasted.rules', format: null, text }],
+      provider: 'Cloudflare',
+    },
+    ['173.245.48.0/20', '103.21.244.0/22'],
+    () => 0,
+  );
+  if (!run.ok) throw new Error(JSON.stringify(run.error));
+  return {
+    ...report,
+    session: {
+      ...report.session,
+      input: { ...report.session.input, policies: [{ name: 'pasted.rules', format: null, text }] },
+    },
+    probes: [
+      ...report.probes,
+      {
+        id: 'policy-1',
+        kind: 'policy',
+        target: 'pasted.rules',
+        startedAt: report.session.createdAt,
+        durationMs: 2,
+        status: 'fail',
+        data: { ...run.data },
+        raw: text,
+      },
+    ],
   };
 }
