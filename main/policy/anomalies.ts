@@ -68,19 +68,33 @@ function addrRel(a: Rule, b: Rule): Relation {
   return combine(rels.map((r) => (r === 'disjoint' ? 'overlap' : r)));
 }
 
-function portRel(a: readonly PortSpan[] | null, b: readonly PortSpan[] | null): Relation {
-  const toSpans = (p: readonly PortSpan[] | null): Span[] =>
-    (p ?? [{ lo: 0, hi: 65535 }])
-      .map((s) => ({ lo: BigInt(s.lo), hi: BigInt(s.hi) }))
-      .sort((x, y) => (x.lo < y.lo ? -1 : 1))
+const portSpans = new WeakMap<readonly PortSpan[], Span[]>();
+const ALL_PORTS: Span[] = [{ lo: 0n, hi: 65535n }];
+
+/** A rule's ports as merged spans, computed once per rule. */
+function spansOfPorts(p: readonly PortSpan[] | null): Span[] {
+  if (!p) return ALL_PORTS;
+  let spans = portSpans.get(p);
+  if (!spans) {
+    spans = [...p]
+      .sort((x, y) => x.lo - y.lo)
       .reduce<Span[]>((acc, s) => {
         const last = acc[acc.length - 1];
-        if (last && s.lo <= last.hi + 1n)
-          acc[acc.length - 1] = { lo: last.lo, hi: s.hi > last.hi ? s.hi : last.hi };
-        else acc.push(s);
+        const lo = BigInt(s.lo);
+        const hi = BigInt(s.hi);
+        if (last && lo <= last.hi + 1n)
+          acc[acc.length - 1] = { lo: last.lo, hi: hi > last.hi ? hi : last.hi };
+        else acc.push({ lo, hi });
         return acc;
       }, []);
-  return spanRel(toSpans(a), toSpans(b));
+    portSpans.set(p, spans);
+  }
+  return spans;
+}
+
+function portRel(a: readonly PortSpan[] | null, b: readonly PortSpan[] | null): Relation {
+  if (a === b) return 'equal';
+  return spanRel(spansOfPorts(a), spansOfPorts(b));
 }
 
 function protoRel(a: string, b: string): Relation {
@@ -153,12 +167,23 @@ interface Entry {
   readonly hi: bigint;
 }
 
-/** Beyond this many overlapping pairs in one chain the comparison stops, and the report says so. */
-export const MAX_PAIRS = 300_000;
+/** Beyond this many candidate pairs in one chain the comparison stops, and the report says so. */
+export const MAX_PAIRS = 3_000_000;
 
-/** Pairs (earlier, later) of candidate rules whose source envelopes overlap, per family. */
-function overlappingPairs(rules: readonly Rule[], budget: { left: number }): [Rule, Rule][] {
-  const pairs = new Map<string, [Rule, Rule]>();
+/** Cheap tests on plain numbers before the exact relation: different protocols or ports never clash. */
+function mayClash(a: Rule, b: Rule): boolean {
+  if (a.proto !== b.proto && a.proto !== 'any' && b.proto !== 'any') return false;
+  if (!a.ports || !b.ports || a.portsNot || b.portsNot) return true;
+  for (const x of a.ports) for (const y of b.ports) if (x.lo <= y.hi && y.lo <= x.hi) return true;
+  return false;
+}
+
+/**
+ * Visits (earlier, later) pairs of rules whose source envelopes overlap and that may clash, per family, with a
+ * sweep over the envelopes' starts. Returns false when the budget ran out.
+ */
+function visitPairs(rules: readonly Rule[], visit: (earlier: Rule, later: Rule) => void): boolean {
+  let budget = MAX_PAIRS;
   for (const f of [4, 6] as const) {
     const entries: Entry[] = [];
     for (const r of rules) {
@@ -167,23 +192,22 @@ function overlappingPairs(rules: readonly Rule[], budget: { left: number }): [Ru
       entries.push({ rule: r, lo: s[0]!.lo, hi: s[s.length - 1]!.hi });
     }
     entries.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
-    // Sweep: active entries whose envelope still reaches the current start.
     let active: Entry[] = [];
     for (const e of entries) {
       active = active.filter((x) => x.hi >= e.lo);
-      if (budget.left - active.length < 0) {
-        budget.left = 0;
-        break;
-      }
-      budget.left -= active.length;
+      budget -= active.length;
+      if (budget < 0) return false;
       for (const x of active) {
-        const [first, second] = x.rule.index < e.rule.index ? [x.rule, e.rule] : [e.rule, x.rule];
-        pairs.set(`${first.index}:${second.index}`, [first, second]);
+        // A pair present in both families was already seen in the IPv4 sweep.
+        if (f === 6 && srcOf(x.rule, 4).length > 0 && srcOf(e.rule, 4).length > 0) continue;
+        if (!mayClash(x.rule, e.rule)) continue;
+        if (x.rule.index < e.rule.index) visit(x.rule, e.rule);
+        else visit(e.rule, x.rule);
       }
       active.push(e);
     }
   }
-  return [...pairs.values()].sort((a, b) => a[1].index - b[1].index || a[0].index - b[0].index);
+  return true;
 }
 
 /** Every anomaly in the rule sets, each chain on its own; `complete` is false when a chain hit MAX_PAIRS. */
@@ -205,23 +229,30 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
           (byCondition.get(k) ?? byCondition.set(k, []).get(k)!).push(r);
         }
         for (const group of byCondition.values()) {
-          const flagged = new Set<Rule>();
-          const budget = { left: MAX_PAIRS };
-          const pairs = overlappingPairs(group, budget);
-          if (budget.left <= 0) complete = false;
-          for (const [earlier, later] of pairs) {
-            if (flagged.has(later)) continue;
+          // For each rule, the first earlier rule that covers all it matches (that one decides it), and the
+          // pairs that only overlap.
+          const cover = new Map<Rule, Rule>();
+          const partial: { kind: AnomalyKind; earlier: Rule; later: Rule }[] = [];
+          const done = visitPairs(group, (earlier, later) => {
             const rel = relation(later, earlier);
-            if (rel === 'disjoint') continue;
+            if (rel === 'disjoint') return;
             const same = earlier.action === later.action;
             if (rel === 'subset' || rel === 'equal') {
-              out.push({ kind: same ? 'redundant' : 'shadowed', set, rule: later, other: earlier });
-              flagged.add(later);
-            } else if (!same && rel === 'superset')
-              out.push({ kind: 'generalization', set, rule: later, other: earlier });
-            else if (!same && rel === 'overlap')
-              out.push({ kind: 'correlated', set, rule: later, other: earlier });
-          }
+              const prev = cover.get(later);
+              if (!prev || earlier.index < prev.index) cover.set(later, earlier);
+            } else if (!same)
+              partial.push({ kind: rel === 'superset' ? 'generalization' : 'correlated', earlier, later });
+          });
+          if (!done) complete = false;
+          for (const [later, earlier] of cover)
+            out.push({
+              kind: earlier.action === later.action ? 'redundant' : 'shadowed',
+              set,
+              rule: later,
+              other: earlier,
+            });
+          for (const p of partial)
+            if (!cover.has(p.later)) out.push({ kind: p.kind, set, rule: p.later, other: p.earlier });
         }
       }
     }

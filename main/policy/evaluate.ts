@@ -105,12 +105,32 @@ function byLo(a: Part, b: Part): number {
 /** Rules of a chain that can apply to a query, cached per chain and query shape. */
 type RuleFilter = (chain: Chain) => readonly Rule[];
 
-function makeFilter(q: Query): RuleFilter {
+/** True when sorted spans touch [lo, hi] (binary search: ipsets hold thousands of spans). */
+function touches(spans: readonly Span[], lo: bigint, hi: bigint): boolean {
+  let a = 0;
+  let b = spans.length - 1;
+  while (a <= b) {
+    const m = (a + b) >> 1;
+    const s = spans[m]!;
+    if (s.hi < lo) a = m + 1;
+    else if (s.lo > hi) b = m - 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * The rules of a chain that can matter for this query and this range: the others are dropped once, so a chain of
+ * 8,000 single-address bans costs a scan per range, not a split per ban and piece.
+ */
+function makeFilter(q: Query, span: Span): RuleFilter {
   const cache = new Map<Chain, readonly Rule[]>();
   return (chain) => {
     let rules = cache.get(chain);
     if (!rules) {
-      rules = chain.rules.filter((r) => ruleApplies(r, q));
+      rules = chain.rules.filter(
+        (r) => ruleApplies(r, q) && (!r.src || r.srcNot || touches(r.src[q.family], span.lo, span.hi)),
+      );
       cache.set(chain, rules);
     }
     return rules;
@@ -220,7 +240,7 @@ export function evaluateSpan(sets: readonly RuleSet[], span: Span, q: Query): Se
     const program = set.programs[q.family];
     if (!program || pending.length === 0) continue;
     spoke = true;
-    const decided = runProgram(program, pending, q, makeFilter(q), layer);
+    const decided = runProgram(program, pending, q, makeFilter(q, span), layer);
     const next: Part[] = [];
     const allowInfo = new Map<string, Decided>();
     for (const d of decided) {
