@@ -68,7 +68,7 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['main/diagnosis/**/*.ts', 'main/report/**/*.ts', 'main/policy/**/*.ts'],
+    files: ['main/diagnosis/**/*.ts', 'main/report/**/*.ts', 'main/policy/**/*.ts', 'main/origin/**/*.ts'],
     rules: restrict(
       [...nodeBuiltins, 'electron', 'better-sqlite3', '**/renderer/**', '**/use-cases/**', '**/app/**'],
       'The domain core is pure: facts in, results out; no I/O.',

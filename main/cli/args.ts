@@ -18,6 +18,7 @@ export interface DiagnoseOptions {
   /** Rule files for the policy layer, in layer order, and the format forced on them (null: detect). */
   readonly rules: string[];
   readonly rulesFormat: PolicyFormat | null;
+  readonly originBundle: string | null;
 }
 
 export interface PolicyOptions {
@@ -53,6 +54,13 @@ export function detectLang(argv: readonly string[], env: NodeJS.ProcessEnv): Lan
  * Node's parseArgs with its errors turned into our message keys: an unknown option, a missing value, or a
  * value that looks like an option (`--endpoint -n`) each get one line that says what to do.
  */
+export function parseStrictArgs<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+) {
+  return parseStrict(argv, options);
+}
+
 function parseStrict<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
@@ -114,6 +122,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'symptom-page': { type: 'string' },
     rules: { type: 'string', multiple: true },
     'rules-format': { type: 'string' },
+    'origin-bundle': { type: 'string' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -155,6 +164,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     symptomPage: str('symptom-page') ?? null,
     rules: list('rules'),
     rulesFormat: rulesFormat(str('rules-format'), list('rules')),
+    originBundle: str('origin-bundle') ?? null,
   };
 }
 

@@ -14,6 +14,7 @@ import { openStore, sessionCommand } from './session-commands';
 import { runAndStore } from '../use-cases/sessions';
 import { toDbError } from '../db/open';
 import { policyCommand, readPolicyFiles } from './policy-command';
+import { originCheckCommand, readOriginBundle } from './origin-command';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -53,6 +54,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           return EXIT.ok;
         }
         return policyCommand(rest, io, t);
+      case 'origin-check':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
+          return EXIT.ok;
+        }
+        return await originCheckCommand(rest, io, t);
       case 'history':
       case 'show':
       case 'compare':
@@ -86,6 +93,7 @@ async function diagnoseCommand(
   const opts = parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
+  if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.symptomPage) {
     const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
     if (decoded) {

@@ -3,6 +3,7 @@ import type { TraceData } from '../../shared/model/probe-data';
 import { probesOf } from './network';
 import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
+import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
@@ -249,6 +250,61 @@ function policySupport(facts: DiagnosisFacts, findings: readonly FindingDraft[])
   return out;
 }
 
+/** What each origin-side finding says; the origin's own view confirms or rules out what the probes suggest. */
+const ORIGIN_SUPPORT: Record<string, [ShortCause, number]> = {
+  'origin.conntrack_full': ['origin_overloaded', 0.85],
+  'origin.fd_exhaustion': ['origin_overloaded', 0.8],
+  'origin.listen_overflow': ['origin_overloaded', 0.6],
+  'origin.memory_pressure': ['origin_overloaded', 0.4],
+  'origin.disk_full': ['origin_app_error', 0.5],
+  'origin.upstream_errors': ['origin_app_error', 0.7],
+  'origin.limiting_requests': ['rate_limiting', 0.7],
+};
+
+function originSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
+  const out: Support[] = [];
+  const refused = (url: string): boolean => findings.some((f) => f.target === url && f.id === 'tcp.refused');
+  for (const f of findings) {
+    const simple = ORIGIN_SUPPORT[f.id];
+    if (simple) out.push({ cause: simple[0], confidence: simple[1], target: f.target, findings: [f.id] });
+    if (f.id !== 'origin.bound_loopback' && f.id !== 'origin.not_listening') continue;
+    // Seen from the origin itself: the listener is missing, or bound where the CDN cannot reach it. A refusal
+    // from here as well makes it certain.
+    const eps = facts.input.endpoints.filter((e) => e.port === Number(f.params.port));
+    const cause = f.id === 'origin.bound_loopback' ? 'bound_to_loopback' : 'service_down';
+    for (const target of eps.length ? eps.map((e) => e.url) : [f.target]) {
+      const r = refused(target);
+      out.push({
+        cause,
+        confidence: r ? 0.95 : 0.8,
+        target,
+        findings: [f.id, ...(r ? ['tcp.refused'] : [])],
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The origin listens on every address of a port, yet this laptop was refused there: the service is up, so a
+ * REJECT on the way (host firewall, cloud group, a middlebox) answered, not an empty port.
+ */
+function adjustByOrigin(facts: DiagnosisFacts, supports: Support[]): Support[] {
+  const bundles = probesOf(facts.probes, 'origin').map((p) => p.data);
+  if (bundles.length === 0) return supports;
+  const listening = (port: number): boolean =>
+    bundles.some((b) => b.listeners.some((l) => l.port === port && isWildcard(l.address)));
+  const extra: Support[] = [];
+  const adjusted = supports.map((s) => {
+    const ep = facts.input.endpoints.find((e) => e.url === s.target);
+    if (!ep || !listening(ep.port) || s.cause !== 'service_down' || !s.findings.includes('tcp.refused'))
+      return s;
+    extra.push({ cause: 'firewall_reject', confidence: 0.8, target: s.target, findings: ['tcp.refused'] });
+    return { ...s, confidence: 0.15 };
+  });
+  return [...adjusted, ...extra];
+}
+
 /**
  * A port the policy opens to every provider range but not to this laptop: a timeout or refusal from here is what
  * the rules intend, so it says little about the CDN's path. Such firewall causes are damped, not dropped.
@@ -270,11 +326,15 @@ function dampenByPolicy(facts: DiagnosisFacts, supports: Support[]): Support[] {
 
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
-  const supports = dampenByPolicy(facts, [
-    ...networkSupport(facts, findings),
-    ...protocolSupport(facts, findings),
-    ...policySupport(facts, findings),
-  ]);
+  const supports = adjustByOrigin(
+    facts,
+    dampenByPolicy(facts, [
+      ...networkSupport(facts, findings),
+      ...protocolSupport(facts, findings),
+      ...policySupport(facts, findings),
+      ...originSupport(facts, findings),
+    ]),
+  );
   const merged = new Map<
     CauseId,
     { confidence: number; targets: Map<string, number>; findings: Set<string> }

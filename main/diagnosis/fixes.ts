@@ -1,6 +1,7 @@
 import type { CauseId } from '../../shared/catalog/ids';
 import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
+import { isLoopback } from '../origin/parsers';
 import { blockedByRule, blockedScope } from './policy';
 import type { DiagnosisFacts, FixDraft } from './types';
 
@@ -393,6 +394,38 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           },
         ],
       };
+    case 'cause.bound_to_loopback':
+      return {
+        checks: [
+          ...loopbackListeners(ctx).map((line) => ({ key: 'check.listener_line', params: { line } })),
+          ...ports.map((p) => ({
+            key: 'check.listening',
+            params: { port: p },
+            env: 'linux',
+            command: `ss -ltnp 'sport = :${p}'`,
+          })),
+        ],
+        fix: [
+          {
+            key: 'fix.listen_all',
+            params: { ports: portText },
+            env: 'nginx',
+            command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n'),
+          },
+          {
+            key: 'fix.listen_all',
+            params: { ports: portText },
+            env: 'apache',
+            command: ports.map((p) => `Listen ${p}`).join('\n'),
+          },
+          { key: 'fix.app_bind_all', params: { ports: portText } },
+          {
+            key: 'fix.iis_iplisten',
+            env: 'windows',
+            command: 'netsh http show iplisten\nnetsh http add iplisten ipaddress=0.0.0.0',
+          },
+        ],
+      };
     case 'cause.backorigin_not_allowed':
       return backoriginFixes(ctx, ports);
     case 'cause.policy_conflict':
@@ -584,4 +617,14 @@ function conflictFixes(ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] }
       },
     })),
   };
+}
+
+/** The listener lines an origin-check bundle showed bound to loopback, as evidence to look at. */
+function loopbackListeners(ctx: FixContext): string[] {
+  const ports = new Set(ctx.endpoints.map((e) => e.port));
+  return probesOf(ctx.facts.probes, 'origin').flatMap((p) =>
+    p.data.listeners
+      .filter((l) => (ports.size === 0 || ports.has(l.port)) && isLoopback(l.address))
+      .map((l) => l.line),
+  );
 }

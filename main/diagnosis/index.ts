@@ -3,6 +3,7 @@ import type { Cause, Finding, FixStep, Verdict } from '../../shared/model/report
 import type { Translate } from '../../shared/i18n/translate';
 import { rankCauses } from './causes';
 import { networkFindings } from './network';
+import { originFindings } from './origin';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
@@ -64,7 +65,12 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
  * findings are ordered by severity (worst first), then by layer and id.
  */
 export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
-  const drafts = [...networkFindings(facts), ...protocolFindings(facts), ...policyFindings(facts)];
+  const drafts = [
+    ...networkFindings(facts),
+    ...protocolFindings(facts),
+    ...policyFindings(facts),
+    ...originFindings(facts),
+  ];
   const findings = drafts
     .map((d) => wordFinding(d, t))
     .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));

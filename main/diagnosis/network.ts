@@ -15,6 +15,7 @@ import {
   type TraceData,
 } from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
+import { originBundleSchema } from '../../shared/model/origin-bundle';
 import { routeFor } from '../probes/route-parsers';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
@@ -30,6 +31,7 @@ const SCHEMAS = {
   tls: tlsDataSchema,
   http: httpDataSchema,
   policy: policyDataSchema,
+  origin: originBundleSchema,
 } as const;
 type Kinds = typeof SCHEMAS;
 

@@ -138,16 +138,31 @@ export function planProbes(
       },
     });
   });
-  if ((input.policies ?? []).length > 0) {
+  const origin = input.origin ?? null;
+  if (origin) {
+    tasks.push({
+      id: 'origin-1',
+      kind: 'origin',
+      target: origin.host.hostname || 'origin',
+      key: 'origin',
+      run: async () => ({
+        status: origin.listenersSource === null || origin.needsRoot.length > 0 ? 'warn' : 'ok',
+        data: { ...origin },
+      }),
+    });
+  }
+  // The origin's own firewall dump joins the rule files given for the session.
+  const policies = [...(input.policies ?? []), ...(origin?.firewall ?? [])];
+  if (policies.length > 0) {
     tasks.push({
       id: 'policy-1',
       kind: 'policy',
-      target: (input.policies ?? []).map((p) => p.name).join(', '),
+      target: policies.map((p) => p.name).join(', '),
       key: 'policy',
       run: async () => {
         const preset = input.provider ? findProvider(input.provider) : undefined;
         const result = runPolicy(
-          { ...input, provider: preset?.name ?? input.provider },
+          { ...input, policies, provider: preset?.name ?? input.provider },
           rangesInForce(input),
           () => performance.now(),
         );

@@ -68,6 +68,8 @@ export const FINDINGS = {
   'origin.fd_exhaustion': { layer: 'origin', severity: 'error' },
   'origin.disk_full': { layer: 'origin', severity: 'error' },
   'origin.memory_pressure': { layer: 'origin', severity: 'warn' },
+  'origin.upstream_errors': { layer: 'origin', severity: 'warn' },
+  'origin.limiting_requests': { layer: 'origin', severity: 'warn' },
   'local.proxy_set': { layer: 'local', severity: 'info' },
   'local.clock_skew': { layer: 'local', severity: 'warn' },
 } as const satisfies Record<string, FindingSpec>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LAYERS, SEVERITIES } from '../catalog/ids';
+import { originBundleSchema } from './origin-bundle';
 
 /** Report JSON, schemaVersion 1: the stable contract between the engine, the app, the CLI and reports. */
 
@@ -72,6 +73,8 @@ export const sessionInputSchema = z.object({
   policies: z
     .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
     .optional(),
+  /** What origin-check collected on the origin server (or what was pasted from it), when it was given. */
+  origin: originBundleSchema.nullable().optional(),
   /** What a pasted provider error page said (provider, code, its request reference), when one was given. */
   symptomDetail: z
     .object({

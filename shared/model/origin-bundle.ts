@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/**
+ * The origin-check bundle: what `origin-doctor origin-check` collected on the origin server (or what was pasted
+ * from it), as a schema-validated JSON file a desktop session or `diagnose --origin-bundle` imports.
+ */
+
+export const listenerSchema = z.object({
+  /** The bound address as the tool printed it: 0.0.0.0, ::, 127.0.0.1, ::1, a specific address, or *. */
+  address: z.string(),
+  port: z.number().int().min(0).max(65535),
+  family: z.union([z.literal(4), z.literal(6)]),
+  process: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  /** The line it was read from, as evidence. */
+  line: z.string(),
+});
+export type Listener = z.infer<typeof listenerSchema>;
+
+export const ERROR_LOG_KINDS = [
+  'connect_failed',
+  'upstream_timeout',
+  'ssl_handshake',
+  'limiting_requests',
+  'too_many_open_files',
+  'worker_connections',
+] as const;
+
+export const errorLogSchema = z.object({
+  file: z.string(),
+  lines: z.number().int().nonnegative(),
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+  /** One recent line per kind, as evidence. */
+  samples: z.record(z.string(), z.string()),
+});
+export type ErrorLog = z.infer<typeof errorLogSchema>;
+
+export const originBundleSchema = z.object({
+  format: z.literal('origin-doctor-origin-check'),
+  version: z.literal(1),
+  collectedAt: z.string(),
+  host: z.object({ hostname: z.string(), os: z.string(), kernel: z.string() }),
+  /** Collected as root; otherwise some parts are partial and `needsRoot` names them. */
+  privileged: z.boolean(),
+  needsRoot: z.array(z.string()),
+  /** Parts that could not be collected at all here (tool missing, platform), each with the reason. */
+  unavailable: z.array(z.object({ part: z.string(), reason: z.string() })),
+  /** The ports the session expects a listener on. */
+  ports: z.array(z.number().int().min(1).max(65535)),
+  /** Where the listeners came from (ss, netstat, /proc/net/tcp, a paste), null when nothing could be read. */
+  listenersSource: z.string().nullable(),
+  listeners: z.array(listenerSchema),
+  /** Firewall dumps to feed the policy analyser. */
+  firewall: z.array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() })),
+  conntrack: z.object({ count: z.number().int(), max: z.number().int() }).nullable(),
+  /** "nf_conntrack: table full, dropping packet" lines in the kernel log. */
+  conntrackFullMessages: z.number().int().nonnegative().nullable(),
+  listenQueue: z.object({ overflows: z.number().int(), drops: z.number().int() }).nullable(),
+  sysctl: z.record(z.string(), z.number()),
+  processes: z.array(
+    z.object({
+      pid: z.number().int(),
+      name: z.string(),
+      openFiles: z.number().int().nullable(),
+      maxOpenFiles: z.number().int().nullable(),
+    }),
+  ),
+  disks: z.array(z.object({ mount: z.string(), usedPct: z.number() })),
+  memory: z.object({ totalKb: z.number(), availableKb: z.number() }).nullable(),
+  load: z.array(z.number()).nullable(),
+  cpus: z.number().int().nullable(),
+  errorLogs: z.array(errorLogSchema),
+});
+export type OriginBundle = z.infer<typeof originBundleSchema>;
