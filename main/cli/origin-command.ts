@@ -4,7 +4,7 @@ import type { Translate } from '../../shared/i18n/translate';
 import { originBundleSchema, type OriginBundle } from '../../shared/model/origin-bundle';
 import { parsePort } from '../../shared/net/validate';
 import { bundleFromPastes } from '../origin/paste';
-import { isLoopback, isWildcard } from '../origin/parsers';
+import { formatBundleText } from '../origin/format';
 import { MAX_POLICY_BYTES } from '../policy';
 import { collectOrigin } from '../probes/origin-collect';
 import { UsageError, parseStrictArgs } from './args';
@@ -34,44 +34,6 @@ export function readOriginBundle(file: string): OriginBundle {
     });
   }
   return parsed.data;
-}
-
-/** A short human summary of a bundle: listeners on the expected ports, the firewall, counters, what needed root. */
-export function formatBundleText(b: OriginBundle, t: Translate): string {
-  const out: string[] = [t('origin.summary_heading', { host: b.host.hostname || '-', at: b.collectedAt })];
-  if (b.listenersSource === null) out.push(`  ${t('origin.summary_no_listeners')}`);
-  for (const port of b.ports) {
-    const on = b.listeners.filter((l) => l.port === port);
-    const state =
-      on.length === 0
-        ? t('origin.summary_port_none')
-        : on.some((l) => isWildcard(l.address))
-          ? t('origin.summary_port_all')
-          : on.every((l) => isLoopback(l.address))
-            ? t('origin.summary_port_loopback')
-            : t('origin.summary_port_some');
-    out.push(
-      `  ${t('origin.summary_port', { port, state, listeners: on.map((l) => `${l.address}:${l.port}${l.process ? ` (${l.process})` : ''}`).join(', ') || '-' })}`,
-    );
-  }
-  out.push(`  ${t('origin.summary_firewall', { files: b.firewall.map((f) => f.name).join(', ') || '-' })}`);
-  if (b.conntrack)
-    out.push(`  ${t('origin.summary_conntrack', { count: b.conntrack.count, max: b.conntrack.max })}`);
-  if (b.listenQueue) out.push(`  ${t('origin.summary_listen_queue', b.listenQueue)}`);
-  for (const l of b.errorLogs)
-    out.push(
-      `  ${t('origin.summary_log', {
-        file: l.file,
-        lines: l.lines,
-        counts:
-          Object.entries(l.counts)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ') || '-',
-      })}`,
-    );
-  if (b.needsRoot.length) out.push(`  ${t('origin.summary_needs_root', { parts: b.needsRoot.join(', ') })}`);
-  for (const u of b.unavailable) out.push(`  ${t('origin.summary_unavailable', u)}`);
-  return terminalSafe(out.join('\n')) + '\n';
 }
 
 /** `origin-doctor origin-check`: collect (or read pasted output) and write the bundle. Changes nothing. */
@@ -117,7 +79,7 @@ export async function originCheckCommand(argv: string[], io: CliIo, t: Translate
     });
   }
   const json = JSON.stringify(bundle, null, 2) + '\n';
-  const text = formatBundleText(bundle, t);
+  const text = terminalSafe(formatBundleText(bundle, t));
   const target = (v.json as string | undefined) ?? null;
   if (target === '-') {
     io.stdout.write(json);

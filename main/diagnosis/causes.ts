@@ -276,7 +276,8 @@ function originSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[])
       const r = refused(target);
       out.push({
         cause,
-        confidence: r ? 0.95 : 0.8,
+        // Seen on the origin itself this is a fact, not an inference: above any load signal.
+        confidence: r ? 0.95 : 0.88,
         target,
         findings: [f.id, ...(r ? ['tcp.refused'] : [])],
       });

@@ -15,6 +15,7 @@ import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
 import { runPolicy } from '../policy';
 import { formatPolicyText } from '../policy/format';
+import { formatBundleText } from '../origin/format';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -148,6 +149,7 @@ export function planProbes(
       run: async () => ({
         status: origin.listenersSource === null || origin.needsRoot.length > 0 ? 'warn' : 'ok',
         data: { ...origin },
+        raw: formatBundleText(origin, createTranslator(input.lang)),
       }),
     });
   }

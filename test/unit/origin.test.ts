@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { diagnose } from '../../main/diagnosis';
+import { bundleFromPastes } from '../../main/origin/paste';
+import {
+  countConntrackFull,
+  parseErrorLog,
+  parseGetNetTcpConnection,
+  parseListeners,
+  parseNetstatLinux,
+  parseNetstatWindows,
+  parseProcNetTcp,
+  parseSs,
+} from '../../main/origin/parsers';
+import { collectOrigin } from '../../main/probes/origin-collect';
+import { createTranslator } from '../../shared/i18n/translate';
+import type { OriginBundle } from '../../shared/model/origin-bundle';
+import type { ProbeRecord } from '../../shared/model/report';
+import { sessionInput } from '../lab/session-input';
+import { parseEndpoint } from '../../shared/net/validate';
+
+const dir = path.join(__dirname, '..', 'fixtures', 'origin');
+const read = (n: string): string => readFileSync(path.join(dir, n), 'utf8');
+const brief = (ls: { address: string; port: number; process: string | null; pid: number | null }[] | null) =>
+  ls?.map((l) => `${l.address}:${l.port} ${l.process ?? '-'} ${l.pid ?? '-'}`);
+
+describe('listener parsers', () => {
+  test('ss -ltnp: addresses, zones, wildcard, processes', () => {
+    expect(brief(parseSs(read('ss-ltnp.txt')))).toEqual([
+      '0.0.0.0:80 nginx 1234',
+      '127.0.0.53:53 systemd-resolve 600',
+      ':::22 sshd 800',
+      '127.0.0.1:8080 node 4242',
+      '::1:3000 - -',
+      '*:443 caddy 900',
+    ]);
+  });
+  test('netstat -tlnp', () => {
+    expect(brief(parseNetstatLinux(read('netstat-tlnp.txt')))).toEqual([
+      '0.0.0.0:80 nginx: master 1234',
+      '127.0.0.1:8080 node 4242',
+      ':::22 sshd 800',
+    ]);
+  });
+  test('Windows netstat -ano, English and Chinese; established connections ignored', () => {
+    expect(brief(parseNetstatWindows(read('netstat-ano.txt')))).toEqual([
+      '0.0.0.0:80 - 4',
+      '127.0.0.1:8080 - 5312',
+      ':::443 - 4',
+    ]);
+    expect(brief(parseNetstatWindows(read('netstat-ano-zh.txt')))).toEqual(['127.0.0.1:443 - 4']);
+  });
+  test('Get-NetTCPConnection as a table and as JSON', () => {
+    expect(brief(parseGetNetTcpConnection(read('get-nettcpconnection.txt')))).toEqual([
+      ':::443 - 4'.replace(':::443', '::' + ':443'),
+      '0.0.0.0:80 - 4',
+      '127.0.0.1:8080 - 5312',
+    ]);
+    expect(brief(parseGetNetTcpConnection(read('get-nettcpconnection.json')))).toEqual([
+      '127.0.0.1:443 - 4',
+      ':::80 - 4'.replace(':::80', '::' + ':80'),
+    ]);
+  });
+  test('/proc/net/tcp and tcp6: little-endian words, LISTEN only, inodes', () => {
+    const v4 = parseProcNetTcp(read('proc/net/tcp'))!;
+    expect(v4.map((l) => `${l.address}:${l.port}#${l.inode}`)).toEqual([
+      '0.0.0.0:80#31001',
+      '127.0.0.1:8080#31002',
+    ]);
+    const v6 = parseProcNetTcp(read('proc/net/tcp6'))!;
+    expect(v6.map((l) => `${l.address}:${l.port}`)).toEqual([':::443', '::1:3000']);
+  });
+  test('each format is recognised by parseListeners, and prose is not', () => {
+    expect(parseListeners(read('ss-ltnp.txt'))?.source).toBe('ss');
+    expect(parseListeners(read('netstat-tlnp.txt'))?.source).toBe('netstat');
+    expect(parseListeners(read('netstat-ano.txt'))?.source).toBe('netstat-windows');
+    expect(parseListeners(read('get-nettcpconnection.txt'))?.source).toBe('Get-NetTCPConnection');
+    expect(parseListeners('the server is down, please help')).toBeNull();
+  });
+});
+
+describe('logs', () => {
+  test('nginx error log counted by kind, with a sample each', () => {
+    const log = parseErrorLog(read('nginx-error.log'), 'error.log')!;
+    expect(log.counts).toEqual({
+      connect_failed: 2,
+      upstream_timeout: 1,
+      limiting_requests: 1,
+      ssl_handshake: 1,
+      too_many_open_files: 1,
+    });
+    expect(log.samples.connect_failed).toMatch(/162\.158\.1\.10/);
+  });
+  test('Apache error log', () => {
+    const log = parseErrorLog(read('apache-error.log'), 'error_log')!;
+    expect(log.counts).toEqual({ connect_failed: 1, upstream_timeout: 1, worker_connections: 1 });
+  });
+  test('dmesg "table full" lines', () => {
+    expect(countConntrackFull(read('dmesg.txt'))).toBe(2);
+    expect(countConntrackFull('hello')).toBeNull();
+  });
+});
+
+describe('origin-check on a fixture /proc tree', () => {
+  test('listeners with owners, counters, limits and memory from the files alone', async () => {
+    const b = await collectOrigin({
+      ports: [80, 8080],
+      signal: new AbortController().signal,
+      now: () => new Date('2026-11-28T10:00:00Z'),
+      procRoot: path.join(dir, 'proc'),
+      tools: false,
+    });
+    expect(b.listenersSource).toBe('/proc/net/tcp');
+    expect(brief(b.listeners)).toEqual([
+      '0.0.0.0:80 - -',
+      '127.0.0.1:8080 node 4242',
+      ':::443 - -',
+      '::1:3000 - -',
+    ]);
+    expect(b.conntrack).toEqual({ count: 65300, max: 65536 });
+    expect(b.listenQueue).toEqual({ overflows: 5821, drops: 5821 });
+    expect(b.sysctl).toMatchObject({ 'net.core.somaxconn': 128, 'net.ipv4.tcp_max_syn_backlog': 256 });
+    expect(b.processes).toEqual([{ pid: 4242, name: 'node', openFiles: 3, maxOpenFiles: 1024 }]);
+    expect(b.memory).toEqual({ totalKb: 2014256, availableKb: 61440 });
+    expect(b.load).toEqual([7.91, 6.12, 4.02]);
+    expect(b.firewall).toEqual([]);
+  });
+});
+
+function withBundle(bundle: OriginBundle, endpoints: string[]): ReturnType<typeof diagnose> {
+  const input = sessionInput({
+    endpoints: endpoints.map((e) => {
+      const r = parseEndpoint(e);
+      if (!r.ok) throw new Error(e);
+      return r.value;
+    }),
+  });
+  const probe: ProbeRecord = {
+    id: 'origin-1',
+    kind: 'origin',
+    target: 'origin',
+    startedAt: '2026-11-28T10:00:00.000Z',
+    durationMs: 1,
+    status: 'ok',
+    data: { ...bundle },
+  };
+  return diagnose({ input, probes: [probe], providerRanges: [], providerName: null }, createTranslator('en'));
+}
+
+describe('origin findings and causes from pasted output', () => {
+  const pasted = bundleFromPastes(
+    [
+      { name: 'ss.txt', text: read('ss-ltnp.txt') },
+      { name: 'error.log', text: read('nginx-error.log') },
+      { name: 'dmesg.txt', text: read('dmesg.txt') },
+    ],
+    [80, 8080],
+    new Date('2026-11-28T10:00:00Z'),
+  );
+
+  test('every paste recognised; prose is named as not recognised', () => {
+    expect(pasted.unrecognised).toEqual([]);
+    expect(
+      bundleFromPastes([{ name: 'notes.txt', text: 'please help' }], [80], new Date()).unrecognised,
+    ).toEqual(['notes.txt']);
+  });
+
+  test('loopback-only listener, conntrack full, upstream failures, limits, open files', () => {
+    const d = withBundle(pasted.bundle, ['http://203.0.113.7:8080', 'http://203.0.113.7:80']);
+    const ids = d.findings.map((f) => f.id).sort();
+    expect(ids).toEqual([
+      'origin.bound_loopback',
+      'origin.conntrack_full',
+      'origin.fd_exhaustion',
+      'origin.limiting_requests',
+      'origin.upstream_errors',
+    ]);
+    expect(d.causes[0]!.id).toBe('cause.bound_to_loopback');
+    expect(d.causes.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['cause.origin_overloaded', 'cause.origin_app_error', 'cause.rate_limiting']),
+    );
+    const fix = d.causes[0]!.fix.find((s) => s.env === 'nginx')!;
+    expect(fix.command).toBe('listen 8080;\nlisten [::]:8080;');
+  });
+
+  test('a port with nothing on it', () => {
+    const d = withBundle(pasted.bundle, ['http://203.0.113.7:9000']);
+    expect(d.findings.map((f) => f.id)).toContain('origin.not_listening');
+    expect(d.causes[0]!.id).toBe('cause.service_down');
+  });
+});
