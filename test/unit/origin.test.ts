@@ -82,7 +82,7 @@ describe('listener parsers', () => {
 
 describe('logs', () => {
   test('nginx error log counted by kind, with a sample each', () => {
-    const log = parseErrorLog(read('nginx-error.log'), 'error.log')!;
+    const log = parseErrorLog(read('nginx-error.txt'), 'error.log')!;
     expect(log.counts).toEqual({
       connect_failed: 2,
       upstream_timeout: 1,
@@ -93,7 +93,7 @@ describe('logs', () => {
     expect(log.samples.connect_failed).toMatch(/162\.158\.1\.10/);
   });
   test('Apache error log', () => {
-    const log = parseErrorLog(read('apache-error.log'), 'error_log')!;
+    const log = parseErrorLog(read('apache-error.txt'), 'error_log')!;
     expect(log.counts).toEqual({ connect_failed: 1, upstream_timeout: 1, worker_connections: 1 });
   });
   test('dmesg "table full" lines', () => {
@@ -152,7 +152,7 @@ describe('origin findings and causes from pasted output', () => {
   const pasted = bundleFromPastes(
     [
       { name: 'ss.txt', text: read('ss-ltnp.txt') },
-      { name: 'error.log', text: read('nginx-error.log') },
+      { name: 'error.log', text: read('nginx-error.txt') },
       { name: 'dmesg.txt', text: read('dmesg.txt') },
     ],
     [80, 8080],
