@@ -123,6 +123,9 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     rules: { type: 'string', multiple: true },
     'rules-format': { type: 'string' },
     'origin-bundle': { type: 'string' },
+    management: { type: 'boolean' },
+    'ssh-port': { type: 'string', multiple: true },
+    'rdp-port': { type: 'string', multiple: true },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -148,8 +151,25 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
   const json = str('json') ?? null;
   if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
   const caFiles = list('ca');
+  const portsOf = (option: string): number[] =>
+    list(option.slice(2))
+      .flatMap((p) => p.split(','))
+      .map((p) => {
+        const r = parsePort(p.trim());
+        if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option } });
+        return r.value;
+      });
+  const ssh = portsOf('--ssh-port');
+  const rdp = portsOf('--rdp-port');
+  const management =
+    v.management === true || ssh.length || rdp.length
+      ? {
+          ssh: ssh.length ? ssh : v.management === true ? [22] : [],
+          rdp: rdp.length ? rdp : v.management === true ? [3389] : [],
+        }
+      : null;
   return {
-    input: { ...input.value, caFiles },
+    input: { ...input.value, caFiles, ...(management ? { management } : {}) },
     caFiles,
     json,
     trace: v['no-trace'] !== true,

@@ -12,6 +12,9 @@ export function terminalSafe(s: string): string {
 /** Fix steps whose "command" is configuration to paste into a file, not a shell command. */
 const CONFIG_ENVS = new Set(['nginx', 'apache', 'fail2ban']);
 
+/** Fix steps written as infrastructure code (Terraform, Ansible): too long for a terminal summary. */
+export const CODE_ENVS = new Set(['terraform', 'ansible']);
+
 const MARK: Record<string, string> = { error: '✗', warn: '!', info: '✓' };
 
 /** The human-readable summary printed on stderr: verdict, findings, then causes with checks and fix steps. */
@@ -44,15 +47,21 @@ export function formatReportText(report: Report, t: Translate): string {
           if (ch.command) lines.push(...indent(terminalSafe(ch.command), prompt, prompt));
         }
       }
+      const asCode = c.fix.filter((s) => CODE_ENVS.has(s.env ?? ''));
       if (c.fix.length > 0) {
         lines.push(`     ${t('cli.fix')}:`);
-        for (const s of c.fix) {
+        for (const s of c.fix.filter((x) => !CODE_ENVS.has(x.env ?? ''))) {
           lines.push(
             ...indent(terminalSafe(s.env ? `[${s.env}] ${s.text}` : s.text), '       - ', '         '),
           );
           const prompt = CONFIG_ENVS.has(s.env ?? '') ? '           | ' : '           $ ';
           if (s.command) lines.push(...indent(terminalSafe(s.command), prompt, prompt));
         }
+        // Terraform and Ansible are files to keep, not lines to paste: named here, written in full in the report.
+        if (asCode.length)
+          lines.push(
+            `       - ${t('cli.as_code_hint', { what: [...new Set(asCode.map((s) => s.env))].join(', ') })}`,
+          );
       }
     });
   }

@@ -3,6 +3,7 @@ import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
 import { blockedByRule, blockedScope } from './policy';
+import { policyAsCode } from './policy-as-code';
 import type { DiagnosisFacts, FixDraft } from './types';
 
 interface FixContext {
@@ -96,6 +97,7 @@ export function allowCommands(
       })
       .join('\n'),
   });
+  out.push(...policyAsCode(list, ports, insertFirst));
   out.push({
     key: 'fix.allow_cloud_console',
     env: 'aliyun / tencent',

@@ -3,6 +3,7 @@ import type { Cause, Finding, FixStep, Verdict } from '../../shared/model/report
 import type { Translate } from '../../shared/i18n/translate';
 import { rankCauses } from './causes';
 import { networkFindings } from './network';
+import { mgmtFindings } from './mgmt';
 import { originFindings } from './origin';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
@@ -70,6 +71,7 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...protocolFindings(facts),
     ...policyFindings(facts),
     ...originFindings(facts),
+    ...mgmtFindings(facts),
   ];
   const findings = drafts
     .map((d) => wordFinding(d, t))

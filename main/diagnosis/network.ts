@@ -5,6 +5,7 @@ import {
   dnsDataSchema,
   httpDataSchema,
   localDataSchema,
+  mgmtDataSchema,
   policyDataSchema,
   tlsDataSchema,
   tcpDataSchema,
@@ -32,6 +33,7 @@ const SCHEMAS = {
   http: httpDataSchema,
   policy: policyDataSchema,
   origin: originBundleSchema,
+  mgmt: mgmtDataSchema,
 } as const;
 type Kinds = typeof SCHEMAS;
 

@@ -18,7 +18,7 @@ import {
   type Family,
   type ParsedRange,
 } from './addr';
-import { findAnomalies, type Anomaly } from './anomalies';
+import { findAnomalies, sensitivePortsOf, type Anomaly } from './anomalies';
 import { evaluateSpan, type Segment } from './evaluate';
 import type { Rule, RuleSet } from './model';
 
@@ -165,6 +165,7 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
       other: a.other ? ref(a.set, a.other) : null,
       otherAction: a.other?.action ?? null,
       relevant: rel,
+      ...(a.kind === 'overly_permissive' ? { openPorts: sensitivePortsOf(a.rule) } : {}),
     });
   }
   return {

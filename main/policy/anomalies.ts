@@ -155,10 +155,15 @@ function wholeFamily(r: Rule): boolean {
   );
 }
 
+/** The management and database ports a rule opens. */
+export function sensitivePortsOf(r: Rule): number[] {
+  if (r.proto !== 'tcp' && r.proto !== 'any') return [];
+  if (!r.ports) return [...SENSITIVE_PORTS];
+  return SENSITIVE_PORTS.filter((p) => r.ports!.some((s) => p >= s.lo && p <= s.hi) !== r.portsNot);
+}
+
 function touchesSensitive(r: Rule): boolean {
-  if (r.proto !== 'tcp' && r.proto !== 'any') return false;
-  if (!r.ports) return true;
-  return SENSITIVE_PORTS.some((p) => r.ports!.some((s) => p >= s.lo && p <= s.hi) !== r.portsNot);
+  return sensitivePortsOf(r).length > 0;
 }
 
 interface Entry {

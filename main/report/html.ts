@@ -242,6 +242,7 @@ ${comparison}
 <section id="input"><h2>${esc(t('report.input'))}</h2>${kv(m.input)}</section>
 <section id="layers"><h2>${esc(t('report.layers'))}</h2>${layers}</section>
 <section id="charts"><h2>${esc(t('report.measurements'))}</h2>${charts || `<p class="muted">${esc(t('report.no_measurements'))}</p>`}</section>
+${m.asCode.length ? `<section id="as-code"><h2>${esc(t('report.as_code'))}</h2>${m.asCode.map((c) => `<div class="as-code"><h3><span class="env">${esc(c.env)}</span> ${esc(c.text)} <code>${esc(c.cause)}</code></h3><pre>${esc(c.command)}</pre></div>`).join('')}</section>` : ''}
 <section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
 <section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>

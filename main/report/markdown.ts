@@ -11,11 +11,11 @@ export function mdEscape(s: string | number | null | undefined): string {
 }
 
 /** A fenced block that the content cannot close early. */
-function fence(s: string): string {
+function fence(s: string, lang = ''): string {
   const body = visible(s);
   const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
   const f = '`'.repeat(longest + 1);
-  return `${f}\n${body}\n${f}`;
+  return `${f}${lang}\n${body}\n${f}`;
 }
 
 /** The summary for a ticket: verdict, causes with their fixes, the findings per layer and the input. */
@@ -51,6 +51,11 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       if (s.command) out.push('', fence(s.command).replace(/^/gm, '     '), '');
     }
   });
+  if (m.asCode.length) {
+    out.push('', `## ${mdEscape(t('report.as_code'))}`, '');
+    for (const c of m.asCode)
+      out.push(`### ${mdEscape(c.text)}`, '', fence(c.command, c.env === 'terraform' ? 'hcl' : 'yaml'), '');
+  }
   out.push('', `## ${mdEscape(t('report.layers'))}`, '');
   for (const l of m.layers) {
     out.push(`### ${mdEscape(l.name)}: ${mdEscape(t(`state.${l.state}`))}`, '');

@@ -78,6 +78,8 @@ export interface ReportModel {
   readonly tags: string[];
   readonly comparison: { parentId: string; changes: { change: string; id: string; target: string }[] } | null;
   readonly redacted: { kind: RedactionKind; count: number; label: string }[] | null;
+  /** Terraform and Ansible versions of the fixes, once each, with the cause they fix. */
+  readonly asCode: { cause: string; text: string; env: string; command: string }[];
   /** The policy layer's coverage table and anomalies, worded; null when no rule file was given. */
   readonly policy: PolicyModel | null;
 }
@@ -97,6 +99,25 @@ export interface PolicyModel {
   }[];
   readonly hiddenRows: number;
   readonly anomalies: { kind: string; at: string; text: string; other: string; relevant: boolean }[];
+}
+
+/** Fix steps written as infrastructure code; the report gathers them in a section of their own. */
+const CODE_ENVS = new Set(['terraform', 'ansible']);
+
+function asCodeOf<S extends { text: string; command: string | null; env: string | null }>(
+  causes: Report['causes'],
+  word: (s: Report['causes'][number]['fix'][number]) => S,
+): { cause: string; text: string; env: string; command: string }[] {
+  const seen = new Set<string>();
+  const out: { cause: string; text: string; env: string; command: string }[] = [];
+  for (const c of causes)
+    for (const s of c.fix) {
+      if (!CODE_ENVS.has(s.env ?? '') || !s.command || seen.has(s.command)) continue;
+      seen.add(s.command);
+      const w = word(s);
+      out.push({ cause: c.id, text: w.text, env: s.env!, command: s.command });
+    }
+  return out;
 }
 
 /** Rows of the coverage table a report shows; the JSON keeps them all. */
@@ -272,8 +293,9 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       findings: c.findings,
       evidence: probeIdsOf(c.findings),
       checks: c.checks.map(stepOf),
-      fix: c.fix.map(stepOf),
+      fix: c.fix.filter((s) => !CODE_ENVS.has(s.env ?? '')).map(stepOf),
     })),
+    asCode: asCodeOf(r.causes, stepOf),
     layers: LAYERS.map((layer) => {
       const fs = r.findings.filter((f) => (isFindingId(f.id) ? FINDINGS[f.id].layer : f.layer) === layer);
       return {

@@ -16,6 +16,7 @@ import { APP_VERSION } from '../version';
 import { runPolicy } from '../policy';
 import { formatPolicyText } from '../policy/format';
 import { formatBundleText } from '../origin/format';
+import { rdpProbe, sshProbe } from '../probes/mgmt';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -139,6 +140,33 @@ export function planProbes(
       },
     });
   });
+  if (input.management) {
+    const addresses = [...new Map(input.endpoints.map((e) => [e.address, e])).values()];
+    let n = 0;
+    for (const ep of addresses)
+      for (const [service, ports] of [
+        ['ssh', input.management.ssh],
+        ['rdp', input.management.rdp],
+      ] as const)
+        for (const port of ports) {
+          n++;
+          const host = ep.family === 6 ? `[${ep.address}]` : ep.address;
+          tasks.push({
+            id: `mgmt-${n}`,
+            kind: 'mgmt',
+            target: `${service}://${host}:${port}`,
+            key: ep.address,
+            run: async (ctx) => {
+              const data = await (service === 'ssh' ? sshProbe : rdpProbe)(ep.address, port, ctx);
+              return {
+                status: data.outcome === 'answered' ? 'ok' : 'warn',
+                data: { ...data },
+                raw: data.banner ?? (data.rdpSelected ? `RDP: ${data.rdpSelected}` : data.outcome),
+              };
+            },
+          });
+        }
+  }
   const origin = input.origin ?? null;
   if (origin) {
     tasks.push({

@@ -70,6 +70,11 @@ export const FINDINGS = {
   'origin.memory_pressure': { layer: 'origin', severity: 'warn' },
   'origin.upstream_errors': { layer: 'origin', severity: 'warn' },
   'origin.limiting_requests': { layer: 'origin', severity: 'warn' },
+  'mgmt.ssh_answered': { layer: 'protocol', severity: 'info' },
+  'mgmt.ssh_outdated': { layer: 'protocol', severity: 'warn' },
+  'mgmt.rdp_answered': { layer: 'protocol', severity: 'info' },
+  'mgmt.rdp_no_nla': { layer: 'protocol', severity: 'warn' },
+  'mgmt.open_to_world': { layer: 'policy', severity: 'warn' },
   'local.proxy_set': { layer: 'local', severity: 'info' },
   'local.clock_skew': { layer: 'local', severity: 'warn' },
 } as const satisfies Record<string, FindingSpec>;

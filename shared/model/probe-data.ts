@@ -353,6 +353,8 @@ export const policyAnomalySchema = z.object({
   otherAction: z.string().nullable(),
   /** The clash touches the provider's ranges on the origin's ports. */
   relevant: z.boolean(),
+  /** For a rule open to the world: the management and database ports it opens. */
+  openPorts: z.array(z.number().int()).optional(),
 });
 export type PolicyAnomaly = z.infer<typeof policyAnomalySchema>;
 
@@ -370,3 +372,34 @@ export const policyDataSchema = z.object({
   elapsedMs: z.number().nonnegative(),
 });
 export type PolicyData = z.infer<typeof policyDataSchema>;
+
+export const MGMT_OUTCOMES = [
+  'answered',
+  'silent',
+  'closed',
+  'not_ssh',
+  'not_rdp',
+  'refused',
+  'timeout',
+  'unreachable',
+  'reset',
+  'error',
+  'cancelled',
+] as const;
+
+/** A management-port probe: SSH's identification line, or RDP's negotiation answer. Never authenticates. */
+export const mgmtDataSchema = z.object({
+  service: z.enum(['ssh', 'rdp']),
+  address: z.string(),
+  port: z.number().int(),
+  outcome: z.enum(MGMT_OUTCOMES),
+  code: z.string().nullable(),
+  ms,
+  connectMs: ms.nullable(),
+  banner: z.string().nullable(),
+  sshProtocol: z.string().nullable(),
+  sshSoftware: z.string().nullable(),
+  rdpSelected: z.string().nullable(),
+  rdpFailure: z.string().nullable(),
+});
+export type MgmtData = z.infer<typeof mgmtDataSchema>;

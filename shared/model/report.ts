@@ -4,7 +4,17 @@ import { originBundleSchema } from './origin-bundle';
 
 /** Report JSON, schemaVersion 1: the stable contract between the engine, the app, the CLI and reports. */
 
-export const PROBE_KINDS = ['dns', 'tcp', 'tls', 'http', 'trace', 'local', 'policy', 'origin'] as const;
+export const PROBE_KINDS = [
+  'dns',
+  'tcp',
+  'tls',
+  'http',
+  'trace',
+  'local',
+  'policy',
+  'origin',
+  'mgmt',
+] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 export const PROBE_STATUSES = ['ok', 'warn', 'fail', 'error', 'skipped'] as const;
@@ -72,6 +82,14 @@ export const sessionInputSchema = z.object({
    */
   policies: z
     .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
+    .optional(),
+  /** The optional management step: SSH and RDP ports to ask on each endpoint address (off unless asked). */
+  management: z
+    .object({
+      ssh: z.array(z.number().int().min(1).max(65535)),
+      rdp: z.array(z.number().int().min(1).max(65535)),
+    })
+    .nullable()
     .optional(),
   /** What origin-check collected on the origin server (or what was pasted from it), when it was given. */
   origin: originBundleSchema.nullable().optional(),
