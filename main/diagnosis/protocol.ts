@@ -134,6 +134,25 @@ export function protocolFindings(facts: DiagnosisFacts): FindingDraft[] {
         },
       });
     }
+    // Transparency and revocation of the leaf: information for the reader, a warning when nothing can be checked.
+    const leaf = data.chain[0];
+    if (leaf && leaf.sctCount !== undefined) {
+      const crl = leaf.crlUrls ?? [];
+      out.push({
+        id: 'tls.ct_revocation',
+        target,
+        evidence,
+        params: {
+          scts: leaf.sctCount ?? '?',
+          ocsp: leaf.ocspUrl ?? '-',
+          crl: crl.join(', ') || '-',
+          stapled: data.ocspStapled === null ? '-' : data.ocspStapled ? 'yes' : 'no',
+          subject: leaf.subject,
+          // Nobody can check whether a CA-issued leaf without OCSP or CRL was revoked: said in other words.
+          ...(!leaf.selfIssued && !leaf.ocspUrl && crl.length === 0 ? { context: 'none' } : {}),
+        },
+      });
+    }
     const old = (['TLSv1', 'TLSv1.1'] as const).filter((v) => data.versions[v] === 'accepted');
     if (old.length > 0)
       out.push({ id: 'tls.protocol_outdated', target, evidence, params: { versions: old.join(', ') } });

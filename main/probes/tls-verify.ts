@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertInfo, CertProblem } from '../../shared/model/probe-data';
+import { crlUrls, embeddedSctCount } from './der';
 
 /** Certificates expiring within this many days are reported (every certificate in the chain). */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -94,6 +95,8 @@ export function describeCert(der: Buffer): CertInfo {
     selfIssued: x.checkIssued(x),
     aiaIssuerUrl: infoAccessUrl(x.infoAccess, 'CA Issuers'),
     ocspUrl: infoAccessUrl(x.infoAccess, 'OCSP'),
+    sctCount: embeddedSctCount(der),
+    crlUrls: crlUrls(der),
     der: der.toString('base64'),
   };
 }

@@ -43,6 +43,7 @@ export const FINDINGS = {
   'tls.untrusted_root': { layer: 'protocol', severity: 'error' },
   'tls.protocol_outdated': { layer: 'protocol', severity: 'warn' },
   'tls.sni_required': { layer: 'protocol', severity: 'warn' },
+  'tls.ct_revocation': { layer: 'protocol', severity: 'info' },
   'tls.plain_http_on_tls_port': { layer: 'protocol', severity: 'error' },
   'http.ok': { layer: 'protocol', severity: 'info' },
   'http.5xx': { layer: 'protocol', severity: 'error' },

@@ -152,6 +152,9 @@ export const certInfoSchema = z.object({
   selfIssued: z.boolean(),
   aiaIssuerUrl: z.string().nullable(),
   ocspUrl: z.string().nullable(),
+  /** Embedded certificate-transparency SCTs (0 without the extension, null when unreadable). */
+  sctCount: z.number().int().nullable().optional(),
+  crlUrls: z.array(z.string()).optional(),
   /** The certificate itself (base64 DER), so a report can be re-checked later. */
   der: z.string(),
 });

@@ -196,7 +196,7 @@ describe('network layer in the namespace lab', () => {
       ],
       lab.client,
     );
-    expect(idsFor(run.report, https)).toEqual(['http.ok', 'tcp.ok', 'tls.ok']);
+    expect(idsFor(run.report, https)).toEqual(['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok']);
     expect(idsFor(run.report, plain)).toEqual(['http.ok', 'tcp.ok']);
     expect(run.report.verdict).toBe('healthy');
     expect(run.code).toBe(0);

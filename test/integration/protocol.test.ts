@@ -46,7 +46,7 @@ async function run(name: string, scheme: 'http' | 'https', extra: string[] = [])
 describe('TLS as the CDN makes it (SNI = the domain), certificates generated for this run', () => {
   test('a good chain: handshake, version, ALPN offered, chain as served, no problems', async () => {
     const { ids, report, url } = await run('good', 'https');
-    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ok']);
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok']);
     const tlsData = report.probes.find((p) => p.kind === 'tls' && p.target === url)!
       .data as unknown as TlsData;
     expect(tlsData.chain.map((c) => c.subject)).toEqual([
@@ -63,11 +63,31 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
     expect(tlsData.ocspStapled).toBe(false);
   });
   test.each([
-    ['expired', ['http.ok', 'tcp.ok', 'tls.cert_expired', 'tls.ok'], 'cause.tls_cert_expired'],
-    ['notYetValid', ['http.ok', 'tcp.ok', 'tls.cert_not_yet_valid', 'tls.ok'], 'cause.tls_cert_expired'],
-    ['wrongName', ['http.ok', 'tcp.ok', 'tls.hostname_mismatch', 'tls.ok'], 'cause.tls_hostname_mismatch'],
-    ['selfSigned', ['http.ok', 'tcp.ok', 'tls.ok', 'tls.self_signed'], 'cause.tls_untrusted'],
-    ['noIntermediate', ['http.ok', 'tcp.ok', 'tls.chain_incomplete', 'tls.ok'], 'cause.tls_chain_incomplete'],
+    [
+      'expired',
+      ['http.ok', 'tcp.ok', 'tls.cert_expired', 'tls.ct_revocation', 'tls.ok'],
+      'cause.tls_cert_expired',
+    ],
+    [
+      'notYetValid',
+      ['http.ok', 'tcp.ok', 'tls.cert_not_yet_valid', 'tls.ct_revocation', 'tls.ok'],
+      'cause.tls_cert_expired',
+    ],
+    [
+      'wrongName',
+      ['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.hostname_mismatch', 'tls.ok'],
+      'cause.tls_hostname_mismatch',
+    ],
+    [
+      'selfSigned',
+      ['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok', 'tls.self_signed'],
+      'cause.tls_untrusted',
+    ],
+    [
+      'noIntermediate',
+      ['http.ok', 'tcp.ok', 'tls.chain_incomplete', 'tls.ct_revocation', 'tls.ok'],
+      'cause.tls_chain_incomplete',
+    ],
   ])('%s certificate → the exact findings and the cause', async (name, expected, cause) => {
     const { ids, causes } = await run(name, 'https');
     expect(ids).toEqual(expected);
@@ -81,7 +101,7 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
   });
   test('a certificate expiring within 30 days is a warning, not a failure', async () => {
     const { ids, report } = await run('expiringSoon', 'https');
-    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.cert_expiring_soon', 'tls.ok']);
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.cert_expiring_soon', 'tls.ct_revocation', 'tls.ok']);
     expect(report.verdict).toBe('degraded');
   });
   test('in full SSL mode a certificate problem is a warning that names strict mode', async () => {
@@ -99,12 +119,12 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
   });
   test("SNI: the default certificate is another site's → tls.sni_required", async () => {
     const { ids, causes } = await run('sniDefault', 'https');
-    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ok', 'tls.sni_required']);
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok', 'tls.sni_required']);
     expect(causes[0]).toBe('cause.sni_required');
   });
   test('SNI: no certificate at all without SNI → tls.sni_required', async () => {
     const { ids, report } = await run('sniStrict', 'https');
-    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ok', 'tls.sni_required']);
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok', 'tls.sni_required']);
     expect(report.findings.find((f) => f.id === 'tls.sni_required')!.params.withoutSni).not.toBe('ok');
   });
   test('HTTP spoken on the TLS port → tls.plain_http_on_tls_port, protocol/port mismatch', async () => {
@@ -171,7 +191,7 @@ describe('HTTP as the CDN asks (Host = the domain)', () => {
   });
   test('h2 offered but broken while HTTP/1.1 works → http.h2_broken', async () => {
     const { ids, causes } = await run('h2Broken', 'https');
-    expect(ids).toEqual(['http.h2_broken', 'http.ok', 'tcp.ok', 'tls.ok']);
+    expect(ids).toEqual(['http.h2_broken', 'http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok']);
     expect(causes[0]).toBe('cause.h2_broken');
   });
   test('a Date header ten minutes off → local.clock_skew', async () => {
