@@ -259,6 +259,8 @@ const ORIGIN_SUPPORT: Record<string, [ShortCause, number]> = {
   'origin.disk_full': ['origin_app_error', 0.5],
   'origin.upstream_errors': ['origin_app_error', 0.7],
   'origin.limiting_requests': ['rate_limiting', 0.7],
+  // Replies to part of the provider leave by another route: those CDN nodes see timeouts.
+  'origin.route_swallows_provider': ['routing', 0.65],
 };
 
 function originSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {

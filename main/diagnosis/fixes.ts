@@ -2,8 +2,10 @@ import type { CauseId } from '../../shared/catalog/ids';
 import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
+import { routeFor } from '../probes/route-parsers';
 import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
+import { addRouteSteps, swallowSteps } from './routes';
 import type { DiagnosisFacts, FixDraft } from './types';
 
 interface FixContext {
@@ -211,6 +213,12 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
         ],
         fix: [
           { key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } },
+          ...swallowSteps(ctx.facts),
+          // A route added here only helps when this machine had none: a router saying "no route" is upstream.
+          ...addRouteSteps(
+            ctx.facts,
+            addresses.filter((a) => localNoRoute(ctx.facts, a)),
+          ),
           { key: 'fix.check_routes' },
         ],
       };
@@ -629,4 +637,10 @@ function loopbackListeners(ctx: FixContext): string[] {
       .filter((l) => (ports.size === 0 || ports.has(l.port)) && isLoopback(l.address))
       .map((l) => l.line),
   );
+}
+
+/** True when the local routing table has no route to the address (local.no_route was found for it). */
+function localNoRoute(facts: DiagnosisFacts, address: string): boolean {
+  const routes = probesOf(facts.probes, 'local')[0]?.data.routes;
+  return routes !== undefined && routes !== null && routeFor(routes, address) === null;
 }

@@ -4,6 +4,7 @@ import type { Translate } from '../../shared/i18n/translate';
 import { rankCauses } from './causes';
 import { networkFindings } from './network';
 import { mgmtFindings } from './mgmt';
+import { routeFindings } from './routes';
 import { originFindings } from './origin';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
@@ -72,6 +73,7 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...policyFindings(facts),
     ...originFindings(facts),
     ...mgmtFindings(facts),
+    ...routeFindings(facts),
   ];
   const findings = drafts
     .map((d) => wordFinding(d, t))

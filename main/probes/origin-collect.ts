@@ -12,6 +12,7 @@ import {
   parseSs,
 } from '../origin/parsers';
 import { decodeToolOutput, findExecutable, runTool } from './spawn';
+import { parseProcNetIpv6Route, parseProcNetRoute } from './route-parsers';
 
 /**
  * `origin-doctor origin-check`: reads the origin's side of the story and changes nothing. Every part is
@@ -190,6 +191,17 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
     }
   }
 
+  // The routing table: a broad route covering a provider range sends the replies astray.
+  const routeV4 = readText(path.join(procRoot, 'net', 'route'));
+  const routeV6 = readText(path.join(procRoot, 'net', 'ipv6_route'));
+  const routes =
+    routeV4 !== null || routeV6 !== null
+      ? [
+          ...(routeV4 ? parseProcNetRoute(routeV4, os.endianness() === 'LE') : []),
+          ...(routeV6 ? parseProcNetIpv6Route(routeV6) : []),
+        ]
+      : null;
+
   // Kernel counters and limits.
   const count = readNumber(path.join(procRoot, 'sys/net/netfilter/nf_conntrack_count'));
   const max = readNumber(path.join(procRoot, 'sys/net/netfilter/nf_conntrack_max'));
@@ -281,6 +293,7 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
     listenersSource,
     listeners,
     firewall,
+    routes,
     conntrack: count !== null && max !== null ? { count, max } : null,
     conntrackFullMessages,
     listenQueue: netstatText ? parseProcNetstat(netstatText) : null,

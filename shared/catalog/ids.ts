@@ -77,6 +77,8 @@ export const FINDINGS = {
   'mgmt.rdp_no_nla': { layer: 'protocol', severity: 'warn' },
   'mgmt.open_to_world': { layer: 'policy', severity: 'warn' },
   'local.proxy_set': { layer: 'local', severity: 'info' },
+  'local.route_detour': { layer: 'local', severity: 'info' },
+  'origin.route_swallows_provider': { layer: 'origin', severity: 'warn' },
   'local.clock_skew': { layer: 'local', severity: 'warn' },
 } as const satisfies Record<string, FindingSpec>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routeEntrySchema } from './probe-data';
 
 /**
  * The origin-check bundle: what `origin-doctor origin-check` collected on the origin server (or what was pasted
@@ -52,6 +53,8 @@ export const originBundleSchema = z.object({
   listeners: z.array(listenerSchema),
   /** Firewall dumps to feed the policy analyser. */
   firewall: z.array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() })),
+  /** The origin's routing table (replies to the provider leave by it). */
+  routes: z.array(routeEntrySchema).nullable().optional(),
   conntrack: z.object({ count: z.number().int(), max: z.number().int() }).nullable(),
   /** "nf_conntrack: table full, dropping packet" lines in the kernel log. */
   conntrackFullMessages: z.number().int().nonnegative().nullable(),

@@ -1,0 +1,126 @@
+import type { RouteEntry } from '../../shared/model/probe-data';
+import { intersects, parseRange, setOf } from '../policy/addr';
+import { routeFor } from '../probes/route-parsers';
+import { probesOf } from './network';
+import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
+
+/**
+ * Route advice: a missing route on this laptop (with the command that adds one), a route that takes the origin's
+ * traffic into a VPN instead of the Internet path the CDN uses, and on the origin a broad route that swallows part
+ * of the provider's ranges, so replies to those CDN nodes leave by the wrong door (the VPC peering / VPN case).
+ */
+
+const VPN_IFACE = /^(tun|tap|wg|ppp|utun|ipsec|vti|zt|tailscale|nordlynx|gpd|cscotun)/i;
+
+const isDefault = (r: RouteEntry): boolean => r.prefix === 0;
+const familyOf = (r: RouteEntry): 4 | 6 => (r.destination.includes(':') ? 6 : 4);
+
+function defaultRoute(routes: readonly RouteEntry[], family: 4 | 6): RouteEntry | undefined {
+  return routes.find((r) => isDefault(r) && familyOf(r) === family && r.gateway);
+}
+
+const cidrOf = (r: RouteEntry): string => `${r.destination}/${r.prefix}`;
+
+export function routeFindings(facts: DiagnosisFacts): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  const local = probesOf(facts.probes, 'local')[0];
+  const routes = local?.data.routes ?? null;
+  if (local && routes) {
+    const seen = new Set<string>();
+    for (const ep of facts.input.endpoints) {
+      if (seen.has(ep.address)) continue;
+      seen.add(ep.address);
+      const r = routeFor(routes, ep.address);
+      if (!r || isDefault(r) || !VPN_IFACE.test(r.iface)) continue;
+      out.push({
+        id: 'local.route_detour',
+        target: ep.address,
+        evidence: [local.probe.id],
+        params: { address: ep.address, route: cidrOf(r), iface: r.iface, gateway: r.gateway ?? '-' },
+      });
+    }
+  }
+  const provider = setOf(facts.providerRanges.map((x) => parseRange(x)).filter((x) => x !== null));
+  for (const { probe, data } of probesOf(facts.probes, 'origin')) {
+    for (const r of data.routes ?? []) {
+      if (isDefault(r)) continue;
+      const span = parseRange(cidrOf(r));
+      if (!span || !intersects([span.span], provider[span.family])) continue;
+      const covered = facts.providerRanges.filter((x) => {
+        const p = parseRange(x);
+        return p && p.family === span.family && intersects([span.span], [p.span]);
+      });
+      const def = defaultRoute(data.routes ?? [], span.family);
+      out.push({
+        id: 'origin.route_swallows_provider',
+        target: `${data.host.hostname || 'origin'}:${cidrOf(r)}`,
+        evidence: [probe.id],
+        params: {
+          route: cidrOf(r),
+          iface: r.iface,
+          gateway: r.gateway ?? '-',
+          ranges: covered.slice(0, 6).join(', '),
+          defaultGateway: def?.gateway ?? '-',
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** Commands that add a host route to each unrouted address through this machine's default gateway. */
+export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[]): FixDraft[] {
+  const routes = probesOf(facts.probes, 'local')[0]?.data.routes ?? [];
+  const out: FixDraft[] = [];
+  for (const a of addresses) {
+    const v6 = a.includes(':');
+    const def = defaultRoute(routes, v6 ? 6 : 4);
+    if (!def) out.push({ key: 'fix.no_default_route', params: { address: a, family: v6 ? 6 : 4 } });
+    const gw = def?.gateway ?? '<GATEWAY>';
+    const iface = def?.iface ?? '<INTERFACE>';
+    const host = `${a}/${v6 ? 128 : 32}`;
+    out.push(
+      {
+        key: 'fix.add_route',
+        params: { address: a },
+        env: 'linux',
+        command: `ip ${v6 ? '-6 ' : ''}route add ${host} via ${gw} dev ${iface}`,
+      },
+      {
+        key: 'fix.add_route',
+        params: { address: a },
+        env: 'macos',
+        command: `sudo route -n add ${v6 ? '-inet6 ' : ''}-host ${a} ${gw}`,
+      },
+      {
+        key: 'fix.add_route',
+        params: { address: a },
+        env: 'windows',
+        command: `New-NetRoute -DestinationPrefix ${host} -InterfaceAlias "${iface}" -NextHop ${gw}`,
+      },
+    );
+  }
+  return out;
+}
+
+/** On the origin: send the provider's ranges back by the default route (more specific wins), or drop the route. */
+export function swallowSteps(facts: DiagnosisFacts): FixDraft[] {
+  const out: FixDraft[] = [];
+  for (const f of routeFindings(facts).filter((x) => x.id === 'origin.route_swallows_provider')) {
+    const ranges = String(f.params.ranges).split(', ').filter(Boolean);
+    const gw = String(f.params.defaultGateway);
+    out.push({
+      key: 'fix.route_provider_default',
+      params: { route: String(f.params.route), iface: String(f.params.iface) },
+      env: 'linux',
+      command: ranges
+        .map(
+          (r) =>
+            `ip ${r.includes(':') ? '-6 ' : ''}route add ${r} via ${gw === '-' ? '<DEFAULT_GATEWAY>' : gw}`,
+        )
+        .join('\n'),
+    });
+    out.push({ key: 'fix.route_vpc_table', params: { route: String(f.params.route) } });
+  }
+  return out;
+}
