@@ -32,6 +32,30 @@ const restrict = (names, message) => {
   };
 };
 
+/** Banned syntax, with the reason each one is shown. Exported for the test that proves the gate bites. */
+export const SECURITY_BANS = [
+  {
+    selector: "Property[key.name='shell'][value.value=true]",
+    message: 'shell: true runs a shell on input: spawn the tool with an argument array instead.',
+  },
+  {
+    selector: "ImportSpecifier[imported.name=/^(exec|execSync)$/]",
+    message: 'child_process exec goes through a shell: use execFile / spawn with an argument array.',
+  },
+  {
+    selector: "CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/^(cp|childProcess|child_process)$/]",
+    message: 'child_process exec goes through a shell: use execFile / spawn with an argument array.',
+  },
+  {
+    selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']",
+    message: 'dangerouslySetInnerHTML renders untrusted strings as markup: render text.',
+  },
+  {
+    selector: "Literal[value='NODE_TLS_REJECT_UNAUTHORIZED'], Identifier[name='NODE_TLS_REJECT_UNAUTHORIZED']",
+    message: 'NODE_TLS_REJECT_UNAUTHORIZED turns off certificate checks for the whole process.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'bench/results/**'],
@@ -80,6 +104,13 @@ export default tseslint.config(
       ['zod', '**/shared/ipc/contract', '**/shared/model/**', 'node:*'],
       'The sandboxed preload imports the channel names only.',
     ),
+  },
+  {
+    // Security gate: patterns that turn a diagnostic tool into a remote shell or an XSS sink are banned outright.
+    files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.{ts,tsx}', 'bench/**/*.ts', 'scripts/**/*.mjs'],
+    rules: {
+      'no-restricted-syntax': ['error', ...SECURITY_BANS],
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs', 'test/**/*.mjs'],

@@ -1,4 +1,5 @@
 import { BrowserWindow } from 'electron';
+import { WEB_PREFERENCES } from './security';
 
 /**
  * PDF in the app: the report HTML in a hidden, sandboxed window with JavaScript disabled, printed by Chromium's
@@ -7,13 +8,7 @@ import { BrowserWindow } from 'electron';
 export async function printHtmlToPdf(html: string): Promise<Buffer> {
   const win = new BrowserWindow({
     show: false,
-    webPreferences: {
-      javascript: false,
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false,
-      offscreen: false,
-    },
+    webPreferences: { ...WEB_PREFERENCES, javascript: false },
   });
   try {
     await win.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}`);

@@ -1,24 +1,7 @@
 import { app, BrowserWindow, Menu, session, shell, type WebContents } from 'electron';
+import { isDocumentationUrl, WEB_PREFERENCES } from './security';
 
-/** Documentation hosts the app may open in the person's browser; every other link is refused. */
-const DOC_HOSTS = new Set([
-  'developers.cloudflare.com',
-  'www.cloudflare.com',
-  'help.aliyun.com',
-  'www.alibabacloud.com',
-  'cloud.tencent.com',
-  'support.huaweicloud.com',
-  'github.com',
-]);
-
-export function isDocumentationUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'https:' && DOC_HOSTS.has(u.hostname);
-  } catch {
-    return false;
-  }
-}
+export { isDocumentationUrl };
 
 /**
  * Locks down every web contents the app creates: no navigation away from the app, no new windows (https
@@ -52,13 +35,8 @@ export function createMainWindow(opts: {
     show: false,
     title: opts.title,
     webPreferences: {
+      ...WEB_PREFERENCES,
       preload: opts.preload,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      spellcheck: false,
     },
   });
   win.once('ready-to-show', () => win.show());

@@ -129,7 +129,7 @@ export const MAX_CHARTS = 16;
 /** Timeline rows drawn; a full session has a few dozen probes. */
 export const MAX_TIMELINE_ROWS = 60;
 
-const CSP =
+export const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 /** One self-contained HTML file: inline CSS and SVG, a strict CSP, no script, every untrusted string escaped. */
