@@ -39,11 +39,12 @@ export const SECURITY_BANS = [
     message: 'shell: true runs a shell on input: spawn the tool with an argument array instead.',
   },
   {
-    selector: "ImportSpecifier[imported.name=/^(exec|execSync)$/]",
+    selector: 'ImportSpecifier[imported.name=/^(exec|execSync)$/]',
     message: 'child_process exec goes through a shell: use execFile / spawn with an argument array.',
   },
   {
-    selector: "CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/^(cp|childProcess|child_process)$/]",
+    selector:
+      'CallExpression[callee.property.name=/^(exec|execSync)$/][callee.object.name=/^(cp|childProcess|child_process)$/]',
     message: 'child_process exec goes through a shell: use execFile / spawn with an argument array.',
   },
   {
@@ -51,7 +52,8 @@ export const SECURITY_BANS = [
     message: 'dangerouslySetInnerHTML renders untrusted strings as markup: render text.',
   },
   {
-    selector: "Literal[value='NODE_TLS_REJECT_UNAUTHORIZED'], Identifier[name='NODE_TLS_REJECT_UNAUTHORIZED']",
+    selector:
+      "Literal[value='NODE_TLS_REJECT_UNAUTHORIZED'], Identifier[name='NODE_TLS_REJECT_UNAUTHORIZED']",
     message: 'NODE_TLS_REJECT_UNAUTHORIZED turns off certificate checks for the whole process.',
   },
 ];
