@@ -4,7 +4,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { installBridge, launchChromium, serveRenderer } from '../test/e2e/bridge';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../main/db/open';
@@ -27,6 +29,9 @@ import { parseRange } from '../main/policy/addr';
 import { evaluateSpan } from '../main/policy/evaluate';
 import { evaluateAddress } from '../main/policy/reference';
 import { PROVIDERS } from '../shared/catalog/providers';
+import { dnsProbe } from '../main/probes/dns';
+import { runProbes } from '../main/probes/runner';
+import type { ProbeTask } from '../main/probes/types';
 
 interface Row {
   readonly name: string;
@@ -508,14 +513,202 @@ async function policyBench(): Promise<Row[]> {
   ];
 }
 
+/** Median wall time of a command, run `n` times. */
+async function medianRun(file: string, args: string[], n: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = performance.now();
+    await execFileAsync(file, args);
+    times.push(performance.now() - s);
+  }
+  return median(times);
+}
+
+/** DNS: our resolver probe (A, AAAA and the CNAME chain) beside dig, against a dnsmasq on loopback. */
+async function dnsBench(): Promise<Row[]> {
+  const port = 5399;
+  const dnsmasq = spawn(
+    '/usr/sbin/dnsmasq',
+    [
+      '--keep-in-foreground',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      '--listen-address=127.0.0.1',
+      `--port=${port}`,
+      '--pid-file=',
+      '--address=/bench.test/198.18.1.2',
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const ctx = { signal: new AbortController().signal, timeoutMs: 2000, onProgress: () => undefined };
+    const server = { address: '127.0.0.1', port };
+    const first = await dnsProbe('bench.test', server, ctx);
+    if (first.outcome !== 'ok') throw new Error(`dns bench: dnsmasq did not answer (${first.outcome})`);
+    const ours: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      await dnsProbe('bench.test', server, ctx);
+      ours.push(performance.now() - s);
+    }
+    const dig = await medianRun(
+      'dig',
+      ['@127.0.0.1', '-p', String(port), 'bench.test', 'A', '+tries=1', '+time=2'],
+      20,
+    );
+    return [
+      {
+        name: 'DNS through one resolver (A + AAAA + CNAME chain), dnsmasq on loopback (median of 20)',
+        ours: round(median(ours), 2),
+        reference: round(dig, 2),
+        referenceName: 'dig, one A query, process wall time',
+        unit: 'ms',
+        ratio: round(median(ours) / dig, 2),
+        target: '≤ 1',
+        peakRssMb: null,
+      },
+    ];
+  } finally {
+    dnsmasq.kill('SIGKILL');
+  }
+}
+
+/**
+ * A sweep of 1,000 loopback ports (50 of them listening) through the runner, with the safety caps raised for
+ * the benchmark only, beside `nmap -sT` on the same ports.
+ */
+async function sweepBench(): Promise<Row[]> {
+  const base = 21000;
+  const listeners: net.Server[] = [];
+  for (let i = 0; i < 50; i++) {
+    const srv = net.createServer((s) => s.destroy());
+    await new Promise<void>((r) => srv.listen(base + i * 20, '127.0.0.1', () => r()));
+    listeners.push(srv);
+  }
+  try {
+    const tasks: ProbeTask[] = Array.from({ length: 1000 }, (_, i) => ({
+      id: `p-${i}`,
+      kind: 'tcp' as const,
+      target: `127.0.0.1:${base + i}`,
+      key: `127.0.0.1:${base + i}`,
+      run: async (ctx) => {
+        const a = await tcpAttempt(
+          { address: '127.0.0.1', port: base + i, family: 4 },
+          1,
+          ctx.timeoutMs,
+          0,
+          ctx.signal,
+        );
+        return { status: a.outcome === 'connected' ? 'ok' : 'fail', data: { ...a } };
+      },
+    }));
+    const sweep = async (): Promise<{ ms: number; open: number }> => {
+      const s = performance.now();
+      const records = await runProbes(tasks, {
+        timeoutMs: 1000,
+        signal: new AbortController().signal,
+        now: () => new Date(),
+        limits: { concurrency: 1000, perTarget: 1 },
+      });
+      return { ms: performance.now() - s, open: records.filter((r) => r.status === 'ok').length };
+    };
+    await sweep();
+    const runs = [await sweep(), await sweep(), await sweep()];
+    if (runs.some((r) => r.open !== 50)) throw new Error('sweep bench: expected 50 open ports');
+    const nmap = await medianRun(
+      'nmap',
+      ['-sT', '-n', '-Pn', '-T4', '-p', `${base}-${base + 999}`, '127.0.0.1'],
+      3,
+    );
+    const ours = median(runs.map((r) => r.ms));
+    return [
+      {
+        name: 'sweep of 1,000 loopback ports (50 open), caps raised for the benchmark (median of 3)',
+        ours: round(ours, 1),
+        reference: round(nmap, 1),
+        referenceName: 'nmap -sT -T4, process wall time',
+        unit: 'ms',
+        ratio: round(ours / nmap, 2),
+        target: '≤ 1.2',
+        peakRssMb: null,
+      },
+    ];
+  } finally {
+    for (const l of listeners) l.close();
+  }
+}
+
+/**
+ * The renderer as shipped: its gzipped size, and the time from navigation until the setup form's run button can
+ * be clicked, in Chromium, with the same bridge the end-to-end tests use (median of 5 cold loads).
+ */
+async function rendererBench(): Promise<Row[]> {
+  const dir = path.join(process.cwd(), 'out', 'renderer');
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else files.push(path.join(d, e.name));
+    }
+  };
+  walk(dir);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
+  const server = await serveRenderer();
+  const browser = await launchChromium();
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await installBridge(page, server.url);
+      const s = performance.now();
+      await page.goto(server.url);
+      // A trial click waits until the button is visible, enabled and stable: the form would answer a click.
+      await page.getByRole('button', { name: 'Run network checks' }).click({ trial: true });
+      times.push(performance.now() - s);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return [
+    {
+      name: `renderer, all assets gzipped (${files.length} files)`,
+      ours: round(gz / 1024, 1),
+      reference: 300,
+      referenceName: 'budget',
+      unit: 'KiB',
+      ratio: round(gz / 1024 / 300, 2),
+      target: '< 1',
+      peakRssMb: null,
+    },
+    {
+      name: 'renderer, time to interactive in Chromium (median of 5 cold loads)',
+      ours: round(median(times), 0),
+      reference: 1000,
+      referenceName: 'budget',
+      unit: 'ms',
+      ratio: round(median(times) / 1000, 2),
+      target: '< 1',
+      peakRssMb: null,
+    },
+  ];
+}
+
 /** Every group, in the order printed; `npm run bench -- policy report` runs only the named ones. */
 const GROUPS: Record<string, () => Promise<Row[]>> = {
   tcp: async () => [await tcpingVsCurl()],
+  dns: dnsBench,
+  sweep: sweepBench,
   protocol: protocolVsCurl,
   diagnose: () => blackholeRun(3000),
   policy: policyBench,
   history: historyBench,
   report: reportBench,
+  renderer: rendererBench,
 };
 
 async function main(): Promise<void> {
