@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diagnose } from '../../main/diagnosis';
@@ -188,5 +189,60 @@ describe('origin findings and causes from pasted output', () => {
     const d = withBundle(pasted.bundle, ['http://203.0.113.7:9000']);
     expect(d.findings.map((f) => f.id)).toContain('origin.not_listening');
     expect(d.causes[0]!.id).toBe('cause.service_down');
+  });
+});
+
+describe('origin parsers never throw on garbage', () => {
+  const garbage = fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc
+      .array(
+        fc.oneof(
+          fc.constantFrom(
+            'LISTEN',
+            'tcp',
+            'tcp6',
+            'TCP',
+            'LISTENING',
+            '侦听',
+            '0.0.0.0:80',
+            '[::]:',
+            '*:*',
+            ':::99999',
+            'users:(("x",pid=',
+            'sl',
+            '0A',
+            '00000000:0050',
+            'LocalAddress LocalPort',
+            'Listen',
+            '[{"LocalAddress":1}]',
+            '{"__proto__":{"polluted":1}}',
+            '2026/11/28 10:00:00 [error]',
+            'connect() failed',
+            'nf_conntrack: table full, dropping packet',
+            '[ 1.0]',
+          ),
+          fc.string({ maxLength: 20 }),
+        ),
+        { maxLength: 40 },
+      )
+      .map((ws) => ws.join(' ')),
+  );
+  test('each parser returns data or null', () => {
+    fc.assert(
+      fc.property(garbage, (text) => {
+        parseSs(text);
+        parseNetstatLinux(text);
+        parseNetstatWindows(text);
+        parseGetNetTcpConnection(text);
+        parseProcNetTcp(text);
+        parseListeners(text);
+        parseErrorLog(text, 'x');
+        countConntrackFull(text);
+        bundleFromPastes([{ name: 'x', text }], [80], new Date(0));
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      }),
+      { numRuns: 400 },
+    );
   });
 });
