@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { findExecutable } from '../probes/spawn';
+import { printWithCdp } from './pdf-cdp';
 
 /** Turns self-contained HTML into PDF bytes. The app prints with Electron; the CLI and tests with Chromium. */
 export type PdfPrinter = (html: string) => Promise<Buffer>;
@@ -57,30 +58,13 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): {
 }
 
 /**
- * Prints with headless Chromium through playwright-core: JavaScript off (the report has none, and untrusted text
- * must never run), A4, backgrounds on. Chromium is the same engine as the app's printToPDF.
+ * Prints with headless Chromium over the DevTools protocol pipe: JavaScript off (the report has none, and
+ * untrusted text must never run), A4, backgrounds on. Chromium is the same engine as the app's printToPDF.
  */
 export function chromiumPrinter(env: NodeJS.ProcessEnv = process.env): PdfPrinter {
   return async (html) => {
     const found = findChromium(env);
     if (!found.path) throw new PdfUnavailable(found.looked);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: found.path,
-      args: CHROMIUM_ARGS,
-    });
-    try {
-      const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
-      const page = await context.newPage();
-      // Self-contained: nothing to load after the document itself.
-      await page.setContent(html, { waitUntil: 'domcontentloaded' });
-      return await page.pdf({
-        format: 'A4',
-        printBackground: true,
-        margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' },
-      });
-    } finally {
-      await browser.close();
-    }
+    return printWithCdp(html, { executable: found.path, args: CHROMIUM_ARGS });
   };
 }

@@ -19,6 +19,7 @@ export interface DiagnoseOptions {
   readonly rules: string[];
   readonly rulesFormat: PolicyFormat | null;
   readonly originBundle: string | null;
+  readonly rangesFile: string | null;
 }
 
 export interface PolicyOptions {
@@ -28,6 +29,7 @@ export interface PolicyOptions {
   readonly ranges: string[];
   readonly ports: number[];
   readonly json: string | null;
+  readonly rangesFile: string | null;
 }
 
 export class UsageError extends Error {
@@ -124,6 +126,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'rules-format': { type: 'string' },
     'origin-bundle': { type: 'string' },
     management: { type: 'boolean' },
+    'ranges-file': { type: 'string' },
     'ssh-port': { type: 'string', multiple: true },
     'rdp-port': { type: 'string', multiple: true },
   });
@@ -185,6 +188,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     rules: list('rules'),
     rulesFormat: rulesFormat(str('rules-format'), list('rules')),
     originBundle: str('origin-bundle') ?? null,
+    rangesFile: str('ranges-file') ?? null,
   };
 }
 
@@ -210,6 +214,7 @@ export function parsePolicyArgs(argv: string[]): PolicyOptions {
     port: { type: 'string', multiple: true },
     json: { type: 'string' },
     lang: { type: 'string' },
+    'ranges-file': { type: 'string' },
   });
   const v = values as Record<string, string | string[] | undefined>;
   const rules = (v.rules as string[] | undefined) ?? [];
@@ -247,5 +252,6 @@ export function parsePolicyArgs(argv: string[]): PolicyOptions {
     ranges,
     ports: ports.length ? [...new Set(ports)].sort((a, b) => a - b) : [80, 443],
     json,
+    rangesFile: (v['ranges-file'] as string | undefined) ?? null,
   };
 }

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { quoteInput } from '../../shared/net/validate';
+import { parseCidr, quoteInput } from '../../shared/net/validate';
 import { UsageError } from './args';
 
 const MAX_CA_FILE = 1024 * 1024;
@@ -62,4 +62,30 @@ export function readCaFiles(files: readonly string[]): string[] {
     }
   }
   return pems;
+}
+
+/**
+ * A ranges file (`--ranges-file`): one CIDR per line, `#` comments and blank lines allowed, as providers publish
+ * them. A line that is not a CIDR is refused with its number.
+ */
+export function readRangesFile(file: string): string[] {
+  const text = readTextFile(file, '--ranges-file');
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const l = raw.replace(/#.*$/, '').trim();
+    if (l === '') return;
+    const r = parseCidr(l);
+    if (!r.ok)
+      throw new UsageError({
+        key: 'input.ranges_file_line',
+        params: { file: quoteInput(file), line: i + 1, value: quoteInput(l), option: '--ranges-file' },
+      });
+    out.push(r.value);
+  });
+  if (out.length === 0)
+    throw new UsageError({
+      key: 'input.ranges_file_empty',
+      params: { file: quoteInput(file), option: '--ranges-file' },
+    });
+  return [...new Set(out)];
 }

@@ -7,7 +7,7 @@ import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
-import { readCaFiles, readTextFile } from './ca-files';
+import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
 import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
@@ -94,6 +94,7 @@ async function diagnoseCommand(
   const extraCa = readCaFiles(opts.caFiles);
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
+  if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
   if (opts.symptomPage) {
     const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
     if (decoded) {

@@ -6,7 +6,7 @@ import type { PolicyData } from '../../shared/model/probe-data';
 import { MAX_POLICY_BYTES, parsePolicies, runPolicy, type PolicyFormat } from '../policy';
 import { formatPolicyText } from '../policy/format';
 import { parsePolicyArgs, UsageError } from './args';
-import { readTextFile } from './ca-files';
+import { readRangesFile, readTextFile } from './ca-files';
 import type { CliIo } from './main';
 import { terminalSafe } from './text-output';
 
@@ -48,8 +48,9 @@ export function policyCommand(argv: string[], io: CliIo, t: Translate): number {
   const opts = parsePolicyArgs(argv);
   const files = readPolicyFiles(opts.rules, opts.rulesFormat);
   const preset = opts.provider ? findProvider(opts.provider) : undefined;
-  const ranges = [...new Set([...opts.ranges, ...(preset?.ranges ?? [])])];
-  if (preset && preset.ranges.length === 0 && opts.ranges.length === 0)
+  const override = opts.rangesFile ? readRangesFile(opts.rangesFile) : null;
+  const ranges = [...new Set([...opts.ranges, ...(override ?? preset?.ranges ?? [])])];
+  if (preset && !override && preset.ranges.length === 0 && opts.ranges.length === 0)
     io.stderr.write(`${t('policy.provider_no_ranges', { provider: preset.name })}\n`);
   const result = runPolicy(
     { endpoints: [], policies: files, provider: preset?.name ?? null },

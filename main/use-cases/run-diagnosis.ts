@@ -38,7 +38,8 @@ export interface RunDiagnosisDeps {
 /** Back-to-origin ranges in force for a session: its own plus its provider preset's, without repeats. */
 export function rangesInForce(input: SessionInput): string[] {
   const preset = input.provider ? findProvider(input.provider) : undefined;
-  return [...new Set([...input.sourceRanges, ...(preset?.ranges ?? [])])];
+  const base = input.rangesOverride ?? preset?.ranges ?? [];
+  return [...new Set([...input.sourceRanges, ...base])];
 }
 
 /** The probes a session runs: all independent, so the runner starts them together. */

@@ -1,6 +1,9 @@
+import cloudflare from './ranges/cloudflare.json';
+
 /**
  * Protection providers the app knows: the CNAME suffixes that show a domain resolves through them, and their
- * published back-to-origin ranges where the provider publishes one (with its source and the date it was checked).
+ * published back-to-origin ranges where the provider publishes one, shipped as data files under ranges/ (each with
+ * its source and the date it was checked). Providers that assign ranges per customer have none here.
  */
 export interface ProviderPreset {
   readonly id: string;
@@ -16,32 +19,9 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     id: 'cloudflare',
     name: 'Cloudflare',
     cnameSuffixes: ['cdn.cloudflare.net'],
-    ranges: [
-      '173.245.48.0/20',
-      '103.21.244.0/22',
-      '103.22.200.0/22',
-      '103.31.4.0/22',
-      '141.101.64.0/18',
-      '108.162.192.0/18',
-      '190.93.240.0/20',
-      '188.114.96.0/20',
-      '197.234.240.0/22',
-      '198.41.128.0/17',
-      '162.158.0.0/15',
-      '104.16.0.0/13',
-      '104.24.0.0/14',
-      '172.64.0.0/13',
-      '131.0.72.0/22',
-      '2400:cb00::/32',
-      '2606:4700::/32',
-      '2803:f800::/32',
-      '2405:b500::/32',
-      '2405:8100::/32',
-      '2a06:98c0::/29',
-      '2c0f:f248::/32',
-    ],
-    rangesSource: 'https://www.cloudflare.com/ips-v4 and https://www.cloudflare.com/ips-v6',
-    rangesCheckedOn: '2025-06-01',
+    ranges: [...cloudflare.ipv4, ...cloudflare.ipv6],
+    rangesSource: cloudflare.source,
+    rangesCheckedOn: cloudflare.checkedOn,
   },
   {
     id: 'akamai',

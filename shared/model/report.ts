@@ -83,6 +83,11 @@ export const sessionInputSchema = z.object({
   policies: z
     .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
     .optional(),
+  /**
+   * Back-to-origin ranges that replace the provider preset's for this session (a newer published list, or the
+   * ranges a provider assigned to this customer); null or absent: the preset's.
+   */
+  rangesOverride: z.array(z.string()).nullable().optional(),
   /** The optional management step: SSH and RDP ports to ask on each endpoint address (off unless asked). */
   management: z
     .object({

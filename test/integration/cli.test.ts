@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { diagnose, runCli } from '../lab/cli';
@@ -210,6 +212,31 @@ describe('origin-doctor policy', () => {
     const missing = await runCli(['policy', '--rules', '/nonexistent/rules']);
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/nonexistent/)]);
     for (const r of [none, unknown, format, missing]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('--ranges-file replaces the preset ranges for the session; a bad line is refused with its number', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'od-ranges-'));
+    const good = path.join(dir, 'ranges.txt');
+    writeFileSync(good, '# assigned to this customer\r\n173.245.48.0/20\n\n103.21.244.0/22  # second\n');
+    const run = await runCli([
+      'policy',
+      '--rules',
+      rules('ufw-status.txt'),
+      '--provider',
+      'cloudflare',
+      '--ranges-file',
+      good,
+      '--port',
+      '443',
+    ]);
+    expect(run.stdout).toMatch(/Coverage of 2 Cloudflare back-to-origin ranges on port\(s\) 443: IPv4 95 %/);
+    const bad = path.join(dir, 'bad.txt');
+    writeFileSync(bad, '173.245.48.0/20\n173.245.48.0/33\n');
+    const refused = await runCli(['policy', '--rules', rules('ufw-status.txt'), '--ranges-file', bad]);
+    expect([refused.code, refused.stderr]).toEqual([
+      2,
+      expect.stringMatching(/bad\.txt" line 2: "173\.245\.48\.0\/33" is not a CIDR/),
+    ]);
   });
 
   test('diagnose --rules refuses a broken file before probing anything', async () => {
