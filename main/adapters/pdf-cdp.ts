@@ -51,7 +51,6 @@ export function printWithCdp(html: string, opts: CdpPrintOptions): Promise<Buffe
     number,
     { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }
   >();
-  const waiters: { method: string; sessionId: string | undefined; resolve: () => void }[] = [];
   let buffer = Buffer.alloc(0);
   let failed: Error | null = null;
 
@@ -84,14 +83,6 @@ export function printWithCdp(html: string, opts: CdpPrintOptions): Promise<Buffe
         pending.delete(msg.id);
         if (msg.error) p?.reject(new Error(`Chromium: ${msg.error.message}`));
         else p?.resolve(msg.result ?? {});
-      } else if (msg.method) {
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          const w = waiters[i]!;
-          if (w.method === msg.method && w.sessionId === msg.sessionId) {
-            waiters.splice(i, 1);
-            w.resolve();
-          }
-        }
       }
     }
   });
@@ -113,8 +104,6 @@ export function printWithCdp(html: string, opts: CdpPrintOptions): Promise<Buffe
       toChrome.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
     });
   };
-  const event = (method: string, sessionId: string): Promise<void> =>
-    new Promise((resolve) => waiters.push({ method, sessionId, resolve }));
 
   const run = async (): Promise<Buffer> => {
     const { targetId } = (await send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
@@ -122,14 +111,13 @@ export function printWithCdp(html: string, opts: CdpPrintOptions): Promise<Buffe
       sessionId: string;
     };
     await send('Emulation.setScriptExecutionDisabled', { value: true }, sessionId);
-    await send('Page.enable', {}, sessionId);
-    const loaded = event('Page.loadEventFired', sessionId);
-    await send(
-      'Page.navigate',
-      { url: `data:text/html;charset=utf-8;base64,${Buffer.from(html, 'utf8').toString('base64')}` },
-      sessionId,
-    );
-    await loaded;
+    // Laid out once, for print: the report's print styles apply from the start.
+    await send('Emulation.setEmulatedMedia', { media: 'print' }, sessionId);
+    const { frameTree } = (await send('Page.getFrameTree', {}, sessionId)) as {
+      frameTree: { frame: { id: string } };
+    };
+    // The document is self-contained (inline CSS and SVG, no script): written in place, nothing to fetch.
+    await send('Page.setDocumentContent', { frameId: frameTree.frame.id, html }, sessionId);
     const { data } = (await send('Page.printToPDF', PRINT, sessionId)) as { data: string };
     return Buffer.from(data, 'base64');
   };
@@ -141,15 +129,32 @@ export function printWithCdp(html: string, opts: CdpPrintOptions): Promise<Buffe
       opts.timeoutMs ?? 60_000,
     );
   });
-  return Promise.race([run(), deadline]).finally(() => {
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('close', () => resolve());
+  });
+  /** Closes Chromium politely (its helpers exit with it), kills it if it lingers, then removes its profile. */
+  const cleanUp = async (): Promise<void> => {
     clearTimeout(timer);
     child.removeAllListeners('exit');
+    if (!failed) await send('Browser.close').catch(() => undefined);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(kill);
     try {
-      toChrome.end();
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     } catch {
-      // already closed
+      // A leftover profile in the temp folder is not worth failing a finished PDF for.
     }
-    child.kill('SIGKILL');
-    rmSync(profile, { recursive: true, force: true });
-  });
+  };
+  return Promise.race([run(), deadline]).then(
+    async (pdf) => {
+      await cleanUp();
+      return pdf;
+    },
+    async (e: unknown) => {
+      await cleanUp();
+      throw e;
+    },
+  );
 }

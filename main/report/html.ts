@@ -121,7 +121,7 @@ code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font
 .sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}
 .pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px;word-break:break-all}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
 figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
-@media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause,figure,tr{break-inside:avoid}}
+@media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause>div,.cause pre,figure,tr{break-inside:avoid}.cause h3{break-after:avoid}}
 `;
 
 /** Charts per kind (TCP, HTTP, path); a session has at most 16 endpoints. */
