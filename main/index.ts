@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain } from 'electron';
 import { registerHandlers } from './app/ipc';
 import { createMainWindow, hardenSessions, installMenu } from './app/window';
 import { createDesktopHandlers } from './use-cases/desktop-handlers';
@@ -41,6 +41,7 @@ if (!app.requestSingleInstanceLock()) {
         version: APP_VERSION,
         platform: process.platform,
         userData: app.getPath('userData'),
+        writeClipboard: (text) => clipboard.writeText(text),
         emit: (senderId, event, payload) => {
           for (const win of BrowserWindow.getAllWindows()) {
             if (win.webContents.id === senderId && !win.isDestroyed()) win.webContents.send(event, payload);

@@ -6,6 +6,8 @@ import { createTranslator } from '../../shared/i18n/translate';
 import type { Handlers } from '../app/ipc';
 import { UserError } from '../app/ipc';
 import { runDiagnosis } from './run-diagnosis';
+import { parsePolicies } from '../policy/parse';
+import { originBundleSchema } from '../../shared/model/origin-bundle';
 
 export interface DesktopPorts {
   readonly version: string;
@@ -14,6 +16,8 @@ export interface DesktopPorts {
   /** Sends an event to the window that asked (by its webContents id). */
   readonly emit: <E extends EventName>(senderId: number, event: E, payload: EventPayload<E>) => void;
   readonly now?: () => Date;
+  /** Writes to the system clipboard (Electron's clipboard in the app). */
+  readonly writeClipboard: (text: string) => void;
 }
 
 /** The desktop app's IPC handlers: thin adapters from the contract to the same use-cases the CLI calls. */
@@ -24,12 +28,35 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     'diagnosis:run': async ({ runId, form }, sender) => {
       const lang = form.lang ?? 'en';
       const t = createTranslator(lang);
-      const input = buildSessionInput(form, (field: SessionField) => t(`app.field.${field}`), lang);
+      const { policies: rules, originBundle, ...fields } = form;
+      const input = buildSessionInput(fields, (field: SessionField) => t(`app.field.${field}`), lang);
       if (!input.ok) throw new UserError(input.error.key, input.error.params);
+      // Rule files and the origin bundle are checked before any probe runs, with the file and line named.
+      const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
+      const parsed = parsePolicies(policies);
+      if (!parsed.ok) throw new UserError(parsed.error.key, parsed.error.params);
+      let origin = null;
+      if (originBundle !== undefined) {
+        const b = originBundleSchema.safeParse(originBundle);
+        if (!b.success) {
+          const issue = b.error.issues[0]!;
+          throw new UserError('origin.bundle_invalid', {
+            file: t('app.origin_bundle'),
+            path: issue.path.join('.') || '-',
+            detail: issue.message,
+          });
+        }
+        origin = b.data;
+      }
+      const session = {
+        ...input.value,
+        ...(policies.length ? { policies } : {}),
+        ...(origin ? { origin } : {}),
+      };
       const controller = new AbortController();
       running.set(runId, controller);
       try {
-        return await runDiagnosis(input.value, {
+        return await runDiagnosis(session, {
           now: ports.now ?? (() => new Date()),
           newId: randomUUID,
           signal: controller.signal,
@@ -56,6 +83,10 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       const c = running.get(runId);
       c?.abort();
       return c !== undefined;
+    },
+    'clipboard:write': async ({ text }) => {
+      ports.writeClipboard(text);
+      return true;
     },
   };
 }

@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { hasBridge, invoke, subscribe } from './ipc/client';
-import { selectEndpoints, useAppStore } from './state/store';
+import { selectEndpoints, selectPolicies, useAppStore } from './state/store';
+import { FileDrop, readFiles } from './components/FileDrop';
+import { PROVIDERS } from '../../shared/catalog/providers';
 import { ReportView } from './components/ReportView';
 import type { Lang } from '../../shared/model/report';
 import { describeError } from '../../shared/i18n/translate';
@@ -27,10 +29,29 @@ export function App() {
         ...(domain ? { domain } : {}),
         endpoints: selectEndpoints(useAppStore.getState()),
         lang: s.lang,
+        ...(s.provider ? { provider: s.provider } : {}),
+        ...(selectPolicies(s).length ? { policies: selectPolicies(s) } : {}),
+        ...(s.origin ? { originBundle: s.origin.data } : {}),
       },
     });
     if (result.ok) useAppStore.getState().runFinished(result.value);
     else useAppStore.getState().runFailed(result.error);
+  };
+  const addRules = async (list: FileList | null): Promise<void> => {
+    const { files, tooBig } = await readFiles(list);
+    if (tooBig) return s.fileRefused({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
+    s.rulesAdded(files);
+  };
+  const loadOrigin = async (list: FileList | null): Promise<void> => {
+    const { files, tooBig } = await readFiles(list);
+    if (tooBig) return s.fileRefused({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
+    const f = files[0];
+    if (!f) return;
+    try {
+      s.originLoaded({ name: f.name, data: JSON.parse(f.text) as unknown });
+    } catch {
+      s.fileRefused({ key: 'origin.bundle_not_json', params: { file: f.name } });
+    }
   };
   const cancel = (): void => {
     if (s.run) void invoke('diagnosis:cancel', { runId: s.run.id });
@@ -85,6 +106,72 @@ export function App() {
             spellCheck={false}
           />
         </label>
+        <label>
+          {t('app.field.provider')}
+          <select value={s.provider} onChange={(e) => s.providerChosen(e.target.value)}>
+            <option value="">{t('app.provider_none')}</option>
+            {PROVIDERS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {t(`provider.${p.id}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset>
+          <legend>{t('app.rules')}</legend>
+          <p className="muted">{t('app.rules_hint')}</p>
+          <FileDrop
+            label={t('app.rules_files')}
+            multiple
+            testId="rules-drop"
+            onFiles={(l) => void addRules(l)}
+          >
+            {s.rules.length > 0 && (
+              <ul className="files">
+                {s.rules.map((r, i) => (
+                  <li key={`${r.name}-${i}`}>
+                    <code>{r.name}</code>{' '}
+                    <button type="button" onClick={() => s.ruleRemoved(i)}>
+                      {t('app.remove')}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </FileDrop>
+          <textarea
+            aria-label={t('app.rules_paste')}
+            placeholder={t('app.rules_paste')}
+            value={s.rulesPaste}
+            onChange={(e) => s.rulesPasteEdited(e.target.value)}
+            rows={3}
+            spellCheck={false}
+          />
+        </fieldset>
+        <fieldset>
+          <legend>{t('app.origin_bundle')}</legend>
+          <p className="muted">{t('app.origin_hint')}</p>
+          <FileDrop
+            label={t('app.origin_file')}
+            accept=".json,application/json"
+            testId="origin-drop"
+            onFiles={(l) => void loadOrigin(l)}
+          >
+            {s.origin && (
+              <p>
+                <code>{s.origin.name}</code>{' '}
+                <button type="button" onClick={() => s.originLoaded(null)}>
+                  {t('app.remove')}
+                </button>
+              </p>
+            )}
+          </FileDrop>
+        </fieldset>
+        {s.fileError && (
+          <p className="error" role="alert">
+            {t(s.fileError.key, s.fileError.params)}
+          </p>
+        )}
         <div className="actions">
           <button type="submit" disabled={s.run !== null}>
             {s.run ? t('app.running') : t('app.run')}

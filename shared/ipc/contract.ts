@@ -18,6 +18,13 @@ export const rawSessionInputSchema = z.object({
   attempts: z.string().max(10).optional(),
   healthPath: z.string().max(4096).optional(),
   lang: z.enum(LANGS).optional(),
+  /** Rule files pasted, picked or dropped, in layer order (checked by the policy parsers in main). */
+  policies: z
+    .array(z.object({ name: z.string().max(200), text: z.string().max(8 * 1024 * 1024) }))
+    .max(8)
+    .optional(),
+  /** An origin-check bundle as read from its JSON file (checked against its schema in main). */
+  originBundle: z.unknown().optional(),
 });
 
 export const appInfoSchema = z.object({ version: z.string(), platform: z.string(), userData: z.string() });
@@ -29,6 +36,8 @@ export const CONTRACT = {
     output: reportSchema,
   },
   'diagnosis:cancel': { input: z.object({ runId: z.string().uuid() }), output: z.boolean() },
+  /** Copies text (fix commands, Terraform, Ansible) to the system clipboard; main does it, not the page. */
+  'clipboard:write': { input: z.object({ text: z.string().max(1024 * 1024) }), output: z.boolean() },
 } as const;
 
 export type Channel = keyof typeof CONTRACT;

@@ -50,6 +50,9 @@ export async function launchChromium(): Promise<Browser> {
  * Gives the page the same `window.api` the preload gives it in the app, backed by the real handlers through
  * the real registration wrapper (sender check, input parsing, envelope): real probes, real diagnosis.
  */
+/** What the app wrote to the clipboard, in order (the bridge's stand-in for Electron's clipboard). */
+export const clipboardWrites: string[] = [];
+
 export async function installBridge(page: Page, trustedUrl: string): Promise<void> {
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>();
   const fakeIpc: IpcMainLike = {
@@ -61,6 +64,7 @@ export async function installBridge(page: Page, trustedUrl: string): Promise<voi
       version: 'test',
       platform: process.platform,
       userData: '/tmp/origin-doctor-test',
+      writeClipboard: (text) => clipboardWrites.push(text),
       emit: (_sender, event, payload) => {
         void page
           .evaluate(

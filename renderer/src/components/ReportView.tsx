@@ -1,9 +1,26 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { invoke } from '../ipc/client';
 import type { Report } from '../../../shared/model/report';
 
 /** Verdict, findings and ranked causes with their fix steps. Every string from the network is rendered as text. */
 export function ReportView({ report }: { report: Report }) {
   const { t } = useTranslation();
+  const [copied, setCopied] = useState(false);
+  // Terraform and Ansible versions of the fixes, once each: kept out of the step lists, copied as one file.
+  const asCode = [
+    ...new Map(
+      report.causes
+        .flatMap((c) => c.fix)
+        .filter((f) => (f.env === 'terraform' || f.env === 'ansible') && f.command)
+        .map((f) => [f.command!, f] as const),
+    ).values(),
+  ];
+  const copyAll = async (): Promise<void> => {
+    const text = asCode.map((f) => `# ${t(f.key, f.params)}\n${f.command}\n`).join('\n');
+    const r = await invoke('clipboard:write', { text });
+    setCopied(r.ok);
+  };
   return (
     <section className="report">
       <h2 className={`verdict verdict-${report.verdict}`}>
@@ -27,17 +44,37 @@ export function ReportView({ report }: { report: Report }) {
                 <strong>{Math.round(c.confidence * 100)}%</strong> <code>{c.id}</code>
                 <div>{t(`${c.id}.summary`, c.params)}</div>
                 <ul>
-                  {c.fix.map((step, i) => (
-                    <li key={i}>
-                      {step.env && <span className="env">{step.env}</span>} {t(step.key, step.params)}
-                      {step.command && <pre>{step.command}</pre>}
-                    </li>
-                  ))}
+                  {c.fix
+                    .filter((f) => f.env !== 'terraform' && f.env !== 'ansible')
+                    .map((step, i) => (
+                      <li key={i}>
+                        {step.env && <span className="env">{step.env}</span>} {t(step.key, step.params)}
+                        {step.command && <pre>{step.command}</pre>}
+                      </li>
+                    ))}
                 </ul>
               </li>
             ))}
           </ol>
         </>
+      )}
+      {asCode.length > 0 && (
+        <section className="as-code">
+          <h3>
+            {t('report.as_code')}{' '}
+            <button type="button" onClick={() => void copyAll()}>
+              {copied ? t('app.copied') : t('app.copy_all')}
+            </button>
+          </h3>
+          {asCode.map((f, i) => (
+            <details key={i}>
+              <summary>
+                <span className="env">{f.env}</span> {t(f.key, f.params)}
+              </summary>
+              <pre>{f.command}</pre>
+            </details>
+          ))}
+        </section>
       )}
     </section>
   );

@@ -7,12 +7,25 @@ export interface AppState {
   lang: Lang;
   domain: string;
   endpointsText: string;
+  provider: string;
+  /** Rule files for the policy layer, in the order given (pasted, picked or dropped). */
+  rules: { name: string; text: string }[];
+  rulesPaste: string;
+  /** The origin-check bundle, as read from its file. */
+  origin: { name: string; data: unknown } | null;
+  fileError: { key: string; params: Record<string, string | number> } | null;
   run: { id: string; started: number; finished: number } | null;
   report: Report | null;
   error: { key: string; params: Record<string, string | number> } | null;
   langChanged: (lang: Lang) => void;
   domainEdited: (domain: string) => void;
   endpointsEdited: (text: string) => void;
+  providerChosen: (provider: string) => void;
+  rulesPasteEdited: (text: string) => void;
+  rulesAdded: (files: { name: string; text: string }[]) => void;
+  ruleRemoved: (index: number) => void;
+  originLoaded: (origin: { name: string; data: unknown } | null) => void;
+  fileRefused: (error: { key: string; params: Record<string, string | number> } | null) => void;
   runStarted: (id: string) => void;
   probeProgressed: (e: EventPayload<'probe:progressed'>) => void;
   runFinished: (report: Report) => void;
@@ -35,6 +48,11 @@ export const useAppStore = create<AppState>()((set) => ({
   lang: initialLang(),
   domain: '',
   endpointsText: '',
+  provider: '',
+  rules: [],
+  rulesPaste: '',
+  origin: null,
+  fileError: null,
   run: null,
   report: null,
   error: null,
@@ -48,6 +66,12 @@ export const useAppStore = create<AppState>()((set) => ({
   },
   domainEdited: (domain) => set({ domain }),
   endpointsEdited: (endpointsText) => set({ endpointsText }),
+  providerChosen: (provider) => set({ provider }),
+  rulesPasteEdited: (rulesPaste) => set({ rulesPaste }),
+  rulesAdded: (files) => set((s) => ({ rules: [...s.rules, ...files].slice(0, 8), fileError: null })),
+  ruleRemoved: (index) => set((s) => ({ rules: s.rules.filter((_, i) => i !== index) })),
+  originLoaded: (origin) => set({ origin, fileError: null }),
+  fileRefused: (fileError) => set({ fileError }),
   runStarted: (id) => set({ run: { id, started: 0, finished: 0 }, report: null, error: null }),
   probeProgressed: (e) =>
     set((s) => {
@@ -66,3 +90,9 @@ export const selectEndpoints = (s: AppState): string[] =>
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '');
+
+/** Rule files as sent with a run: the files given, then the pasted text as one more file. */
+export const selectPolicies = (s: AppState): { name: string; text: string }[] => [
+  ...s.rules,
+  ...(s.rulesPaste.trim() ? [{ name: 'pasted', text: s.rulesPaste }] : []),
+];

@@ -1,0 +1,63 @@
+import { useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+
+/** The largest file the app reads: rule exports and origin bundles are far smaller. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+export type ReadFile = { name: string; text: string };
+
+/** Reads dropped or picked files as text, refusing ones over the limit (said by name, nothing half-read). */
+export async function readFiles(
+  list: FileList | null,
+): Promise<{ files: ReadFile[]; tooBig: string | null }> {
+  const files: ReadFile[] = [];
+  for (const f of Array.from(list ?? [])) {
+    if (f.size > MAX_FILE_BYTES) return { files: [], tooBig: f.name };
+    files.push({ name: f.name, text: await f.text() });
+  }
+  return { files, tooBig: null };
+}
+
+/** A drop zone with a file picker inside: drag and drop, or click to choose. */
+export function FileDrop(props: {
+  label: string;
+  multiple?: boolean;
+  accept?: string;
+  testId: string;
+  onFiles: (files: FileList | null) => void;
+  children?: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const [over, setOver] = useState(false);
+  return (
+    <div
+      className={`drop${over ? ' drop-over' : ''}`}
+      data-testid={props.testId}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setOver(false);
+        props.onFiles(e.dataTransfer.files);
+      }}
+    >
+      <label>
+        {props.label}
+        <input
+          type="file"
+          multiple={props.multiple ?? false}
+          accept={props.accept}
+          onChange={(e) => {
+            props.onFiles(e.target.files);
+            e.target.value = '';
+          }}
+        />
+      </label>
+      <span className="muted">{t('app.drop_here')}</span>
+      {props.children}
+    </div>
+  );
+}
