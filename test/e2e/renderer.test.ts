@@ -102,11 +102,10 @@ test('rules picked, an origin bundle dropped: the policy and origin layers in th
     [1],
     new Date('2026-11-28T10:00:00Z'),
   );
-  const dt = await page.evaluateHandle((json) => {
-    const d = new DataTransfer();
-    d.items.add(new File([json], 'origin.json', { type: 'application/json' }));
-    return d;
-  }, JSON.stringify(bundle));
+  // Runs in the page, where DataTransfer and File exist (the test's own types are Node's).
+  const dt = await page.evaluateHandle(
+    `(() => { const d = new DataTransfer(); d.items.add(new File([${JSON.stringify(JSON.stringify(bundle))}], 'origin.json', { type: 'application/json' })); return d; })()`,
+  );
   await page.getByTestId('origin-drop').dispatchEvent('drop', { dataTransfer: dt });
   await page.getByTestId('origin-drop').locator('code', { hasText: 'origin.json' }).waitFor();
   await page.getByRole('button', { name: 'Run network checks' }).click();
