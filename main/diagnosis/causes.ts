@@ -261,6 +261,7 @@ const ORIGIN_SUPPORT: Record<string, [ShortCause, number]> = {
   'origin.limiting_requests': ['rate_limiting', 0.7],
   // Replies to part of the provider leave by another route: those CDN nodes see timeouts.
   'origin.route_swallows_provider': ['routing', 0.65],
+  'origin.keepalive_short': ['keepalive_mismatch', 0.5],
 };
 
 function originSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {

@@ -1,4 +1,5 @@
 import type { CauseId } from '../../shared/catalog/ids';
+import { findProvider } from '../../shared/catalog/providers';
 import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
@@ -438,6 +439,35 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       };
     case 'cause.backorigin_not_allowed':
       return backoriginFixes(ctx, ports);
+    case 'cause.keepalive_mismatch': {
+      const idle = ctx.facts.input.provider
+        ? findProvider(ctx.facts.input.provider)?.idleTimeoutS
+        : undefined;
+      const seconds = (idle?.seconds ?? 900) + 5;
+      return {
+        checks: [
+          {
+            key: 'check.keepalive',
+            env: 'nginx',
+            command: "nginx -T 2>/dev/null | grep -n 'keepalive_timeout'",
+          },
+        ],
+        fix: [
+          {
+            key: 'fix.keepalive_longer',
+            params: { seconds, source: idle?.source ?? '' },
+            env: 'nginx',
+            command: `keepalive_timeout ${seconds}s;\nkeepalive_requests 10000;`,
+          },
+          {
+            key: 'fix.keepalive_apache',
+            params: { seconds },
+            env: 'apache',
+            command: `KeepAlive On\nKeepAliveTimeout ${seconds}\nMaxKeepAliveRequests 10000`,
+          },
+        ],
+      };
+    }
     case 'cause.policy_conflict':
       return conflictFixes(ctx);
     case 'cause.rate_limiting':

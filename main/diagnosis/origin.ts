@@ -1,5 +1,6 @@
 import type { OriginBundle } from '../../shared/model/origin-bundle';
 import { isLoopback } from '../origin/parsers';
+import { findProvider } from '../../shared/catalog/providers';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
@@ -108,6 +109,23 @@ export function originFindings(facts: DiagnosisFacts): FindingDraft[] {
         params: {
           availableMb: Math.round(b.memory.availableKb / 1024),
           totalMb: Math.round(b.memory.totalKb / 1024),
+        },
+      });
+    // The origin closes idle connections before the provider stops reusing them: a request sent on a connection
+    // the origin is closing gets nothing back (520 / 502), now and then.
+    const idle = facts.input.provider ? findProvider(facts.input.provider)?.idleTimeoutS : undefined;
+    const keepalive = b.webServer?.keepaliveTimeoutS;
+    if (idle && keepalive !== null && keepalive !== undefined && keepalive < idle.seconds)
+      out.push({
+        id: 'origin.keepalive_short',
+        target: originTarget(b),
+        evidence,
+        params: {
+          server: b.webServer!.kind,
+          keepalive,
+          provider: facts.providerName ?? facts.input.provider ?? '',
+          idle: idle.seconds,
+          source: b.webServer!.source,
         },
       });
     for (const log of b.errorLogs) {

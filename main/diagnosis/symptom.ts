@@ -8,7 +8,7 @@ import type { Symptom } from '../../shared/model/report';
  * higher; the evidence still decides which of them is true.
  */
 export const SYMPTOM_CAUSES: Record<Symptom, readonly CauseId[]> = {
-  '520': ['cause.origin_overloaded', 'cause.h2_broken', 'cause.origin_app_error'],
+  '520': ['cause.origin_overloaded', 'cause.h2_broken', 'cause.origin_app_error', 'cause.keepalive_mismatch'],
   '521': [
     'cause.service_down',
     'cause.firewall_reject',

@@ -213,11 +213,41 @@ export function parseProcNetTcp(text: string): (Listener & { inode: number })[] 
   return recognised ? out : null;
 }
 
+/** macOS (and any BSD): `lsof -nP -iTCP -sTCP:LISTEN`. `*:80` on an IPv4 line is every IPv4 address. */
+export function parseLsof(text: string): Listener[] | null {
+  const out: Listener[] = [];
+  let recognised = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^COMMAND\s+PID\s+USER/.test(line)) {
+      recognised = true;
+      continue;
+    }
+    const m = /^(\S+)\s+(\d+)\s+\S+\s+\S+\s+(IPv4|IPv6)\s+.*\bTCP\s+(\S+)\s+\(LISTEN\)/.exec(line);
+    if (!m) continue;
+    const local = splitHostPort(m[4]!);
+    if (!local) continue;
+    recognised = true;
+    const v6 = m[3] === 'IPv6';
+    const address = local.address === '*' ? (v6 ? '::' : '0.0.0.0') : local.address;
+    // lsof escapes unusual bytes in command names as \xNN; shown as printed.
+    out.push({
+      address,
+      port: local.port,
+      family: v6 ? 6 : 4,
+      process: m[1]!,
+      pid: Number(m[2]),
+      line: cap(line),
+    });
+  }
+  return recognised ? dedupe(out) : null;
+}
+
 /** Tries every listener format; the first that recognises the text wins. */
 export function parseListeners(text: string): { source: string; listeners: Listener[] } | null {
   const tries: [string, (t: string) => Listener[] | null][] = [
     ['ss', parseSs],
     ['netstat', parseNetstatLinux],
+    ['lsof', parseLsof],
     ['netstat-windows', parseNetstatWindows],
     ['Get-NetTCPConnection', parseGetNetTcpConnection],
     ['/proc/net/tcp', (t) => parseProcNetTcp(t)?.map(({ inode: _inode, ...l }) => l) ?? null],
@@ -263,4 +293,16 @@ export function parseErrorLog(text: string, file: string): ErrorLog | null {
 export function countConntrackFull(text: string): number | null {
   if (!/^\s*(\[\s*\d+\.\d+\]|\w{3}\s+\d+ \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT)/m.test(text)) return null;
   return (text.match(/nf_conntrack: (nf_conntrack: )?table full, dropping packet/g) ?? []).length;
+}
+
+/** nginx's keepalive_timeout as it applies to the site: the last one at http or server level; 75 s when unset. */
+export function nginxKeepaliveSeconds(config: string): number | null {
+  if (!/\b(http|server)\s*\{/.test(config)) return null;
+  const values = [
+    ...config.replace(/#.*$/gm, '').matchAll(/\bkeepalive_timeout\s+(\d+)(ms|s|m)?\b[^;]*;/g),
+  ].map((m) => {
+    const n = Number(m[1]);
+    return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
+  });
+  return values.length ? values[values.length - 1]! : 75;
 }

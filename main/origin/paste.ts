@@ -1,6 +1,6 @@
 import type { OriginBundle } from '../../shared/model/origin-bundle';
 import { detectFormat } from '../policy/parse';
-import { countConntrackFull, parseErrorLog, parseListeners } from './parsers';
+import { countConntrackFull, nginxKeepaliveSeconds, parseErrorLog, parseListeners } from './parsers';
 
 /**
  * A bundle built from pasted command output, for an origin where nothing can be installed: each text is
@@ -46,6 +46,12 @@ export function bundleFromPastes(
     const format = detectFormat(p.text);
     if (format && format !== 'ipset') {
       bundle.firewall.push({ name: p.name, format, text: p.text });
+      if (format === 'nginx')
+        bundle.webServer = {
+          kind: 'nginx',
+          keepaliveTimeoutS: nginxKeepaliveSeconds(p.text),
+          source: p.name,
+        };
       continue;
     }
     const log = parseErrorLog(p.text, p.name);

@@ -9,7 +9,9 @@ import {
   parseNetstatLinux,
   parseNetstatWindows,
   parseProcNetTcp,
+  parseLsof,
   parseSs,
+  nginxKeepaliveSeconds,
 } from '../origin/parsers';
 import { decodeToolOutput, findExecutable, runTool } from './spawn';
 import { parseProcNetIpv6Route, parseProcNetRoute } from './route-parsers';
@@ -133,9 +135,14 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
   // Listening sockets: ss, else netstat, else /proc/net/tcp{,6} with owners from /proc/*/fd.
   let listeners: Listener[] = [];
   let listenersSource: string | null = null;
+  const lsof = process.platform === 'darwin' ? await tool('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN']) : null;
+  const fromLsof = lsof ? parseLsof(lsof.out) : null;
   const ss = process.platform === 'linux' ? await tool('ss', ['-Hltnp']) : null;
   const ssHeader = ss && ss.code === 0 ? parseSs(`State Recv-Q Send-Q Local Peer Process\n${ss.out}`) : null;
-  if (ssHeader) {
+  if (fromLsof) {
+    listeners = fromLsof;
+    listenersSource = 'lsof -iTCP -sTCP:LISTEN';
+  } else if (ssHeader) {
     listeners = ssHeader;
     listenersSource = 'ss -ltnp';
   } else {
@@ -166,6 +173,16 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
   }
   if (!privileged && listeners.some((l) => l.pid === null)) needsRoot.add('listener processes');
 
+  if (process.platform === 'darwin')
+    unavailable.push({
+      part: 'firewall rules',
+      reason: 'pf is not read yet: export its rules with pfctl -sr and paste them',
+    });
+  if (process.platform === 'win32')
+    unavailable.push({
+      part: 'firewall rules',
+      reason: 'export them with Get-NetFirewallRule (see the README) and give the file with --rules',
+    });
   // Firewall: iptables-save (and ip6tables-save) when it holds rules, else the nftables ruleset, else ufw.
   const firewall: OriginBundle['firewall'] = [];
   if (process.platform === 'linux' && useTools) {
@@ -190,6 +207,14 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
         firewall.push({ name: 'ufw status verbose', format: 'ufw', text: ufw.out });
     }
   }
+
+  // The web server's configuration: its keep-alive timeout, and its allow / deny / limit rules for the policy.
+  let webServer: OriginBundle['webServer'] = null;
+  const nginx = useTools ? await tool('nginx', ['-T']) : null;
+  if (nginx && nginx.code === 0 && nginx.out.trim()) {
+    webServer = { kind: 'nginx', keepaliveTimeoutS: nginxKeepaliveSeconds(nginx.out), source: 'nginx -T' };
+    firewall.push({ name: 'nginx -T', format: 'nginx', text: nginx.out });
+  } else if (nginx) needsRoot.add('web server configuration (nginx -T)');
 
   // The routing table: a broad route covering a provider range sends the replies astray.
   const routeV4 = readText(path.join(procRoot, 'net', 'route'));
@@ -294,6 +319,7 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
     listeners,
     firewall,
     routes,
+    webServer,
     conntrack: count !== null && max !== null ? { count, max } : null,
     conntrackFullMessages,
     listenQueue: netstatText ? parseProcNetstat(netstatText) : null,

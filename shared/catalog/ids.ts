@@ -71,6 +71,7 @@ export const FINDINGS = {
   'origin.memory_pressure': { layer: 'origin', severity: 'warn' },
   'origin.upstream_errors': { layer: 'origin', severity: 'warn' },
   'origin.limiting_requests': { layer: 'origin', severity: 'warn' },
+  'origin.keepalive_short': { layer: 'origin', severity: 'warn' },
   'mgmt.ssh_answered': { layer: 'protocol', severity: 'info' },
   'mgmt.ssh_outdated': { layer: 'protocol', severity: 'warn' },
   'mgmt.rdp_answered': { layer: 'protocol', severity: 'info' },
@@ -110,6 +111,7 @@ export const CAUSE_IDS = [
   'cause.origin_app_error',
   'cause.h2_broken',
   'cause.ipv6_broken',
+  'cause.keepalive_mismatch',
 ] as const;
 
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -12,6 +12,11 @@ export interface ProviderPreset {
   readonly ranges: readonly string[];
   readonly rangesSource: string | null;
   readonly rangesCheckedOn: string | null;
+  /**
+   * How long the provider keeps an idle connection to the origin open for reuse, in seconds, with its source; an
+   * origin that closes idle connections sooner races the provider's reuse (an occasional 520 / 502).
+   */
+  readonly idleTimeoutS?: { readonly seconds: number; readonly source: string };
 }
 
 export const PROVIDERS: readonly ProviderPreset[] = [
@@ -22,6 +27,11 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     ranges: [...cloudflare.ipv4, ...cloudflare.ipv6],
     rangesSource: cloudflare.source,
     rangesCheckedOn: cloudflare.checkedOn,
+    idleTimeoutS: {
+      seconds: 900,
+      source:
+        'https://developers.cloudflare.com/fundamentals/reference/connection-limits/ (Proxy Idle Timeout)',
+    },
   },
   {
     id: 'akamai',

@@ -53,6 +53,11 @@ export const originBundleSchema = z.object({
   listeners: z.array(listenerSchema),
   /** Firewall dumps to feed the policy analyser. */
   firewall: z.array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() })),
+  /** The web server's idle keep-alive timeout, read from its configuration (nginx -T or a pasted nginx.conf). */
+  webServer: z
+    .object({ kind: z.string(), keepaliveTimeoutS: z.number().nullable(), source: z.string() })
+    .nullable()
+    .optional(),
   /** The origin's routing table (replies to the provider leave by it). */
   routes: z.array(routeEntrySchema).nullable().optional(),
   conntrack: z.object({ count: z.number().int(), max: z.number().int() }).nullable(),

@@ -12,7 +12,9 @@ import {
   parseNetstatLinux,
   parseNetstatWindows,
   parseProcNetTcp,
+  parseLsof,
   parseSs,
+  nginxKeepaliveSeconds,
 } from '../../main/origin/parsers';
 import { collectOrigin } from '../../main/probes/origin-collect';
 import { createTranslator } from '../../shared/i18n/translate';
@@ -62,6 +64,15 @@ describe('listener parsers', () => {
       '127.0.0.1:443 - 4',
       ':::80 - 4'.replace(':::80', '::' + ':80'),
     ]);
+  });
+  test("macOS lsof: * is every address of the line's family", () => {
+    expect(brief(parseLsof(read('lsof-macos.txt')))).toEqual([
+      '0.0.0.0:80 nginx 123',
+      ':::80 nginx 123',
+      '127.0.0.1:8080 node 4242',
+      '::1:22 sshd 800',
+    ]);
+    expect(parseListeners(read('lsof-macos.txt'))?.source).toBe('lsof');
   });
   test('/proc/net/tcp and tcp6: little-endian words, LISTEN only, inodes', () => {
     const v4 = parseProcNetTcp(read('proc/net/tcp'))!;
@@ -244,5 +255,45 @@ describe('origin parsers never throw on garbage', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("keep-alive against the provider's idle timeout", () => {
+  test('nginx keepalive_timeout: the last one set, units, the 75 s default', () => {
+    expect(
+      nginxKeepaliveSeconds('http {\n keepalive_timeout 65;\n server { keepalive_timeout 30s 20s; }\n}'),
+    ).toBe(30);
+    expect(nginxKeepaliveSeconds('http { keepalive_timeout 2m; }')).toBe(120);
+    expect(nginxKeepaliveSeconds('http { # keepalive_timeout 1000;\n server { listen 80; } }')).toBe(75);
+    expect(nginxKeepaliveSeconds('not a config')).toBeNull();
+  });
+
+  test('a pasted nginx.conf behind Cloudflare: 75 s is shorter than 900 s, with the fix', () => {
+    const { bundle } = bundleFromPastes(
+      [{ name: 'nginx.conf', text: readFileSync(path.join(dir, '..', 'policy', 'nginx.conf'), 'utf8') }],
+      [443],
+      new Date('2026-11-28T10:00:00Z'),
+    );
+    expect(bundle.webServer).toEqual({ kind: 'nginx', keepaliveTimeoutS: 75, source: 'nginx.conf' });
+    const input = sessionInput({ provider: 'cloudflare' });
+    const probe: ProbeRecord = {
+      id: 'origin-1',
+      kind: 'origin',
+      target: 'origin',
+      startedAt: '2026-11-28T10:00:00.000Z',
+      durationMs: 1,
+      status: 'ok',
+      data: { ...bundle },
+    };
+    const d = diagnose(
+      { input, probes: [probe], providerRanges: [], providerName: 'Cloudflare' },
+      createTranslator('en'),
+    );
+    const f = d.findings.find((x) => x.id === 'origin.keepalive_short')!;
+    expect(f.message).toMatch(
+      /after 75 s \(nginx\.conf\), sooner than Cloudflare stops reusing them \(900 s\)/,
+    );
+    const cause = d.causes.find((c) => c.id === 'cause.keepalive_mismatch')!;
+    expect(cause.fix[0]!.command).toBe('keepalive_timeout 905s;\nkeepalive_requests 10000;');
   });
 });
