@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 
 /** Directories searched after PATH: system tools live in sbin, which a desktop app's PATH often lacks. */
 const EXTRA_DIRS: Record<string, string[]> = {
@@ -70,12 +71,26 @@ export function runTool(
     let stderr = '';
     let killed: SpawnOutcome['killed'] = null;
     let settled = false;
-    const child = spawn(file, args, {
-      env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-      windowsHide: true,
-    });
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(file, args, {
+        env: opts.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+        windowsHide: true,
+      });
+    } catch (e) {
+      // Some failures (a path through a file: ENOTDIR; a bad argument) are thrown, not emitted.
+      const err = e as NodeJS.ErrnoException;
+      resolve({
+        stdout: Buffer.alloc(0),
+        stderr: '',
+        exitCode: null,
+        killed: null,
+        spawnError: err.code ?? err.message,
+      });
+      return;
+    }
     const killTree = (why: 'deadline' | 'cancelled'): void => {
       if (killed || child.exitCode !== null || child.pid === undefined) return;
       killed = why;

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { causesFor, diagnose, idsFor, runCli } from '../lab/cli';
+import { causesFor, CLI, diagnose, idsFor, runCli } from '../lab/cli';
 import { createLab, LAB, labAvailable, PORTS, startOrigin, warmUp, type Lab } from '../lab/lab';
 
 const available = labAvailable();
@@ -118,5 +120,52 @@ describe('origin side in the namespace lab', () => {
     const blocked = report.findings.find((f) => f.id === 'policy.backorigin_blocked')!;
     expect(blocked.params.file).toBe('iptables-save');
     expect(blocked.params.rule).toMatch(/--dport 82 -j REJECT --reject-with tcp-reset/);
+  });
+});
+
+describe('origin-check without root', () => {
+  test('partial results, and it says which parts needed root', async () => {
+    // A listener owned by root (this test), seen by an unprivileged origin-check: its process stays unknown.
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+        (resolve, reject) => {
+          const child = spawn(
+            'setpriv',
+            [
+              '--reuid=65534',
+              '--regid=65534',
+              '--clear-groups',
+              process.execPath,
+              CLI,
+              'origin-check',
+              '--port',
+              String(port),
+              '--json',
+              '-',
+            ],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+          child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code, stdout, stderr }));
+        },
+      );
+      expect(out.code).toBe(0);
+      const bundle = originBundleSchema.parse(JSON.parse(out.stdout));
+      expect(bundle.privileged).toBe(false);
+      const mine = bundle.listeners.find((l) => l.port === port)!;
+      expect([mine.address, mine.process]).toEqual(['127.0.0.1', null]);
+      expect(bundle.needsRoot).toEqual(expect.arrayContaining(['listener processes', 'firewall rules']));
+      expect(bundle.firewall).toEqual([]);
+      expect(out.stderr).toMatch(/partial without root: .*listener processes/);
+    } finally {
+      server.close();
+    }
   });
 });

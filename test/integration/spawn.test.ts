@@ -69,6 +69,12 @@ test('a tool that cannot start is reported with its reason', async () => {
     signal: new AbortController().signal,
   });
   expect(out.spawnError).toBe('ENOENT');
+  // A path through a regular file is thrown by spawn itself, not emitted: still a reason, not a crash.
+  const throughFile = await runTool(`${process.execPath}/tool`, [], {
+    deadlineMs: 1000,
+    signal: new AbortController().signal,
+  });
+  expect(throughFile.spawnError).toBe('ENOTDIR');
   expect(findExecutable('definitely-not-a-tool-here')).toBeNull();
   expect(findExecutable('sh')).toMatch(/^\/.*\/sh$/);
 });
