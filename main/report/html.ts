@@ -119,6 +119,7 @@ code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font
 .state{display:inline-block;min-width:44px;text-align:center;border-radius:10px;padding:0 8px;font-size:12px;color:#fff}
 .state-pass{background:#1f883d}.state-warn{background:#bf8700}.state-fail{background:#cf222e}.state-none{background:#8c959f}
 .sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}
+.kb dt{font-weight:600;margin-top:4px}.kb dd{margin:0 0 4px 0}.kb{break-inside:avoid}
 .pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px;word-break:break-all}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
 figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
 @media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause>div,.cause pre,figure,tr{break-inside:avoid}.cause h3{break-after:avoid}}
@@ -172,7 +173,7 @@ export function renderHtml(m: ReportModel, t: Translate): string {
           (
             c,
             i,
-          ) => `<div class="cause" id="cause-${i + 1}"><div><span class="pct">${c.confidencePct}%</span><code>${esc(c.id)}</code></div><p>${esc(c.summary)}</p>
+          ) => `<div class="cause" id="cause-${i + 1}"><div><span class="pct">${c.confidencePct}%</span><code>${esc(c.id)}</code></div><p>${esc(c.summary)} <a href="#kb-${esc(c.id)}">${esc(t('kb.learn_more'))}</a></p>
 <p class="muted">${esc(t('report.rests_on'))}: ${c.findings.map((f) => `<code>${esc(f)}</code>`).join(', ')} · ${esc(t('report.evidence'))}: ${c.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(', ')}</p>
 ${c.checks.length ? `<h3>${esc(t('cli.checks'))}</h3><ul>${c.checks.map(step).join('')}</ul>` : ''}
 ${c.fix.length ? `<h3>${esc(t('cli.fix'))}</h3><ul>${c.fix.map(step).join('')}</ul>` : ''}</div>`,
@@ -246,6 +247,7 @@ ${m.asCode.length ? `<section id="as-code"><h2>${esc(t('report.as_code'))}</h2>$
 <section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
 <section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>
+${m.knowledge.length ? `<section id="knowledge"><h2>${esc(t('kb.title'))}</h2>${m.knowledge.map((k) => `<div class="kb" id="kb-${esc(k.id)}"><h3><code>${esc(k.id)}</code></h3><dl>${k.parts.map((p) => `<dt>${esc(p.title)}</dt><dd>${esc(p.text)}</dd>`).join('')}</dl></div>`).join('')}</section>` : ''}
 <section id="environment"><h2>${esc(t('report.environment'))}</h2>${kv(m.environment)}</section>
 <section id="notes"><h2>${esc(t('report.notes'))}</h2>${m.notes ? `<pre>${esc(m.notes)}</pre>` : `<p class="muted">${esc(t('report.no_notes'))}</p>`}${m.tags.length ? `<p>${m.tags.map((x) => `<code>${esc(x)}</code>`).join(' ')}</p>` : ''}</section>
 <section id="raw"><h2>${esc(t('report.raw'))}</h2>${raws.map((p) => `<details><summary><code>${esc(p.id)}</code> ${esc(p.target)}</summary><pre>${esc(p.raw)}</pre></details>`).join('')}</section>

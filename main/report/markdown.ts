@@ -51,6 +51,14 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       if (s.command) out.push('', fence(s.command).replace(/^/gm, '     '), '');
     }
   });
+  if (m.knowledge.length) {
+    out.push('', `## ${mdEscape(t('kb.title'))}`, '');
+    for (const k of m.knowledge) {
+      out.push(`### \`${k.id}\``, '');
+      for (const p of k.parts) out.push(`- **${mdEscape(p.title)}**: ${mdEscape(p.text)}`);
+      out.push('');
+    }
+  }
   if (m.asCode.length) {
     out.push('', `## ${mdEscape(t('report.as_code'))}`, '');
     for (const c of m.asCode)

@@ -78,6 +78,8 @@ export interface ReportModel {
   readonly tags: string[];
   readonly comparison: { parentId: string; changes: { change: string; id: string; target: string }[] } | null;
   readonly redacted: { kind: RedactionKind; count: number; label: string }[] | null;
+  /** The knowledge-base article of each cause in the report, in the report's language. */
+  readonly knowledge: { id: string; parts: { title: string; text: string }[] }[];
   /** Terraform and Ansible versions of the fixes, once each, with the cause they fix. */
   readonly asCode: { cause: string; text: string; env: string; command: string }[];
   /** The policy layer's coverage table and anomalies, worded; null when no rule file was given. */
@@ -119,6 +121,9 @@ function asCodeOf<S extends { text: string; command: string | null; env: string 
     }
   return out;
 }
+
+/** The parts of a knowledge-base article (locale keys kb.<cause>.<part>), in reading order. */
+export const KB_PARTS = ['meaning', 'why', 'confirm', 'fix', 'provider'] as const;
 
 /** Rows of the coverage table a report shows; the JSON keeps them all. */
 const MAX_POLICY_ROWS = 200;
@@ -296,6 +301,10 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       fix: c.fix.filter((s) => !CODE_ENVS.has(s.env ?? '')).map(stepOf),
     })),
     asCode: asCodeOf(r.causes, stepOf),
+    knowledge: r.causes.map((c) => ({
+      id: c.id,
+      parts: KB_PARTS.map((part) => ({ title: t(`kb.${part}`), text: t(`kb.${c.id}.${part}`) })),
+    })),
     layers: LAYERS.map((layer) => {
       const fs = r.findings.filter((f) => (isFindingId(f.id) ? FINDINGS[f.id].layer : f.layer) === layer);
       return {

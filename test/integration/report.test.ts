@@ -89,6 +89,9 @@ describe('export from a stored session', () => {
         expect(await page.locator(`#${id}`).count(), id).toBe(1);
       }
       expect(await page.locator('.cause').count()).toBe(1);
+      // Each cause links to its knowledge-base article in the same file.
+      const href = await page.locator('.cause a[href^="#kb-"]').getAttribute('href');
+      expect(await page.locator(`${href!.replace('.', '\\.')} dd`).count()).toBe(5);
       expect(await page.locator('.cause .pct').textContent()).toBe('90%');
       expect(await page.locator('#layers tr td code').allTextContents()).toEqual([
         'tcp.ok',

@@ -3,6 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { invoke } from '../ipc/client';
 import type { Report } from '../../../shared/model/report';
 
+/** The parts of a knowledge-base article, in reading order. */
+export const KB_PARTS = ['meaning', 'why', 'confirm', 'fix', 'provider'] as const;
+
 /** Verdict, findings and ranked causes with their fix steps. Every string from the network is rendered as text. */
 export function ReportView({ report }: { report: Report }) {
   const { t } = useTranslation();
@@ -43,6 +46,17 @@ export function ReportView({ report }: { report: Report }) {
               <li key={c.id}>
                 <strong>{Math.round(c.confidence * 100)}%</strong> <code>{c.id}</code>
                 <div>{t(`${c.id}.summary`, c.params)}</div>
+                <details className="kb">
+                  <summary>{t('kb.learn_more')}</summary>
+                  <dl>
+                    {KB_PARTS.map((part) => (
+                      <div key={part}>
+                        <dt>{t(`kb.${part}`)}</dt>
+                        <dd>{t(`kb.${c.id}.${part}`)}</dd>
+                      </div>
+                    ))}
+                  </dl>
+                </details>
                 <ul>
                   {c.fix
                     .filter((f) => f.env !== 'terraform' && f.env !== 'ansible')

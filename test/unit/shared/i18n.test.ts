@@ -32,3 +32,12 @@ test('Chinese texts are really Chinese (no English left behind by mistake)', () 
     expect([key, /[\u4e00-\u9fff]/.test(text)]).toEqual([key, true]);
   }
 });
+
+test('every cause has a knowledge-base article in both languages, every part filled', () => {
+  for (const id of CAUSE_IDS)
+    for (const part of ['meaning', 'why', 'confirm', 'fix', 'provider']) {
+      const key = `kb.${id}.${part}`;
+      expect([key, (en as Record<string, string>)[key]?.length ?? 0]).not.toEqual([key, 0]);
+      expect([key, (zh as Record<string, string>)[key]?.length ?? 0]).not.toEqual([key, 0]);
+    }
+});
