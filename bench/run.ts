@@ -4,6 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { installBridge, launchChromium, serveRenderer } from '../test/e2e/bridge';
@@ -606,9 +607,12 @@ async function sweepBench(): Promise<Row[]> {
     }));
     const sweep = async (): Promise<{ ms: number; open: number }> => {
       const s = performance.now();
+      // One signal for 1,000 sockets: many listeners are expected here.
+      const controller = new AbortController();
+      setMaxListeners(2000, controller.signal);
       const records = await runProbes(tasks, {
         timeoutMs: 1000,
-        signal: new AbortController().signal,
+        signal: controller.signal,
         now: () => new Date(),
         limits: { concurrency: 1000, perTarget: 1 },
       });
