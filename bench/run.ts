@@ -100,14 +100,17 @@ async function tcpingVsCurl(): Promise<Row> {
   };
 }
 
-/** Runs the CLI in a namespace and returns its wall time and peak RSS (reported by the CLI itself on request). */
+/** Runs the CLI (in a namespace when one is given) and returns its wall time and peak RSS (reported by the CLI itself on request). */
 function timedCli(
-  ns: string,
+  ns: string | null,
   args: string[],
 ): Promise<{ ms: number; rssMb: number | null; code: number | null }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, ...args], {
+    const [file, argv] = ns
+      ? ['ip', ['netns', 'exec', ns, process.execPath, CLI, ...args]]
+      : [process.execPath, [CLI, ...args]];
+    const child = spawn(file, argv, {
       env: { ...process.env, ORIGIN_DOCTOR_REPORT_RSS: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -410,25 +413,6 @@ async function reportBench(): Promise<Row[]> {
   ];
 }
 
-/** Runs the CLI without a namespace and returns its wall time and peak RSS. */
-function timedLocalCli(args: string[]): Promise<{ ms: number; rssMb: number | null; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ORIGIN_DOCTOR_REPORT_RSS: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const rss = /peak-rss-kb: (\d+)/.exec(err);
-      resolve({ ms, rssMb: rss ? round(Number(rss[1]) / 1024, 1) : null, code });
-    });
-  });
-}
-
 /**
  * Policy: a 10,000-rule iptables-save against every Cloudflare range on 3 ports. The interval simulation beside
  * the naive per-address walk on the same rules (timed on sampled addresses, scaled to the IPv4 space it would
@@ -480,7 +464,7 @@ async function policyBench(): Promise<Row[]> {
   if (mismatches > 0)
     throw new Error(`policy bench: the simulation and the naive walk disagree (${mismatches})`);
   const naiveMs = perAddress * v4Addresses * ports.length;
-  const cli = await timedLocalCli([
+  const cli = await timedCli(null, [
     'policy',
     '--rules',
     file,

@@ -154,16 +154,8 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
   const json = str('json') ?? null;
   if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
   const caFiles = list('ca');
-  const portsOf = (option: string): number[] =>
-    list(option.slice(2))
-      .flatMap((p) => p.split(','))
-      .map((p) => {
-        const r = parsePort(p.trim());
-        if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option } });
-        return r.value;
-      });
-  const ssh = portsOf('--ssh-port');
-  const rdp = portsOf('--rdp-port');
+  const ssh = parsePortValues(list('ssh-port'), '--ssh-port');
+  const rdp = parsePortValues(list('rdp-port'), '--rdp-port');
   const management =
     v.management === true || ssh.length || rdp.length
       ? {
@@ -204,6 +196,17 @@ function rulesFormat(value: string | undefined, rules: string[]): PolicyFormat |
   return value as PolicyFormat;
 }
 
+/** Port options, repeatable and comma-separated (`--port 80,443 --port 8443`); a bad one names its option. */
+export function parsePortValues(values: readonly string[], option: string): number[] {
+  return values
+    .flatMap((p) => p.split(','))
+    .map((p) => {
+      const r = parsePort(p.trim());
+      if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option } });
+      return r.value;
+    });
+}
+
 /** Parses `policy` options: rule files, the ranges to check (provider preset and/or CIDRs) and the ports. */
 export function parsePolicyArgs(argv: string[]): PolicyOptions {
   const { values } = parseStrict(argv, {
@@ -236,13 +239,7 @@ export function parsePolicyArgs(argv: string[]): PolicyOptions {
       throw new UsageError({ key: c.error.key, params: { ...c.error.params, option: '--source-range' } });
     return c.value;
   });
-  const ports = ((v.port as string[] | undefined) ?? [])
-    .flatMap((p) => p.split(','))
-    .map((p) => {
-      const r = parsePort(p.trim());
-      if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option: '--port' } });
-      return r.value;
-    });
+  const ports = parsePortValues((v.port as string[] | undefined) ?? [], '--port');
   const json = (v.json as string | undefined) ?? null;
   if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
   return {

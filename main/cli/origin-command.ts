@@ -2,12 +2,11 @@ import { basename } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { Translate } from '../../shared/i18n/translate';
 import { originBundleSchema, type OriginBundle } from '../../shared/model/origin-bundle';
-import { parsePort } from '../../shared/net/validate';
 import { bundleFromPastes } from '../origin/paste';
 import { formatBundleText } from '../origin/format';
 import { MAX_POLICY_BYTES } from '../policy';
 import { collectOrigin } from '../probes/origin-collect';
-import { UsageError, parseStrictArgs } from './args';
+import { UsageError, parsePortValues, parseStrictArgs } from './args';
 import { readTextFile } from './ca-files';
 import type { CliIo } from './main';
 import { terminalSafe } from './text-output';
@@ -47,13 +46,7 @@ export async function originCheckCommand(argv: string[], io: CliIo, t: Translate
     lang: { type: 'string' },
   });
   const v = values as Record<string, string | string[] | undefined>;
-  const ports = ((v.port as string[] | undefined) ?? [])
-    .flatMap((p) => p.split(','))
-    .map((p) => {
-      const r = parsePort(p.trim());
-      if (!r.ok) throw new UsageError({ key: r.error.key, params: { ...r.error.params, option: '--port' } });
-      return r.value;
-    });
+  const ports = parsePortValues((v.port as string[] | undefined) ?? [], '--port');
   const expected = ports.length ? [...new Set(ports)].sort((a, b) => a - b) : [80, 443];
   const from = (v.from as string[] | undefined) ?? [];
   let bundle: OriginBundle;

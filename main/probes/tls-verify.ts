@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { CertInfo, CertProblem } from '../../shared/model/probe-data';
-import { crlUrls, embeddedSctCount } from './der';
+import { crlUrls, embeddedSctCount, oidText } from './der';
 
 /** Certificates expiring within this many days are reported (every certificate in the chain). */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -34,17 +34,7 @@ export function signatureAlgorithmOid(der: Buffer): string | null {
   if (!alg || der[alg.next] !== 0x06) return null;
   const oid = readLen(alg.next + 1);
   if (!oid || oid.next + oid.len > der.length) return null;
-  const bytes = der.subarray(oid.next, oid.next + oid.len);
-  const parts = [Math.floor(bytes[0]! / 40), bytes[0]! % 40];
-  let value = 0;
-  for (const b of bytes.subarray(1)) {
-    value = value * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      parts.push(value);
-      value = 0;
-    }
-  }
-  return parts.join('.');
+  return oidText(der.subarray(oid.next, oid.next + oid.len));
 }
 
 const SIGNATURE_NAMES: Record<string, string> = {
