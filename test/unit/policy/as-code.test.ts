@@ -1,6 +1,10 @@
 import { expect, test } from 'vitest';
 import { policyAsCode } from '../../../main/diagnosis/policy-as-code';
 import { allowCommands } from '../../../main/diagnosis/fixes';
+import { diagnose } from '../../../main/diagnosis';
+import { renderReport } from '../../../main/use-cases/export-report';
+import { createTranslator } from '../../../shared/i18n/translate';
+import { sampleReport, withPolicy } from '../../lab/report-fixture';
 
 test('Terraform and Ansible carry exactly the missing ranges and ports', () => {
   const steps = policyAsCode(['173.245.48.0/20', '2400:cb00::/32'], [443, 8443], true);
@@ -41,4 +45,29 @@ test('an IPv4-only fix writes no IPv6 resources; ufw appends unless a deny must 
   expect(allowCommands(['173.245.48.0/20'], [443], true).find((s) => s.env === 'ufw')!.command).toBe(
     'ufw insert 1 allow proto tcp from 173.245.48.0/20 to any port 443',
   );
+});
+
+test('the report gathers the fixes as code in a section of their own, and keeps them out of the step lists', () => {
+  const base = withPolicy(sampleReport());
+  const facts = {
+    input: base.session.input,
+    probes: base.probes,
+    providerRanges: ['173.245.48.0/20', '103.21.244.0/22'],
+    providerName: 'Cloudflare',
+  };
+  const d = diagnose(facts, createTranslator('en'));
+  expect(d.causes.map((c) => c.id)).toContain('cause.backorigin_not_allowed');
+  const report = { ...base, findings: d.findings, causes: d.causes, verdict: d.verdict };
+  const { html, markdown } = renderReport(report, {
+    lang: 'en',
+    redact: false,
+    now: new Date(0),
+    timeZone: 'UTC',
+  });
+  const section = html.slice(html.indexOf('<section id="as-code">'), html.indexOf('<section id="policy">'));
+  expect(section).toContain('resource &#34;aws_vpc_security_group_ingress_rule&#34; &#34;cdn_ipv4&#34;');
+  expect(section).toContain('ansible.builtin.iptables');
+  const causes = html.slice(html.indexOf('<section id="causes">'), html.indexOf('<section id="input">'));
+  expect(causes).not.toContain('aws_vpc_security_group_ingress_rule');
+  expect(markdown).toContain('```hcl');
 });
