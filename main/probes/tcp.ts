@@ -12,7 +12,7 @@ export interface TcpOptions {
   readonly holdMs: number;
 }
 
-export const DEFAULT_TCP_OPTIONS: TcpOptions = { attempts: 4, intervalMs: 200, holdMs: 100 };
+export const DEFAULT_TCP_OPTIONS: TcpOptions = { attempts: 4, intervalMs: 150, holdMs: 100 };
 
 /**
  * Maps the errno of a failed connect to what happened on the wire.

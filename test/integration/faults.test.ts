@@ -96,6 +96,7 @@ test('a TLS handshake that never completes times out; nothing hangs after it', a
   // A stalled handshake is TLS's failure (525, an MTU black hole or a hung server), not a slow HTTP answer.
   expect(idsFor(report, url)).toEqual(['tcp.ok', 'tls.handshake_failed']);
   expect(report.findings.find((f) => f.id === 'tls.handshake_failed')!.params.how).toBe('stalled');
+  expect(report.causes[0]!.id).toBe('cause.tls_handshake_failure');
   // The CLI process exits on its own: no socket or timer was left behind.
   expect(ms).toBeLessThan(3 * T + 1500);
 });
