@@ -188,8 +188,10 @@ function walk(
     }
   }
   if (chain.policy) {
-    for (const part of parts) out.push({ part, verdict: chain.policy, rule: null, chain });
-    return returned;
+    // A built-in (base) chain: what falls off its end, RETURNs from it, or ends a chain it went to with goto
+    // meets its default.
+    for (const part of [...returned, ...parts]) out.push({ part, verdict: chain.policy, rule: null, chain });
+    return [];
   }
   return [...returned, ...parts];
 }

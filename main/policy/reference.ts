@@ -54,7 +54,8 @@ export function evaluateAddress(sets: readonly RuleSet[], n: bigint, q: Query): 
     for (const entry of program.entry) {
       const w = walk(program, entry, n, q, 0, limited);
       limited = w.limited;
-      const verdict = w.verdict ?? 'accept';
+      // RETURN (or a goto's end) in a base chain meets its default; a base chain without one accepts.
+      const verdict = w.verdict ?? program.chains[entry]?.policy ?? 'accept';
       if (verdict !== 'accept') return w.rule?.http ? 'http_deny' : verdict;
     }
   }

@@ -127,6 +127,24 @@ describe('iptables-save with ufw, fail2ban and docker chains', () => {
     );
   });
 
+  test('RETURN in a built-in chain meets its policy, as in the kernel', () => {
+    const text =
+      '*filter\n:INPUT DROP [0:0]\n-A INPUT -s 173.245.48.0/21 -j RETURN\n-A INPUT -j ACCEPT\nCOMMIT\n';
+    const sets = parsePolicies([{ name: 'ret.rules', text, format: null }]);
+    if (!sets.ok) throw new Error('parse');
+    const d = analysePolicy({
+      sets: sets.value,
+      ranges: ['173.245.48.0/20'],
+      ports: [443],
+      provider: null,
+      destinations: [],
+    });
+    expect(segs(d.rows[0]!)).toEqual([
+      'drop: 173.245.48.0/21@ret.rules:2',
+      'allow: 173.245.56.0/21@ret.rules:4',
+    ]);
+  });
+
   test('CRLF line endings give the same answer', () => {
     const crlf = read('iptables-ufw.rules').replace(/\n/g, '\r\n');
     const sets = parsePolicies([{ name: 'iptables-ufw.rules', text: crlf, format: null }]);
