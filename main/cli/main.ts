@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { reportSchema, type Report } from '../../shared/model/report';
 import { createTranslator, describeError, type Translate } from '../../shared/i18n/translate';
 import type { RunnerEvent } from '../probes/runner';
@@ -11,7 +11,7 @@ import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
 import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
-import { runAndStore } from '../use-cases/sessions';
+import { importSessions, runAndStore } from '../use-cases/sessions';
 import { toDbError } from '../db/open';
 import { policyCommand, readPolicyFiles } from './policy-command';
 import { originCheckCommand, readOriginBundle } from './origin-command';
@@ -125,8 +125,38 @@ async function diagnoseCommand(
     onEvent: progress.onEvent,
   };
   let report: Report;
+  const inodeOf = (file: string): number | null => {
+    try {
+      return statSync(file).ino;
+    } catch {
+      return null;
+    }
+  };
+  const openedInode = store ? inodeOf(store.file) : null;
   try {
     report = store ? await runAndStore(store.repo, opts.input, deps) : await runDiagnosis(opts.input, deps);
+    if (store && inodeOf(store.file) !== openedInode) {
+      // The history file was deleted (or replaced) during the run: the rows went to a file nobody can open any
+      // more. Save the session again in a file at the same path, and say so.
+      store.close();
+      const again = await openStore(store.file, io, t);
+      try {
+        importSessions(
+          again.repo,
+          {
+            format: 'origin-doctor-sessions',
+            version: 1,
+            exportedAt: new Date().toISOString(),
+            sessions: [{ report, status: 'finished', parentId: null, tags: [], notes: '' }],
+          },
+          randomUUID,
+          again.db,
+        );
+      } finally {
+        again.close();
+      }
+      io.stderr.write(`origin-doctor: ${t('db.file_replaced', { file: terminalSafe(store.file) })}\n`);
+    }
   } catch (e) {
     const err = store ? toDbError(e, store.file) : null;
     if (err && err.key !== 'db.failed') throw new UsageError({ key: err.key, params: err.params });

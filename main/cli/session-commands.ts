@@ -51,7 +51,7 @@ export async function openStore(file: string, io: CliIo, t: Translate): Promise<
       return (e as NodeJS.ErrnoException).code === 'EPERM';
     }
   });
-  return { repo, file, db: opened.db, close: () => opened.db.close() };
+  return { repo, file, db: opened.db, close: () => void (opened.db.open && opened.db.close()) };
 }
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(

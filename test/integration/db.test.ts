@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -411,6 +412,37 @@ describe('a full disk and a read-only folder: a clear message, nothing saved is 
     return dir;
   };
   const umount = (dir: string): void => void execFileSync('umount', ['-l', dir]);
+
+  test('the history file deleted while a run is storing into it: the session is saved again, and it says so', async () => {
+    // A port that accepts and then says nothing keeps the run busy long enough to delete the file under it.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const file = path.join(tmp(), 'deleted.sqlite');
+    try {
+      const running = runCli([
+        'diagnose',
+        '--endpoint',
+        `http://127.0.0.1:${port}`,
+        '--no-trace',
+        '--timeout',
+        '1500',
+        '--db',
+        file,
+      ]);
+      for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      const run = await running;
+      expect(run.stderr).toMatch(/was deleted or replaced during the run; this session was saved again/);
+      const listed = await runCli(['history', '--db', file, '--json']);
+      const doc = JSON.parse(listed.stdout) as { total: number; items: { endpoints: string[] }[] };
+      expect(doc.total).toBe(1);
+      expect(doc.items[0]!.endpoints).toEqual([`http://127.0.0.1:${port}`]);
+    } finally {
+      silent.close();
+    }
+  });
 
   test('disk full while storing', async () => {
     const dir = mountTmpfs('400k');
