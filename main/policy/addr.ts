@@ -115,18 +115,6 @@ export function unionSets(a: AddrSet, b: AddrSet): AddrSet {
   return { 4: normalize([...a[4], ...b[4]]), 6: normalize([...a[6], ...b[6]]) };
 }
 
-/** The complement of normalized spans within a family's space. */
-export function complement(spans: readonly Span[], family: Family): Span[] {
-  const out: Span[] = [];
-  let next = 0n;
-  for (const s of spans) {
-    if (s.lo > next) out.push({ lo: next, hi: s.lo - 1n });
-    next = s.hi + 1n;
-  }
-  if (next <= MAX[family]) out.push({ lo: next, hi: MAX[family] });
-  return out;
-}
-
 export function intersects(a: readonly Span[], b: readonly Span[]): boolean {
   let i = 0;
   let j = 0;

@@ -129,8 +129,6 @@ export function ruleText(line: string): string {
   return t.length > 300 ? `${t.slice(0, 297)}...` : t;
 }
 
-export const ANY_PORTS: readonly PortSpan[] | null = null;
-
 /** Parses `80`, `80:90`, `80-90` into a span; null when not a port or range. */
 export function parsePortSpan(raw: string): PortSpan | null {
   const m = /^(\d{1,5})(?:\s*[-:]\s*(\d{1,5}))?$/.exec(raw.trim());

@@ -18,15 +18,6 @@ export const listenerSchema = z.object({
 });
 export type Listener = z.infer<typeof listenerSchema>;
 
-export const ERROR_LOG_KINDS = [
-  'connect_failed',
-  'upstream_timeout',
-  'ssl_handshake',
-  'limiting_requests',
-  'too_many_open_files',
-  'worker_connections',
-] as const;
-
 export const errorLogSchema = z.object({
   file: z.string(),
   lines: z.number().int().nonnegative(),
