@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { hasBridge, invoke, subscribe } from './ipc/client';
-import { selectEndpoints, selectPolicies, useAppStore } from './state/store';
+import { selectCustomRanges, selectEndpoints, selectPolicies, useAppStore } from './state/store';
 import { FileDrop, readFiles } from './components/FileDrop';
 import { PROVIDERS } from '../../shared/catalog/providers';
 import { ReportView } from './components/ReportView';
@@ -17,6 +17,9 @@ export function App() {
     void i18n.changeLanguage(s.lang);
     document.documentElement.lang = s.lang;
   }, [s.lang, i18n]);
+  useEffect(() => {
+    document.documentElement.dataset.theme = s.settings.theme;
+  }, [s.settings.theme]);
   useEffect(() => subscribe('probe:progressed', (e) => useAppStore.getState().probeProgressed(e)), []);
 
   const run = async (): Promise<void> => {
@@ -30,6 +33,9 @@ export function App() {
         endpoints: selectEndpoints(useAppStore.getState()),
         lang: s.lang,
         ...(s.provider ? { provider: s.provider } : {}),
+        timeoutMs: s.settings.timeoutMs,
+        attempts: s.settings.attempts,
+        ...(selectCustomRanges(s).length ? { sourceRanges: selectCustomRanges(s) } : {}),
         ...(selectPolicies(s).length ? { policies: selectPolicies(s) } : {}),
         ...(s.origin ? { originBundle: s.origin.data } : {}),
       },
@@ -37,6 +43,7 @@ export function App() {
     if (result.ok) useAppStore.getState().runFinished(result.value);
     else useAppStore.getState().runFailed(result.error);
   };
+  const preset = PROVIDERS.find((p) => p.id === s.provider);
   const addRules = async (list: FileList | null): Promise<void> => {
     const { files, tooBig } = await readFiles(list);
     if (tooBig) return s.fileRefused({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
@@ -117,6 +124,62 @@ export function App() {
             ))}
           </select>
         </label>
+        <details className="settings">
+          <summary>{t('app.settings')}</summary>
+          <div className="settings-grid">
+            <label>
+              {t('app.field.timeoutMs')}
+              <input
+                inputMode="numeric"
+                value={s.settings.timeoutMs}
+                onChange={(e) => s.settingsChanged({ timeoutMs: e.target.value })}
+              />
+            </label>
+            <label>
+              {t('app.field.attempts')}
+              <input
+                inputMode="numeric"
+                value={s.settings.attempts}
+                onChange={(e) => s.settingsChanged({ attempts: e.target.value })}
+              />
+            </label>
+            <label>
+              {t('app.theme')}
+              <select
+                value={s.settings.theme}
+                onChange={(e) => s.settingsChanged({ theme: e.target.value === 'dark' ? 'dark' : 'light' })}
+              >
+                <option value="light">{t('app.theme_light')}</option>
+                <option value="dark">{t('app.theme_dark')}</option>
+              </select>
+            </label>
+          </div>
+          <label>
+            {t('app.custom_ranges')}
+            <textarea
+              value={s.settings.customRanges}
+              onChange={(e) => s.settingsChanged({ customRanges: e.target.value })}
+              rows={3}
+              placeholder="203.0.113.0/24"
+              spellCheck={false}
+            />
+          </label>
+          {preset && (
+            <div className="preset-ranges">
+              <p className="muted">
+                {preset.ranges.length
+                  ? t('app.preset_ranges', {
+                      provider: t(`provider.${preset.id}`),
+                      count: preset.ranges.length,
+                      source: preset.rangesSource ?? '-',
+                      date: preset.rangesCheckedOn ?? '-',
+                    })
+                  : t('app.preset_no_ranges', { provider: t(`provider.${preset.id}`) })}
+              </p>
+              {preset.ranges.length > 0 && <pre>{preset.ranges.join('\n')}</pre>}
+            </div>
+          )}
+        </details>
         <fieldset>
           <legend>{t('app.rules')}</legend>
           <p className="muted">{t('app.rules_hint')}</p>

@@ -87,7 +87,10 @@ test('rules picked, an origin bundle dropped: the policy and origin layers in th
   await installBridge(page, server.url);
   await page.goto(server.url);
   await page.locator('textarea').first().fill('https://127.0.0.1:1');
-  await page.getByLabel('Provider').selectOption('cloudflare');
+  await page
+    .locator('label', { hasText: /^Provider/ })
+    .locator('select')
+    .selectOption('cloudflare');
   const fixture = path.join(__dirname, '..', 'fixtures', 'policy', 'aws-sg.json');
   await page.getByTestId('rules-drop').locator('input[type=file]').setInputFiles(fixture);
   await page.getByText('aws-sg.json').waitFor();
@@ -140,5 +143,43 @@ test('a file that is not a bundle, and rules that are not rules: said in the pag
   await page.getByRole('button', { name: 'Run network checks' }).click();
   await page.getByText(/pasted: format not recognised/).waitFor();
   expect(readFileSync(notJson, 'utf8').length).toBeGreaterThan(0);
+  await context.close();
+});
+
+test('settings: timeout, attempts, theme and custom ranges are used by the run and remembered', async () => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  const page = await context.newPage();
+  await installBridge(page, server.url);
+  await page.goto(server.url);
+  await page.getByText('Settings').click();
+  await page.getByLabel('TCP attempts').fill('2');
+  await page.getByLabel('Timeout (ms)').fill('1000');
+  await page.getByLabel('Theme').selectOption('dark');
+  await page
+    .locator('label', { hasText: /^Provider/ })
+    .locator('select')
+    .selectOption('aliyun');
+  await page.getByText(/assigns back-to-origin ranges per customer/).waitFor();
+  await page.getByLabel(/Your own back-to-origin ranges/).fill('203.0.113.0/24\n# office\n');
+  expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+  await page.locator('textarea').first().fill('https://127.0.0.1:1');
+  await page.getByRole('button', { name: 'Run network checks' }).click();
+  await page.locator('.verdict').waitFor({ timeout: 20000 });
+  expect(await page.locator('.findings li', { hasText: 'tcp.refused' }).textContent()).toMatch(
+    /every attempt \(2\)/,
+  );
+  await page.screenshot({ path: path.join(SHOTS, 'settings-dark.png'), fullPage: true });
+  // Remembered across a restart of the page.
+  await page.reload();
+  await page.getByText('Settings').click();
+  expect(await page.getByLabel('TCP attempts').inputValue()).toBe('2');
+  expect(await page.getByLabel(/Your own back-to-origin ranges/).inputValue()).toContain('203.0.113.0/24');
+  // A value out of range is refused with the field named, not thrown.
+  await page.getByLabel('TCP attempts').fill('99');
+  await page.locator('textarea').first().fill('https://127.0.0.1:1');
+  await page.getByRole('button', { name: 'Run network checks' }).click();
+  await page.getByRole('alert').waitFor();
+  expect(await page.getByRole('alert').textContent()).toMatch(/TCP attempts/);
+  await page.getByLabel('TCP attempts').fill('4');
   await context.close();
 });

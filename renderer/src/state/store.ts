@@ -7,6 +7,8 @@ export interface AppState {
   lang: Lang;
   domain: string;
   endpointsText: string;
+  /** Remembered settings: defaults for every run, and the look. */
+  settings: Settings;
   provider: string;
   /** Rule files for the policy layer, in the order given (pasted, picked or dropped). */
   rules: { name: string; text: string }[];
@@ -21,6 +23,7 @@ export interface AppState {
   domainEdited: (domain: string) => void;
   endpointsEdited: (text: string) => void;
   providerChosen: (provider: string) => void;
+  settingsChanged: (patch: Partial<Settings>) => void;
   rulesPasteEdited: (text: string) => void;
   rulesAdded: (files: { name: string; text: string }[]) => void;
   ruleRemoved: (index: number) => void;
@@ -33,6 +36,39 @@ export interface AppState {
 }
 
 const LANG_KEY = 'origin-doctor.lang';
+const SETTINGS_KEY = 'origin-doctor.settings';
+
+export interface Settings {
+  /** Per-probe timeout and TCP attempts, as typed (validated by main with the CLI's rules). */
+  timeoutMs: string;
+  attempts: string;
+  theme: 'light' | 'dark';
+  /** The customer's own back-to-origin ranges, one per line (added to the provider preset's). */
+  customRanges: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  timeoutMs: '3000',
+  attempts: '4',
+  theme: 'light',
+  customRanges: '',
+};
+
+function initialSettings(): Settings {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? 'null') as Partial<Settings> | null;
+    if (saved && typeof saved === 'object')
+      return {
+        timeoutMs: typeof saved.timeoutMs === 'string' ? saved.timeoutMs : DEFAULT_SETTINGS.timeoutMs,
+        attempts: typeof saved.attempts === 'string' ? saved.attempts : DEFAULT_SETTINGS.attempts,
+        theme: saved.theme === 'dark' ? 'dark' : 'light',
+        customRanges: typeof saved.customRanges === 'string' ? saved.customRanges : '',
+      };
+  } catch {
+    // unreadable: the defaults
+  }
+  return DEFAULT_SETTINGS;
+}
 
 function initialLang(): Lang {
   try {
@@ -48,6 +84,7 @@ export const useAppStore = create<AppState>()((set) => ({
   lang: initialLang(),
   domain: '',
   endpointsText: '',
+  settings: initialSettings(),
   provider: '',
   rules: [],
   rulesPaste: '',
@@ -67,6 +104,16 @@ export const useAppStore = create<AppState>()((set) => ({
   domainEdited: (domain) => set({ domain }),
   endpointsEdited: (endpointsText) => set({ endpointsText }),
   providerChosen: (provider) => set({ provider }),
+  settingsChanged: (patch) =>
+    set((s) => {
+      const settings = { ...s.settings, ...patch };
+      try {
+        localStorage.setItem(SETTINGS_KEY, JSON.stringify(settings));
+      } catch {
+        // not remembered, still applied
+      }
+      return { settings };
+    }),
   rulesPasteEdited: (rulesPaste) => set({ rulesPaste }),
   rulesAdded: (files) => set((s) => ({ rules: [...s.rules, ...files].slice(0, 8), fileError: null })),
   ruleRemoved: (index) => set((s) => ({ rules: s.rules.filter((_, i) => i !== index) })),
@@ -96,3 +143,10 @@ export const selectPolicies = (s: AppState): { name: string; text: string }[] =>
   ...s.rules,
   ...(s.rulesPaste.trim() ? [{ name: 'pasted', text: s.rulesPaste }] : []),
 ];
+
+/** The custom ranges typed one per line, blanks and # comments dropped. */
+export const selectCustomRanges = (s: AppState): string[] =>
+  s.settings.customRanges
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*$/, '').trim())
+    .filter((l) => l !== '');
