@@ -203,3 +203,15 @@ export function countRules(programs: Partial<Record<4 | 6, Program>>): number {
   }
   return n;
 }
+
+/** A rule set whose one program decides both families (security groups, Windows, firewalld, nginx). */
+export function bothFamiliesSet(
+  name: string,
+  format: PolicyFormat,
+  layer: LayerKind,
+  program: Program,
+  notes: ParseNote[],
+): RuleSet {
+  const programs = { 4: program, 6: program };
+  return { name, format, layer, programs, ruleCount: countRules(programs), notes, sets: {} };
+}

@@ -1,6 +1,6 @@
 import { parseRange, setOf, type AddrSet } from '../addr';
 import {
-  countRules,
+  bothFamiliesSet,
   linesOf,
   makeRule,
   parsePortList,
@@ -114,23 +114,13 @@ export function parseAws(data: Json, text: string, name: string): RuleSet {
         notes.push({ key: 'policy.note_group_reference', params: { group: gid } });
     }
   }
-  const program = singleChain(
-    'aws',
-    rules,
-    'drop',
-    0,
-    'AWS security groups: anything not allowed is dropped',
-  );
-  const programs = { 4: program, 6: program };
-  return {
+  return bothFamiliesSet(
     name,
-    format: 'aws-sg',
-    layer: 'cloud',
-    programs,
-    ruleCount: countRules(programs),
+    'aws-sg',
+    'cloud',
+    singleChain('aws', rules, 'drop', 0, 'AWS security groups: anything not allowed is dropped'),
     notes,
-    sets: {},
-  };
+  );
 }
 
 /** Alibaba Cloud: `{"Permissions":{"Permission":[{"IpProtocol","PortRange":"443/443","SourceCidrIp","Policy","Priority","Direction"}]}}`. */
@@ -192,16 +182,7 @@ export function parseAliyun(data: Json, text: string, name: string): RuleSet {
     0,
     'Alibaba Cloud security group: anything not allowed is dropped',
   );
-  const programs = { 4: program, 6: program };
-  return {
-    name,
-    format: 'aliyun-sg',
-    layer: 'cloud',
-    programs,
-    ruleCount: countRules(programs),
-    notes,
-    sets: {},
-  };
+  return bothFamiliesSet(name, 'aliyun-sg', 'cloud', program, notes);
 }
 
 /** Tencent Cloud: `{"SecurityGroupPolicySet":{"Ingress":[{"PolicyIndex","Protocol","Port","CidrBlock","Action"}]}}`. */
@@ -253,21 +234,11 @@ export function parseTencent(data: Json, text: string, name: string): RuleSet {
     if (str(p.SecurityGroupId))
       notes.push({ key: 'policy.note_group_reference', params: { group: str(p.SecurityGroupId) } });
   }
-  const program = singleChain(
-    'tencent',
-    rules,
-    'drop',
-    0,
-    'Tencent Cloud security group: anything not allowed is dropped',
-  );
-  const programs = { 4: program, 6: program };
-  return {
+  return bothFamiliesSet(
     name,
-    format: 'tencent-sg',
-    layer: 'cloud',
-    programs,
-    ruleCount: countRules(programs),
+    'tencent-sg',
+    'cloud',
+    singleChain('tencent', rules, 'drop', 0, 'Tencent Cloud security group: anything not allowed is dropped'),
     notes,
-    sets: {},
-  };
+  );
 }

@@ -1,6 +1,6 @@
 import { EMPTY_SET, parseRange, setOf, unionSets, type AddrSet, type ParsedRange } from '../addr';
 import {
-  countRules,
+  bothFamiliesSet,
   linesOf,
   makeRule,
   parsePortSpan,
@@ -9,7 +9,6 @@ import {
   type Chain,
   type ParseNote,
   type PortSpan,
-  type Program,
   type RateLimit,
   type Rule,
   type RuleAction,
@@ -398,15 +397,11 @@ export function parseFirewalld(
     }),
   );
   chains.zones = { name: 'zones', rules: dispatch, policy: 'reject', policyLine: 0, policyText: '' };
-  const program: Program = { chains, entry: ['zones'] };
-  const programs = { 4: program, 6: program };
-  return {
+  return bothFamiliesSet(
     name,
-    format: xml ? 'firewalld-xml' : 'firewalld',
-    layer: 'host',
-    programs,
-    ruleCount: countRules(programs),
+    xml ? 'firewalld-xml' : 'firewalld',
+    'host',
+    { chains, entry: ['zones'] },
     notes,
-    sets: {},
-  };
+  );
 }

@@ -1,13 +1,12 @@
 import { EMPTY_SET, parseRange, setOf, unionSets, type AddrSet } from '../addr';
 import {
-  countRules,
+  bothFamiliesSet,
   makeRule,
   PolicyParseError,
   ruleText,
   type Chain,
   type ParseNote,
   type PortSpan,
-  type Program,
   type Rule,
   type RuleSet,
 } from '../model';
@@ -230,7 +229,5 @@ export function parseNginx(text: string, name: string): RuleSet {
     policyLine: 0,
     policyText: 'nginx: allowed unless denied',
   };
-  const program: Program = { chains: { nginx: chain }, entry: ['nginx'] };
-  const programs = { 4: program, 6: program };
-  return { name, format: 'nginx', layer: 'web', programs, ruleCount: countRules(programs), notes, sets: {} };
+  return bothFamiliesSet(name, 'nginx', 'web', { chains: { nginx: chain }, entry: ['nginx'] }, notes);
 }

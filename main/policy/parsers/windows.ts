@@ -1,6 +1,6 @@
 import { parseRange, setOf, type AddrSet, type ParsedRange } from '../addr';
 import {
-  countRules,
+  bothFamiliesSet,
   linesOf,
   makeRule,
   parsePortList,
@@ -111,10 +111,9 @@ function finish(
   rules: Rule[],
   notes: ParseNote[],
 ): RuleSet {
-  const program = singleChain('windows', rules, 'drop', 0, 'Windows Firewall default inbound action: Block');
   notes.push({ key: 'policy.note_windows_default', params: {} });
-  const programs = { 4: program, 6: program };
-  return { name, format, layer: 'host', programs, ruleCount: countRules(programs), notes, sets: {} };
+  const program = singleChain('windows', rules, 'drop', 0, 'Windows Firewall default inbound action: Block');
+  return bothFamiliesSet(name, format, 'host', program, notes);
 }
 
 const asList = (v: unknown): string =>
