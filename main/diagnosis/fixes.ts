@@ -109,6 +109,16 @@ export function allowCommands(
   return out;
 }
 
+/** On the origin: what listens on each port and on which address (`-p` adds the process, which needs root). */
+function listeningChecks(ports: readonly number[], withProcess: boolean): FixDraft[] {
+  return ports.map((p) => ({
+    key: 'check.listening',
+    params: { port: p },
+    env: 'linux',
+    command: `ss -ltn${withProcess ? 'p' : ''} 'sport = :${p}'`,
+  }));
+}
+
 const hostPort = (e: Endpoint): string => `${e.family === 6 ? `[${e.address}]` : e.address}:${e.port}`;
 const sslEndpoints = (ctx: FixContext): Endpoint[] => ctx.endpoints.filter((e) => e.scheme === 'https');
 
@@ -149,12 +159,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.service_down':
       return {
         checks: [
-          ...ports.map((p) => ({
-            key: 'check.listening',
-            params: { port: p },
-            env: 'linux',
-            command: `ss -ltnp 'sport = :${p}'`,
-          })),
+          ...listeningChecks(ports, true),
           {
             key: 'check.listening_windows',
             env: 'windows',
@@ -409,12 +414,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       return {
         checks: [
           ...loopbackListeners(ctx).map((line) => ({ key: 'check.listener_line', params: { line } })),
-          ...ports.map((p) => ({
-            key: 'check.listening',
-            params: { port: p },
-            env: 'linux',
-            command: `ss -ltnp 'sport = :${p}'`,
-          })),
+          ...listeningChecks(ports, true),
         ],
         fix: [
           {
@@ -521,12 +521,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.ipv6_broken':
       return {
         checks: [
-          ...ports.map((p) => ({
-            key: 'check.listening',
-            params: { port: p },
-            env: 'linux',
-            command: `ss -ltn 'sport = :${p}'`,
-          })),
+          ...listeningChecks(ports, false),
           { key: 'check.ip6tables', env: 'ip6tables', command: 'ip6tables -S INPUT' },
           { key: 'check.dig', params: { domain }, env: 'dig', command: `dig +short ${domain} AAAA` },
         ],
