@@ -40,7 +40,21 @@ function ref(set: RuleSet, rule: Rule): PolicyRuleRef {
   return { file: set.name, line: rule.line, text: rule.text, chain: rule.chain };
 }
 
-function segmentOut(sets: readonly RuleSet[], s: Segment, family: Family): PolicySegment {
+/** Which file each rule came from, built once per analysis (limits are looked up per segment). */
+function ownersOf(sets: readonly RuleSet[]): Map<Rule, RuleSet> {
+  const owners = new Map<Rule, RuleSet>();
+  for (const set of sets)
+    for (const p of [set.programs[4], set.programs[6]])
+      if (p) for (const c of Object.values(p.chains)) for (const r of c.rules) owners.set(r, set);
+  return owners;
+}
+
+function segmentOut(
+  sets: readonly RuleSet[],
+  owners: Map<Rule, RuleSet>,
+  s: Segment,
+  family: Family,
+): PolicySegment {
   const set = s.layer !== null ? sets[s.layer] : undefined;
   const cidrs = spanToCidrs(s, family);
   const rule: PolicyRuleRef | null =
@@ -61,7 +75,7 @@ function segmentOut(sets: readonly RuleSet[], s: Segment, family: Family): Polic
     ban: s.rule?.ban === true,
     assumed: s.rule?.assumed ?? null,
     limits: s.limits.map((l) => {
-      const owner = sets.find((x) => ruleBelongs(x, l)) ?? set;
+      const owner = owners.get(l) ?? set;
       return {
         file: owner?.name ?? '',
         line: l.line,
@@ -73,14 +87,6 @@ function segmentOut(sets: readonly RuleSet[], s: Segment, family: Family): Polic
       };
     }),
   };
-}
-
-function ruleBelongs(set: RuleSet, rule: Rule): boolean {
-  for (const p of [set.programs[4], set.programs[6]]) {
-    if (!p) continue;
-    for (const c of Object.values(p.chains)) if (c.rules.includes(rule)) return true;
-  }
-  return false;
 }
 
 const ALLOWED: ReadonlySet<PolicyOutcome> = new Set(['allow', 'limited']);
@@ -121,6 +127,7 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
   const ranges = parseAll(input.ranges);
   const dst = input.destinations.length ? setOf(parseAll(input.destinations)) : null;
   const rows: PolicyRow[] = [];
+  const owners = ownersOf(input.sets);
   const total: Record<Family, bigint> = { 4: 0n, 6: 0n };
   const allowed: Record<Family, bigint> = { 4: 0n, 6: 0n };
   for (const range of ranges) {
@@ -138,7 +145,7 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
         proto: 'tcp',
         outcome: rowOutcome(segs),
         allowedShare: ratio(ok, size),
-        segments: segs.slice(0, MAX_SEGMENTS).map((s) => segmentOut(input.sets, s, range.family)),
+        segments: segs.slice(0, MAX_SEGMENTS).map((s) => segmentOut(input.sets, owners, s, range.family)),
         moreSegments: Math.max(0, segs.length - MAX_SEGMENTS),
       });
     }
