@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { LANGS, type Lang, type SessionInput } from '../../shared/model/report';
+import { LANGS, WATCH_LIMITS, type Lang, type SessionInput } from '../../shared/model/report';
 import { buildSessionInput, type SessionField } from '../../shared/net/session-input';
 import { parseCidr, parsePort, quoteInput, type InputError } from '../../shared/net/validate';
 import { findProvider, PROVIDERS } from '../../shared/catalog/providers';
@@ -12,7 +12,9 @@ export interface DiagnoseOptions {
   readonly trace: boolean;
   readonly dns: boolean;
   readonly db: string | null;
-  readonly reports: { html?: string; md?: string; pdf?: string };
+  readonly reports: { html?: string; md?: string; pdf?: string; pcap?: string };
+  /** Capture the probes' packets (tcpdump / dumpcap) for the handshake timeline. */
+  readonly capture: boolean;
   readonly redact: boolean;
   readonly symptomPage: string | null;
   /** Rule files for the policy layer, in layer order, and the format forced on them (null: detect). */
@@ -98,6 +100,48 @@ const OPTION_OF: Record<SessionField, string> = {
   lang: '--lang',
 };
 
+/**
+ * `watch` = `diagnose` options plus `--every SECONDS` (default 5) and `--for SECONDS` (default 60), bounded so a
+ * watch stays a diagnostic: at least 1 s apart, at most a day, at most 2,000 rounds.
+ */
+export function parseWatchArgs(argv: string[], defaultLang: Lang = 'en'): DiagnoseOptions {
+  const rest: string[] = [];
+  const taken: Record<'every' | 'for', string | undefined> = { every: undefined, for: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--(every|for)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      rest.push(a);
+      continue;
+    }
+    const value = m[2] ?? argv[++i];
+    if (value === undefined || value.startsWith('-')) throw err('cli.missing_value', { option: `--${m[1]}` });
+    taken[m[1] as 'every' | 'for'] = value;
+  }
+  const seconds = (
+    option: string,
+    raw: string | undefined,
+    dflt: number,
+    min: number,
+    max: number,
+  ): number => {
+    if (raw === undefined) return dflt;
+    const n = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw err('input.bad_seconds', { option, value: quoteInput(raw), min, max });
+    return n;
+  };
+  const intervalS = seconds('--every', taken.every, 5, WATCH_LIMITS.minIntervalS, WATCH_LIMITS.maxIntervalS);
+  const durationS = seconds('--for', taken.for, 60, 1, WATCH_LIMITS.maxDurationS);
+  if (durationS / intervalS > WATCH_LIMITS.maxRounds)
+    throw err('cli.watch_too_many_rounds', {
+      rounds: Math.floor(durationS / intervalS),
+      max: WATCH_LIMITS.maxRounds,
+    });
+  const opts = parseDiagnoseArgs(rest, defaultLang);
+  return { ...opts, input: { ...opts.input, watch: { intervalS, durationS } }, trace: false, dns: false };
+}
+
 /** Parses `diagnose` options into a validated session input. Throws UsageError with a message key. */
 export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): DiagnoseOptions {
   const { values } = parseStrict(argv, {
@@ -129,6 +173,8 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'ranges-file': { type: 'string' },
     'ssh-port': { type: 'string', multiple: true },
     'rdp-port': { type: 'string', multiple: true },
+    capture: { type: 'boolean' },
+    pcap: { type: 'string' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -174,7 +220,9 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
       ...(str('html') ? { html: str('html')! } : {}),
       ...(str('md') ? { md: str('md')! } : {}),
       ...(str('pdf') ? { pdf: str('pdf')! } : {}),
+      ...(str('pcap') ? { pcap: str('pcap')! } : {}),
     },
+    capture: v.capture === true || str('pcap') !== undefined,
     redact: v.redact === true,
     symptomPage: str('symptom-page') ?? null,
     rules: list('rules'),

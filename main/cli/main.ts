@@ -5,7 +5,7 @@ import { createTranslator, describeError, type Translate } from '../../shared/i1
 import type { RunnerEvent } from '../probes/runner';
 import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
-import { detectLang, parseDiagnoseArgs, UsageError } from './args';
+import { detectLang, parseDiagnoseArgs, parseWatchArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
 import { decodeErrorPage } from '../diagnosis/error-page';
@@ -48,6 +48,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           return EXIT.ok;
         }
         return await diagnoseCommand(rest, io, t, lang);
+      case 'watch':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
+          return EXIT.ok;
+        }
+        return await diagnoseCommand(rest, io, t, lang, true);
       case 'policy':
         if (rest.includes('--help') || rest.includes('-h')) {
           io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
@@ -89,8 +95,9 @@ async function diagnoseCommand(
   io: CliIo,
   t: Translate,
   lang: ReturnType<typeof detectLang>,
+  watch = false,
 ): Promise<number> {
-  const opts = parseDiagnoseArgs(argv, lang);
+  const opts = watch ? parseWatchArgs(argv, lang) : parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
@@ -122,7 +129,14 @@ async function diagnoseCommand(
     trace: opts.trace,
     dns: opts.dns,
     extraCa,
-    onEvent: progress.onEvent,
+    onEvent: watch
+      ? (e: RunnerEvent) => {
+          // A watch prints every round as it ends, terminal or not: it is the point of watching.
+          if (e.type === 'probe-finished' && e.record.kind === 'watch')
+            io.stderr.write(`${terminalSafe(e.record.raw ?? '')}\n`);
+        }
+      : progress.onEvent,
+    capture: opts.capture,
   };
   let report: Report;
   const inodeOf = (file: string): number | null => {
@@ -181,7 +195,7 @@ async function diagnoseCommand(
       });
     }
   }
-  if (opts.reports.html || opts.reports.md || opts.reports.pdf) {
+  if (opts.reports.html || opts.reports.md || opts.reports.pdf || opts.reports.pcap) {
     await writeReports(
       checked,
       opts.reports,

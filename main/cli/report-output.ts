@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Report } from '../../shared/model/report';
+import { captureDataSchema } from '../../shared/model/probe-data';
 import { chromiumPrinter, PdfUnavailable } from '../adapters/pdf-chromium';
 import { renderPdf, renderReport, type ExportOptions } from '../use-cases/export-report';
 import { UsageError } from './args';
@@ -11,6 +12,17 @@ export interface ReportTargets {
   readonly md?: string | undefined;
   readonly pdf?: string | undefined;
   readonly json?: string | undefined;
+  /** The session's packet capture, as a pcap file for Wireshark. */
+  readonly pcap?: string | undefined;
+}
+
+/** The pcap bytes a session stored, or null when it has none (no `--capture`, or too large to keep). */
+export function pcapOf(report: Report): Buffer | null {
+  for (const p of report.probes) {
+    const parsed = p.kind === 'capture' ? captureDataSchema.safeParse(p.data) : null;
+    if (parsed?.success && parsed.data.pcap) return Buffer.from(parsed.data.pcap, 'base64');
+  }
+  return null;
 }
 
 /** Writes one output: a file, or stdout for `-`; a file that cannot be written is a clear usage error. */
@@ -36,6 +48,11 @@ export async function writeReports(
   options: ExportOptions,
   io: CliIo,
 ): Promise<void> {
+  if (targets.pcap) {
+    const pcap = pcapOf(report);
+    if (!pcap) throw new UsageError({ key: 'cli.no_capture', params: {} });
+    writeOutput(io, targets.pcap, pcap);
+  }
   const rendered = renderReport(report, options);
   if (targets.json) writeOutput(io, targets.json, rendered.json);
   if (targets.html) writeOutput(io, targets.html, rendered.html);

@@ -236,13 +236,14 @@ export async function sessionCommand(
           html: { type: 'string' },
           md: { type: 'string' },
           pdf: { type: 'string' },
+          pcap: { type: 'string' },
           all: { type: 'boolean' },
           redact: { type: 'boolean' },
           lang: { type: 'string' },
         },
         1,
       );
-      if (!values.json && !values.html && !values.md && !values.pdf)
+      if (!values.json && !values.html && !values.md && !values.pdf && !values.pcap)
         throw new UsageError({ key: 'cli.export_needs_output', params: {} });
       if (values.lang !== undefined && !(LANGS as readonly string[]).includes(values.lang)) {
         throw new UsageError({
@@ -263,7 +264,7 @@ export async function sessionCommand(
         const parent = s.summary.parentId ? store.repo.get(s.summary.parentId) : null;
         await writeReports(
           store.repo.toReport(s),
-          { json: values.json, html: values.html, md: values.md, pdf: values.pdf },
+          { json: values.json, html: values.html, md: values.md, pdf: values.pdf, pcap: values.pcap },
           {
             lang: (values.lang as Lang | undefined) ?? s.input.lang,
             redact: values.redact === true,

@@ -1,4 +1,5 @@
 import type { Report } from '../../shared/model/report';
+import { watchRoundSchema } from '../../shared/model/probe-data';
 import type { Translate } from '../../shared/i18n/translate';
 
 /** Makes an untrusted string safe for a terminal: escape sequences and other control characters are shown, not run. */
@@ -19,7 +20,7 @@ const MARK: Record<string, string> = { error: '✗', warn: '!', info: '✓' };
 
 /** The human-readable summary printed on stderr: verdict, findings, then causes with checks and fix steps. */
 export function formatReportText(report: Report, t: Translate): string {
-  const lines: string[] = [];
+  const lines: string[] = [...watchChartText(report, t)];
   lines.push(`${t('cli.verdict')}: ${t(`verdict.${report.verdict}`)}`);
   lines.push('');
   lines.push(`${t('cli.findings')}:`);
@@ -67,6 +68,41 @@ export function formatReportText(report: Report, t: Translate): string {
   }
   lines.push('');
   return lines.join('\n');
+}
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/**
+ * A watch as one line per endpoint, a character per round: the bar's height is the connect time, ✗ a failed
+ * round. What a long `mtr` shows, in a terminal.
+ */
+export function watchChartText(report: Report, t: Translate): string[] {
+  const rounds = report.probes.flatMap((p) => {
+    const r = p.kind === 'watch' ? watchRoundSchema.safeParse(p.data) : null;
+    return r?.success ? [r.data] : [];
+  });
+  if (rounds.length === 0) return [];
+  const w = report.session.input.watch;
+  const lines = [t('cli.watch_chart', { rounds: rounds.length, every: w?.intervalS ?? '-' })];
+  for (const ep of report.session.input.endpoints) {
+    const cells = rounds.map((r) => r.endpoints.find((e) => e.url === ep.url));
+    const max = Math.max(1, ...cells.map((c) => c?.connectMs ?? 0));
+    const chart = cells
+      .map((c) =>
+        !c
+          ? ' '
+          : !c.ok
+            ? '✗'
+            : BARS[Math.min(BARS.length - 1, Math.floor(((c.connectMs ?? 0) / max) * BARS.length))],
+      )
+      .join('');
+    const ok = cells.filter((c) => c?.ok).length;
+    lines.push(
+      `  ${terminalSafe(ep.url)}  ${chart}  ${ok}/${cells.length} ok, max ${Math.round(max * 10) / 10} ms`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 function indent(text: string, first: string, rest: string): string[] {

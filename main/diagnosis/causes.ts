@@ -5,6 +5,7 @@ import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
 import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
+import { ICMP_PROHIBITED } from './capture';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
 /** One piece of support for a cause: "these findings on this target make this cause this likely". */
@@ -328,16 +329,114 @@ function dampenByPolicy(facts: DiagnosisFacts, supports: Support[]): Support[] {
   });
 }
 
+/**
+ * What a watch's pattern says. Failures that come and go point at load (backlog, conntrack, workers) or at limits
+ * and bans that trip and expire; a watch that fails throughout says what a single run would, by its failure.
+ */
+function watchSupport(findings: readonly FindingDraft[]): Support[] {
+  const out: Support[] = [];
+  for (const f of findings) {
+    if (!f.id.startsWith('watch.')) continue;
+    const t = f.target;
+    const s = (cause: ShortCause, confidence: number): void => {
+      out.push({ cause, confidence, target: t, findings: [f.id] });
+    };
+    const tcp = f.params.tcpFailure;
+    const status = typeof f.params.httpStatus === 'number' ? f.params.httpStatus : null;
+    switch (f.id) {
+      case 'watch.bursts':
+        s('origin_overloaded', 0.6);
+        s('rate_limiting', status === 429 || tcp === 'reset' ? 0.55 : 0.4);
+        break;
+      case 'watch.intermittent':
+        s('origin_overloaded', 0.55);
+        if (status === 429) s('rate_limiting', 0.5);
+        break;
+      case 'watch.recovering':
+        s('rate_limiting', 0.45);
+        s('origin_overloaded', 0.35);
+        break;
+      case 'watch.started_failing':
+        // Fine at first, then shut out: a ban tool reacting to the traffic, or the origin falling over.
+        s('rate_limiting', 0.5);
+        s('origin_overloaded', 0.4);
+        break;
+      case 'watch.always_failing':
+        if (tcp === 'timeout') s('firewall_drop', 0.6);
+        else if (tcp === 'refused') {
+          s('service_down', 0.55);
+          s('firewall_reject', 0.3);
+        } else if (tcp === 'unreachable') s('routing', 0.5);
+        else if (status !== null && status >= 500) s('origin_app_error', 0.55);
+        break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Packet evidence sharpens what the errno said. Silence after retransmitted SYNs confirms a drop; an RST or an
+ * ICMP error is attributed to whoever sent it: the origin itself (its firewall, or nothing listening) or a router
+ * or middlebox on the way. An ICMP port-unreachable answering a TCP SYN is a firewall's REJECT: a closed port
+ * answers with an RST, though the socket reports both as "refused".
+ */
+function adjustByCapture(findings: readonly FindingDraft[], supports: Support[]): Support[] {
+  const of = (id: string, target: string): FindingDraft[] =>
+    findings.filter((f) => f.id === id && f.target === target);
+  const cap = (n: number): number => Math.min(0.89, n);
+  return supports.map((s) => {
+    const add = (id: string, confidence = s.confidence): Support => ({
+      ...s,
+      confidence,
+      findings: s.findings.includes(id) ? s.findings : [...s.findings, id],
+    });
+    if (s.findings.includes('tcp.timeout') && of('capture.syn_unanswered', s.target).length > 0)
+      return add(
+        'capture.syn_unanswered',
+        s.cause === 'firewall_drop' ? cap(s.confidence + 0.05) : s.confidence,
+      );
+    if (s.findings.includes('tcp.refused') && (s.cause === 'service_down' || s.cause === 'firewall_reject')) {
+      const icmp = of('capture.icmp_answer', s.target);
+      if (icmp.length > 0) return add('capture.icmp_answer', s.cause === 'firewall_reject' ? 0.85 : 0.15);
+      const rst = of('capture.rst_answer', s.target);
+      if (rst.length === 0) return s;
+      const fromElsewhere = rst.every((f) => f.params.fromTarget === false);
+      return fromElsewhere
+        ? add('capture.rst_answer', s.cause === 'firewall_reject' ? 0.8 : 0.2)
+        : add('capture.rst_answer');
+    }
+    if (s.findings.includes('tcp.unreachable') && (s.cause === 'routing' || s.cause === 'firewall_reject')) {
+      const icmp = of('capture.icmp_answer', s.target);
+      if (icmp.length === 0) return s;
+      const prohibited = icmp.some(
+        (f) => f.params.fromTarget === true || ICMP_PROHIBITED.has(String(f.params.name)),
+      );
+      const reject = s.cause === 'firewall_reject';
+      return add('capture.icmp_answer', prohibited ? (reject ? 0.8 : 0.15) : reject ? 0.2 : 0.8);
+    }
+    if (
+      s.cause === 'tls_handshake_failure' &&
+      of('capture.tls_alert', s.target).some((f) => f.params.dir === 'in')
+    )
+      return add('capture.tls_alert', cap(s.confidence + 0.05));
+    return s;
+  });
+}
+
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
   const supports = adjustByOrigin(
     facts,
-    dampenByPolicy(facts, [
-      ...networkSupport(facts, findings),
-      ...protocolSupport(facts, findings),
-      ...policySupport(facts, findings),
-      ...originSupport(facts, findings),
-    ]),
+    dampenByPolicy(
+      facts,
+      adjustByCapture(findings, [
+        ...networkSupport(facts, findings),
+        ...protocolSupport(facts, findings),
+        ...policySupport(facts, findings),
+        ...originSupport(facts, findings),
+        ...watchSupport(findings),
+      ]),
+    ),
   );
   const merged = new Map<
     CauseId,

@@ -4,6 +4,8 @@ import type { Translate } from '../../shared/i18n/translate';
 import { rankCauses } from './causes';
 import { networkFindings } from './network';
 import { mgmtFindings } from './mgmt';
+import { captureFindings } from './capture';
+import { watchFindings } from './watch';
 import { routeFindings } from './routes';
 import { originFindings } from './origin';
 import { policyFindings } from './policy';
@@ -74,6 +76,8 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...originFindings(facts),
     ...mgmtFindings(facts),
     ...routeFindings(facts),
+    ...captureFindings(facts),
+    ...watchFindings(facts),
   ];
   const findings = drafts
     .map((d) => wordFinding(d, t))

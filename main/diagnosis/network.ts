@@ -6,6 +6,7 @@ import {
   httpDataSchema,
   localDataSchema,
   mgmtDataSchema,
+  captureDataSchema,
   policyDataSchema,
   tlsDataSchema,
   tcpDataSchema,
@@ -34,6 +35,7 @@ const SCHEMAS = {
   policy: policyDataSchema,
   origin: originBundleSchema,
   mgmt: mgmtDataSchema,
+  capture: captureDataSchema,
 } as const;
 type Kinds = typeof SCHEMAS;
 

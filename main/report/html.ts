@@ -1,5 +1,6 @@
 import type { Translate } from '../../shared/i18n/translate';
 import type { PolicyModel, ReportModel } from './model';
+import type { CaptureModel, WatchModel } from './capture-view';
 
 /**
  * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
@@ -105,6 +106,60 @@ function timelineChart(m: ReportModel, t: Translate): string {
     .join('');
   const h = shown.length * 15 + 4;
   return `<svg role="img" aria-label="${esc(t('report.timeline'))}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${rows}</svg><p class="muted">${esc(t('report.timeline_total', { ms: Math.round(end) }))}${m.timeline.length > shown.length ? ` ${esc(t('report.more_timeline', { count: m.timeline.length - shown.length }))}` : ''}</p>`;
+}
+
+const LANE_X: Record<string, number> = { client: 110, path: 340, origin: 570 };
+const TONE: Record<string, string> = { ok: '#1f883d', bad: '#cf222e', plain: '#57606a' };
+
+/** A ladder diagram of one connection: lanes for this machine, the way (when a router spoke) and the origin. */
+function ladderSvg(l: CaptureModel['ladders'][number]): string {
+  const w = 680;
+  const top = 30;
+  const row = 24;
+  const h = top + l.events.length * row + 10;
+  const lanes = l.lanes
+    .map(
+      (x) =>
+        `<text x="${LANE_X[x.lane]}" y="14" font-size="11" text-anchor="middle" font-weight="600">${esc(x.label)}</text><line x1="${LANE_X[x.lane]}" y1="20" x2="${LANE_X[x.lane]}" y2="${h}" stroke="#8c959f"/>`,
+    )
+    .join('');
+  const arrows = l.events
+    .map((e, i) => {
+      const y = top + i * row + 14;
+      const x1 = LANE_X[e.from]!;
+      const x2 = LANE_X[e.to]!;
+      const dir = x2 > x1 ? -1 : 1;
+      const color = TONE[e.tone];
+      return `<text x="4" y="${y + 3}" font-size="10" fill="#57606a">+${esc(e.t)} ms</text><line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${color}" stroke-width="1.5"/><path d="M${x2} ${y} l${dir * 7} -4 v8 z" fill="${color}"/><text x="${(x1 + x2) / 2}" y="${y - 4}" font-size="10" text-anchor="middle" fill="${color}">${esc(e.label.slice(0, 70))}</text>`;
+    })
+    .join('');
+  return `<figure><svg role="img" aria-label="${esc(l.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${lanes}${arrows}</svg><figcaption>${esc(l.title)}${l.more ? ` ${esc(l.more)}` : ''}</figcaption></figure>`;
+}
+
+function captureSection(c: CaptureModel): string {
+  if (c.problem) return `<p>${esc(c.problem)}</p>`;
+  return `<p class="muted">${esc(c.summary)}${c.sha ? ` · ${esc(c.sha)}` : ''}</p>${
+    c.pcapDataUri
+      ? `<p><a download="${esc(c.pcapName)}" href="${esc(c.pcapDataUri)}">${esc(c.pcapName)}</a></p>`
+      : ''
+  }${c.note ? `<p class="muted">${esc(c.note)}</p>` : ''}${c.ladders.map(ladderSvg).join('')}`;
+}
+
+/** One chart per endpoint: a bar per round, its height the connect time, red when the round failed. */
+function watchSvg(c: WatchModel['charts'][number]): string {
+  const w = 680;
+  const h = 110;
+  const n = Math.max(1, c.rounds.length);
+  const bw = Math.max(1, Math.min(24, (w - 60) / n - 1));
+  const max = Math.max(1, ...c.rounds.map((r) => r.ms ?? 0));
+  const bars = c.rounds
+    .map((r, i) => {
+      const x = 50 + i * (bw + 1);
+      const bh = r.ok ? Math.max(2, ((r.ms ?? 0) / max) * 80) : 80;
+      return `<rect x="${x.toFixed(1)}" y="${(90 - bh).toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${r.ok ? '#1f883d' : '#cf222e'}"><title>#${r.n} +${r.atS}s ${esc(r.what)}</title></rect>`;
+    })
+    .join('');
+  return `<figure><svg role="img" aria-label="${esc(c.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="10">${esc(Math.round(max))} ms</text><text x="0" y="90" font-size="10">0</text><line x1="48" y1="90" x2="${w}" y2="90" stroke="#8c959f"/>${bars}<text x="50" y="104" font-size="10">#1</text><text x="${w}" y="104" font-size="10" text-anchor="end">#${c.rounds.at(-1)?.n ?? 0}</text></svg><figcaption>${esc(c.title)}: ${c.rounds.filter((r) => !r.ok).length}/${c.rounds.length} ✗</figcaption></figure>`;
 }
 
 const STYLE = `
@@ -244,6 +299,8 @@ ${comparison}
 <section id="layers"><h2>${esc(t('report.layers'))}</h2>${layers}</section>
 <section id="charts"><h2>${esc(t('report.measurements'))}</h2>${charts || `<p class="muted">${esc(t('report.no_measurements'))}</p>`}</section>
 ${m.asCode.length ? `<section id="as-code"><h2>${esc(t('report.as_code'))}</h2>${m.asCode.map((c) => `<div class="as-code"><h3><span class="env">${esc(c.env)}</span> ${esc(c.text)} <code>${esc(c.cause)}</code></h3><pre>${esc(c.command)}</pre></div>`).join('')}</section>` : ''}
+${m.watch ? `<section id="watch"><h2>${esc(t('report.watch'))}</h2><p class="muted">${esc(m.watch.summary)}</p>${m.watch.charts.map(watchSvg).join('')}</section>` : ''}
+${m.capture ? `<section id="capture"><h2>${esc(t('report.capture'))}</h2>${captureSection(m.capture)}</section>` : ''}
 <section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
 <section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>

@@ -75,6 +75,34 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
     for (const f of l.findings) out.push(`| \`${f.id}\` | ${mdEscape(f.target)} | ${mdEscape(f.message)} |`);
     out.push('');
   }
+  if (m.watch) {
+    out.push(`## ${mdEscape(t('report.watch'))}`, '', mdEscape(m.watch.summary), '');
+    for (const c of m.watch.charts)
+      out.push(
+        `- **${mdEscape(c.title)}**: \`${c.rounds.map((r) => (r.ok ? '✓' : '✗')).join('')}\` (${c.rounds.filter((r) => !r.ok).length}/${c.rounds.length} ✗)`,
+      );
+    out.push('');
+  }
+  if (m.capture) {
+    out.push(`## ${mdEscape(t('report.capture'))}`, '');
+    if (m.capture.problem) out.push(mdEscape(m.capture.problem), '');
+    else {
+      out.push(mdEscape(m.capture.summary), '');
+      if (m.capture.sha) out.push(mdEscape(m.capture.sha), '');
+      if (m.capture.note) out.push(mdEscape(m.capture.note), '');
+      for (const l of m.capture.ladders) {
+        out.push(`**${mdEscape(l.title)}**`, '');
+        out.push(
+          fence(
+            l.events
+              .map((e) => `+${e.t} ms`.padEnd(14) + `${e.from} → ${e.to}`.padEnd(20) + e.label)
+              .join('\n'),
+          ),
+          '',
+        );
+      }
+    }
+  }
   if (m.policy) {
     // For a ticket: the coverage, and only what is not simply allowed.
     out.push(`## ${mdEscape(t('report.policy'))}`, '', `**${mdEscape(m.policy.coverage)}**`, '');

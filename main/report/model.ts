@@ -10,6 +10,7 @@ import { decidedBy } from '../policy/format';
 import type { Finding, Lang, Report } from '../../shared/model/report';
 import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
+import { captureModel, watchModel, type CaptureModel, type WatchModel } from './capture-view';
 
 /**
  * The report as its renderers need it: every text already worded in the chosen language (from ids and
@@ -84,6 +85,10 @@ export interface ReportModel {
   readonly asCode: { cause: string; text: string; env: string; command: string }[];
   /** The policy layer's coverage table and anomalies, worded; null when no rule file was given. */
   readonly policy: PolicyModel | null;
+  /** The packet capture's ladders and file; null when the session was run without `--capture`. */
+  readonly capture: CaptureModel | null;
+  /** Every round of a watch, per endpoint; null for a one-off session. */
+  readonly watch: WatchModel | null;
 }
 
 export interface PolicyModel {
@@ -400,5 +405,7 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
         }))
       : null,
     policy: policyModel(r.probes, t),
+    capture: captureModel(r, ctx.redactions !== null && ctx.redactions !== undefined, t),
+    watch: watchModel(r, t),
   };
 }

@@ -116,5 +116,12 @@ export function redactReport(report: Report, extra: readonly string[] = []): Red
     }
     return v;
   };
-  return { report: walk(report) as Report, extra: extra.map((s) => redactString(s)), counts };
+  // A capture file cannot be redacted: it holds every address and byte as it was. It does not leave at all.
+  const withoutPcap: Report = {
+    ...report,
+    probes: report.probes.map((p) =>
+      p.kind === 'capture' && typeof p.data.pcap === 'string' ? { ...p, data: { ...p.data, pcap: null } } : p,
+    ),
+  };
+  return { report: walk(withoutPcap) as Report, extra: extra.map((s) => redactString(s)), counts };
 }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { findProvider } from '../../shared/catalog/providers';
-import type { DnsServer, Environment, Report, SessionInput } from '../../shared/model/report';
+import type { DnsServer, Environment, ProbeRecord, Report, SessionInput } from '../../shared/model/report';
 import type { LocalData } from '../../shared/model/probe-data';
 import { createTranslator } from '../../shared/i18n/translate';
 import { diagnose } from '../diagnosis';
@@ -17,6 +17,9 @@ import { runPolicy } from '../policy';
 import { formatPolicyText } from '../policy/format';
 import { formatBundleText } from '../origin/format';
 import { rdpProbe, sshProbe } from '../probes/mgmt';
+import { startCapture, type CaptureOptions } from '../probes/capture';
+import { formatCaptureText } from '../capture/format';
+import { watchProbes } from './watch';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -33,6 +36,8 @@ export interface RunDiagnosisDeps {
   readonly session?: { readonly id: string; readonly createdAt: string };
   /** Extra trusted CA certificates (PEM), on top of the system's roots. */
   readonly extraCa?: readonly string[];
+  /** Capture the probes' own packets (tcpdump / dumpcap) and read a handshake timeline from them. */
+  readonly capture?: boolean | CaptureOptions;
 }
 
 /** Back-to-origin ranges in force for a session: its own plus its provider preset's, without repeats. */
@@ -242,6 +247,39 @@ export function planProbes(
 }
 
 /**
+ * Starts the packet capture before any probe, and returns what ends it: the capture's own probe record, with the
+ * timeline as its data and as its raw text. A capture that cannot run is a record that says why.
+ */
+async function beginCapture(
+  input: SessionInput,
+  deps: Pick<RunDiagnosisDeps, 'capture' | 'now' | 'onEvent'>,
+): Promise<() => Promise<ProbeRecord>> {
+  const startedAt = deps.now().toISOString();
+  const t0 = performance.now();
+  const target = 'capture';
+  deps.onEvent?.({ type: 'probe-started', id: 'capture-1', kind: 'capture', target });
+  const running = await startCapture(
+    input.endpoints.map((e) => ({ url: e.url, address: e.address, port: e.port })),
+    typeof deps.capture === 'object' ? deps.capture : {},
+  );
+  return async () => {
+    const data = await running.stop();
+    const record: ProbeRecord = {
+      id: 'capture-1',
+      kind: 'capture',
+      target,
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+      status: data.problem === null ? 'ok' : data.problem === 'too_large' ? 'warn' : 'skipped',
+      data: { ...data },
+      raw: formatCaptureText(data),
+    };
+    deps.onEvent?.({ type: 'probe-finished', record });
+    return record;
+  };
+}
+
+/**
  * Runs a whole session: every probe in parallel, then the diagnosis, and returns the report (contract v1).
  * The same use-case serves the desktop app, the CLI and the tests.
  */
@@ -249,13 +287,18 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
   const createdAt = deps.session?.createdAt ?? deps.now().toISOString();
   // Every socket and child of the run listens to this one signal: dozens of listeners are expected, not a leak.
   setMaxListeners(512, deps.signal);
-  const probes = await runProbes(planProbes(input, deps), {
+  const capture = deps.capture ? await beginCapture(input, deps) : null;
+  // A watch repeats its own short probes; of the one-off plan it keeps the local environment.
+  const planned = planProbes(input, deps);
+  const probes = await runProbes(input.watch ? planned.filter((t) => t.kind === 'local') : planned, {
     timeoutMs: input.timeoutMs,
     signal: deps.signal,
     now: deps.now,
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
   });
+  if (input.watch) probes.push(...(await watchProbes(input, deps)));
+  if (capture) probes.push(await capture());
   const local = probes.find((p) => p.kind === 'local')?.data as unknown as LocalData | undefined;
   const environment: Environment = {
     os: local?.os ?? process.platform,

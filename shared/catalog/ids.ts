@@ -81,6 +81,17 @@ export const FINDINGS = {
   'local.route_detour': { layer: 'local', severity: 'info' },
   'origin.route_swallows_provider': { layer: 'origin', severity: 'warn' },
   'local.clock_skew': { layer: 'local', severity: 'warn' },
+  'capture.unavailable': { layer: 'local', severity: 'info' },
+  'capture.syn_unanswered': { layer: 'network', severity: 'info' },
+  'capture.rst_answer': { layer: 'network', severity: 'info' },
+  'capture.icmp_answer': { layer: 'network', severity: 'info' },
+  'capture.tls_alert': { layer: 'protocol', severity: 'info' },
+  'watch.stable': { layer: 'network', severity: 'info' },
+  'watch.always_failing': { layer: 'network', severity: 'error' },
+  'watch.intermittent': { layer: 'network', severity: 'warn' },
+  'watch.bursts': { layer: 'network', severity: 'warn' },
+  'watch.recovering': { layer: 'network', severity: 'warn' },
+  'watch.started_failing': { layer: 'network', severity: 'error' },
 } as const satisfies Record<string, FindingSpec>;
 
 export type FindingId = keyof typeof FINDINGS;

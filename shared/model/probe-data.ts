@@ -406,3 +406,124 @@ export const mgmtDataSchema = z.object({
   rdpFailure: z.string().nullable(),
 });
 export type MgmtData = z.infer<typeof mgmtDataSchema>;
+
+export const CAPTURE_EVENT_KINDS = [
+  'syn',
+  'syn_retransmit',
+  'syn_ack',
+  'rst',
+  'fin',
+  'icmp_unreachable',
+  'icmp_time_exceeded',
+  'tls_client_hello',
+  'tls_server_hello',
+  'tls_alert',
+  'tls_app_data',
+  'http_request',
+  'http_response',
+  'data',
+] as const;
+
+/** One packet-level event of a probe connection, at its offset (ms) from the connection's first SYN. */
+export const captureEventSchema = z.object({
+  t: z.number(),
+  dir: z.enum(['in', 'out']),
+  kind: z.enum(CAPTURE_EVENT_KINDS),
+  /** The address that sent the packet (an ICMP error's sender may be a router on the way). */
+  from: z.string(),
+  gapMs: z.number().optional(),
+  established: z.boolean().optional(),
+  icmpType: z.number().int().optional(),
+  icmpCode: z.number().int().optional(),
+  /** ICMP reason or TLS alert description, as protocol names (`admin_prohibited`, `handshake_failure`). */
+  name: z.string().optional(),
+  fromTarget: z.boolean().optional(),
+  level: z.enum(['warning', 'fatal']).optional(),
+  /** SNI of a ClientHello, version of a ServerHello, first line of HTTP. */
+  text: z.string().optional(),
+  bytes: z.number().int().optional(),
+});
+export type CaptureEvent = z.infer<typeof captureEventSchema>;
+
+export const captureConnectionSchema = z.object({
+  clientPort: z.number().int(),
+  startMs: z.number(),
+  /** What first answered the SYN: a SYN-ACK, an RST, an ICMP error, or nothing at all. */
+  answer: z.enum(['syn_ack', 'rst', 'icmp', 'none']),
+  events: z.array(captureEventSchema),
+  eventsDropped: z.number().int(),
+});
+export type CaptureConnection = z.infer<typeof captureConnectionSchema>;
+
+/** Every probe connection to one endpoint, and what they add up to. */
+export const captureEndpointSchema = z.object({
+  url: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  connections: z.array(captureConnectionSchema),
+  connectionsTotal: z.number().int(),
+  answered: z.number().int(),
+  refused: z.number().int(),
+  icmp: z.number().int(),
+  unanswered: z.number().int(),
+  synRetransmits: z.number().int(),
+  /** Gaps between the SYNs of the connection that waited longest unanswered: the kernel's back-off. */
+  backoffMs: z.array(z.number()),
+  /** Who answered a SYN with an RST. */
+  rstFrom: z.array(z.string()),
+  icmpFrom: z.array(z.object({ from: z.string(), name: z.string(), fromTarget: z.boolean() })),
+  tlsAlerts: z.array(z.object({ dir: z.enum(['in', 'out']), name: z.string(), level: z.string() })),
+});
+export type CaptureEndpoint = z.infer<typeof captureEndpointSchema>;
+
+export const CAPTURE_PROBLEMS = [
+  'not_installed',
+  'not_permitted',
+  'failed',
+  'unsupported_platform',
+  'too_large',
+  'unreadable',
+] as const;
+
+/** A packet capture of the session's own probe traffic, with the timeline read from it. */
+export const captureDataSchema = z.object({
+  tool: z.string().nullable(),
+  interface: z.string().nullable(),
+  filter: z.string(),
+  /** Why there is no capture (or no usable one), in a word the app words: the tool, privileges … */
+  problem: z.enum(CAPTURE_PROBLEMS).nullable(),
+  detail: z.string().nullable(),
+  linkType: z.number().int().nullable(),
+  packets: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string().nullable(),
+  /** The capture file itself, base64, for Wireshark (absent when it was too large to keep). */
+  pcap: z.string().nullable(),
+  endpoints: z.array(captureEndpointSchema),
+});
+export type CaptureData = z.infer<typeof captureDataSchema>;
+
+/** One round of a watch: a few TCP connects and one request per endpoint, as the CDN would send it. */
+export const watchEndpointSchema = z.object({
+  url: z.string(),
+  sent: z.number().int(),
+  connected: z.number().int(),
+  /** Mean connect time of the successful attempts. */
+  connectMs: ms.nullable(),
+  /** The most telling failed TCP outcome of the round, if any attempt failed. */
+  tcpFailure: z.enum(TCP_OUTCOMES).nullable(),
+  httpOutcome: z.enum(HTTP_OUTCOMES),
+  httpStatus: z.number().int().nullable(),
+  ttfbMs: ms.nullable(),
+  ok: z.boolean(),
+});
+export type WatchEndpoint = z.infer<typeof watchEndpointSchema>;
+
+export const watchRoundSchema = z.object({
+  round: z.number().int().positive(),
+  /** Seconds since the watch began. */
+  atS: z.number().nonnegative(),
+  endpoints: z.array(watchEndpointSchema),
+  ok: z.boolean(),
+});
+export type WatchRound = z.infer<typeof watchRoundSchema>;

@@ -14,6 +14,8 @@ export const PROBE_KINDS = [
   'policy',
   'origin',
   'mgmt',
+  'capture',
+  'watch',
 ] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
@@ -40,6 +42,14 @@ export const SSL_MODES = ['flexible', 'full', 'strict'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 export const LANGS = ['en', 'zh-CN'] as const;
+
+/** Bounds of a watch: it is a diagnostic, not a monitoring system. */
+export const WATCH_LIMITS = {
+  minIntervalS: 1,
+  maxIntervalS: 3600,
+  maxDurationS: 24 * 3600,
+  maxRounds: 2000,
+} as const;
 export type Lang = (typeof LANGS)[number];
 
 const findingIdPattern = /^[a-z]+\.[a-z0-9_]+$/;
@@ -98,6 +108,17 @@ export const sessionInputSchema = z.object({
     .optional(),
   /** What origin-check collected on the origin server (or what was pasted from it), when it was given. */
   origin: originBundleSchema.nullable().optional(),
+  /**
+   * A watch instead of a one-off run: the TCP and HTTP probes repeated every `intervalS` seconds for `durationS`
+   * seconds, each round stored, the pattern of failures classified.
+   */
+  watch: z
+    .object({
+      intervalS: z.number().min(WATCH_LIMITS.minIntervalS).max(WATCH_LIMITS.maxIntervalS),
+      durationS: z.number().positive().max(WATCH_LIMITS.maxDurationS),
+    })
+    .nullable()
+    .optional(),
   /** What a pasted provider error page said (provider, code, its request reference), when one was given. */
   symptomDetail: z
     .object({

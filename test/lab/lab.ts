@@ -8,7 +8,8 @@ import path from 'node:path';
  *
  *   client 198.18.0.2, 2001:db8::2 ── router 198.18.0.1 | 198.18.1.1 ── origin 198.18.1.2, 2001:db8:1::2
  *                                                                        (198.18.1.3: black hole)
- * Origin ports: 80 open · 81 DROP · 82 REJECT tcp-reset · 83 REJECT icmp-host-unreachable · 84 closed.
+ * Origin ports: 80 open · 81 DROP · 82 REJECT tcp-reset · 83 REJECT icmp-host-unreachable · 84 closed
+ * (with a certificate: 443 HTTPS, 8443 a TLS server that fails every handshake).
  * The router answers 198.19.0.0/16 with ICMP net unreachable; the client has no route to 2001:db8:ff::/48.
  * dnsmasq on the router: 198.18.0.1:53 (zone "test") and 198.18.0.1:5353 (a disagreeing copy).
  * Only addresses inside these namespaces are ever probed.
@@ -27,7 +28,14 @@ export const LAB = {
   providerRange: '198.18.200.0/24',
 } as const;
 
-export const PORTS = { open: 80, drop: 81, rejectReset: 82, rejectIcmp: 83, closed: 84 } as const;
+export const PORTS = {
+  open: 80,
+  drop: 81,
+  rejectReset: 82,
+  rejectIcmp: 83,
+  closed: 84,
+  tlsFail: 8443,
+} as const;
 
 const PREFIX = 'odlab';
 

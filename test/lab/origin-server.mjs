@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import tlsLib from 'node:tls';
 
 const args = process.argv.slice(2);
 const tlsAt = args.indexOf('--tls');
@@ -16,7 +17,10 @@ const tls =
         cert: readFileSync(args[tlsAt + 2]),
         key: readFileSync(args[tlsAt + 3]),
       };
-const total = plainPorts.length + (tls ? 1 : 0);
+// With a certificate there is also a TLS port that always fails the handshake: only RSA ciphers offered for an
+// ECDSA certificate, so OpenSSL answers every ClientHello with a handshake_failure alert.
+const TLS_FAIL_PORT = 8443;
+const total = plainPorts.length + (tls ? 2 : 0);
 let listening = 0;
 const handler = (port) => (req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain', date: new Date().toUTCString() });
@@ -32,6 +36,14 @@ if (tls) {
   const server = https.createServer({ cert: tls.cert, key: tls.key }, handler(tls.port));
   server.on('tlsClientError', () => undefined);
   server.listen({ port: tls.port, host: '::', ipv6Only: false }, ready);
+  const failing = tlsLib.createServer({
+    cert: tls.cert,
+    key: tls.key,
+    maxVersion: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+  });
+  failing.on('tlsClientError', () => undefined);
+  failing.listen({ port: TLS_FAIL_PORT, host: '::', ipv6Only: false }, ready);
 }
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
