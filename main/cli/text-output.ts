@@ -98,7 +98,7 @@ export function watchChartText(report: Report, t: Translate): string[] {
       .join('');
     const ok = cells.filter((c) => c?.ok).length;
     lines.push(
-      `  ${terminalSafe(ep.url)}  ${chart}  ${ok}/${cells.length} ok, max ${Math.round(max * 10) / 10} ms`,
+      `  ${terminalSafe(ep.url)}  ${chart}  ${t('cli.watch_row', { ok, total: cells.length, max: Math.round(max * 10) / 10 })}`,
     );
   }
   lines.push('');

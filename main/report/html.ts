@@ -133,7 +133,7 @@ function ladderSvg(l: CaptureModel['ladders'][number]): string {
       return `<text x="4" y="${y + 3}" font-size="10" fill="#57606a">+${esc(e.t)} ms</text><line x1="${x1}" y1="${y}" x2="${x2}" y2="${y}" stroke="${color}" stroke-width="1.5"/><path d="M${x2} ${y} l${dir * 7} -4 v8 z" fill="${color}"/><text x="${(x1 + x2) / 2}" y="${y - 4}" font-size="10" text-anchor="middle" fill="${color}">${esc(e.label.slice(0, 70))}</text>`;
     })
     .join('');
-  return `<figure><svg role="img" aria-label="${esc(l.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${lanes}${arrows}</svg><figcaption>${esc(l.title)}${l.more ? ` ${esc(l.more)}` : ''}</figcaption></figure>`;
+  return `<figure><svg role="img" aria-label="${esc(l.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg">${lanes}${arrows}</svg><figcaption>${esc(l.title)}${l.more ? ` · ${esc(l.more)}` : ''}</figcaption></figure>`;
 }
 
 function captureSection(c: CaptureModel): string {
@@ -159,7 +159,7 @@ function watchSvg(c: WatchModel['charts'][number]): string {
       return `<rect x="${x.toFixed(1)}" y="${(90 - bh).toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${r.ok ? '#1f883d' : '#cf222e'}"><title>#${r.n} +${r.atS}s ${esc(r.what)}</title></rect>`;
     })
     .join('');
-  return `<figure><svg role="img" aria-label="${esc(c.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="10">${esc(Math.round(max))} ms</text><text x="0" y="90" font-size="10">0</text><line x1="48" y1="90" x2="${w}" y2="90" stroke="#8c959f"/>${bars}<text x="50" y="104" font-size="10">#1</text><text x="${w}" y="104" font-size="10" text-anchor="end">#${c.rounds.at(-1)?.n ?? 0}</text></svg><figcaption>${esc(c.title)}: ${c.rounds.filter((r) => !r.ok).length}/${c.rounds.length} ✗</figcaption></figure>`;
+  return `<figure><svg role="img" aria-label="${esc(c.title)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" xmlns="http://www.w3.org/2000/svg"><text x="0" y="14" font-size="10">${esc(Math.round(max))} ms</text><text x="0" y="90" font-size="10">0</text><line x1="48" y1="90" x2="${w}" y2="90" stroke="#8c959f"/>${bars}<text x="50" y="104" font-size="10">#1</text><text x="${(50 + (c.rounds.length - 1) * (bw + 1) + bw).toFixed(1)}" y="104" font-size="10" text-anchor="end">#${c.rounds.at(-1)?.n ?? 0}</text></svg><figcaption>${esc(c.title)}: ${c.rounds.filter((r) => !r.ok).length}/${c.rounds.length} ✗</figcaption></figure>`;
 }
 
 const STYLE = `

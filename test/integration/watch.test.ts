@@ -71,7 +71,7 @@ describe('watch', () => {
 
   test('the terminal shows each round as it ends and a chart of them all', () => {
     expect(stderr.match(/^#\d+ /gm)).toHaveLength(9);
-    const chart = stderr.split('\n').find((l) => l.includes(url) && l.includes('ok, max'))!;
+    const chart = stderr.split('\n').find((l) => l.includes(url) && l.includes('slowest connect'))!;
     const cells = chart.trim().split(/\s+/)[1]!;
     expect([...cells].map((c) => (c === '✗' ? 'x' : '.')).join('')).toBe('..x..x..x');
   });
