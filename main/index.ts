@@ -1,6 +1,11 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, clipboard, ipcMain } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain } from 'electron';
+import { useNativeBinding } from './db/open';
+import { DB_FILE_NAME } from './db/paths';
+import { printHtmlToPdf } from './app/print-pdf';
 import { registerHandlers } from './app/ipc';
 import { createMainWindow, hardenSessions, installMenu } from './app/window';
 import { createDesktopHandlers } from './use-cases/desktop-handlers';
@@ -32,6 +37,12 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
+  // better-sqlite3 built for Electron's ABI by scripts/electron-native.mjs (outside the asar when packaged).
+  const native = path
+    .join(__dirname, '../native/better_sqlite3.node')
+    .replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+  if (existsSync(native)) useNativeBinding(native);
+
   void app.whenReady().then(() => {
     hardenSessions();
     installMenu();
@@ -41,7 +52,17 @@ if (!app.requestSingleInstanceLock()) {
         version: APP_VERSION,
         platform: process.platform,
         userData: app.getPath('userData'),
+        dbFile: path.join(app.getPath('userData'), DB_FILE_NAME),
         writeClipboard: (text) => clipboard.writeText(text),
+        saveFile: async (name, data) => {
+          const win = BrowserWindow.getFocusedWindow();
+          const options = { defaultPath: path.join(app.getPath('documents'), name) };
+          const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+          if (r.canceled || !r.filePath) return null;
+          await writeFile(r.filePath, data);
+          return r.filePath;
+        },
+        printPdf: printHtmlToPdf,
         emit: (senderId, event, payload) => {
           for (const win of BrowserWindow.getAllWindows()) {
             if (win.webContents.id === senderId && !win.isDestroyed()) win.webContents.send(event, payload);

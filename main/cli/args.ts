@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { LANGS, WATCH_LIMITS, type Lang, type SessionInput } from '../../shared/model/report';
+import { LANGS, type Lang, type SessionInput } from '../../shared/model/report';
+import { parseWatchSpec } from '../use-cases/watch';
 import { buildSessionInput, type SessionField } from '../../shared/net/session-input';
 import { parseCidr, parsePort, quoteInput, type InputError } from '../../shared/net/validate';
 import { findProvider, PROVIDERS } from '../../shared/catalog/providers';
@@ -118,26 +119,12 @@ export function parseWatchArgs(argv: string[], defaultLang: Lang = 'en'): Diagno
     if (value === undefined || value.startsWith('-')) throw err('cli.missing_value', { option: `--${m[1]}` });
     taken[m[1] as 'every' | 'for'] = value;
   }
-  const seconds = (
-    option: string,
-    raw: string | undefined,
-    dflt: number,
-    min: number,
-    max: number,
-  ): number => {
-    if (raw === undefined) return dflt;
-    const n = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw err('input.bad_seconds', { option, value: quoteInput(raw), min, max });
-    return n;
-  };
-  const intervalS = seconds('--every', taken.every, 5, WATCH_LIMITS.minIntervalS, WATCH_LIMITS.maxIntervalS);
-  const durationS = seconds('--for', taken.for, 60, 1, WATCH_LIMITS.maxDurationS);
-  if (durationS / intervalS > WATCH_LIMITS.maxRounds)
-    throw err('cli.watch_too_many_rounds', {
-      rounds: Math.floor(durationS / intervalS),
-      max: WATCH_LIMITS.maxRounds,
-    });
+  const spec = parseWatchSpec(
+    { intervalS: taken.every, durationS: taken.for },
+    { intervalS: '--every', durationS: '--for' },
+  );
+  if (!spec.ok) throw new UsageError(spec.error);
+  const { intervalS, durationS } = spec.value;
   const opts = parseDiagnoseArgs(rest, defaultLang);
   return { ...opts, input: { ...opts.input, watch: { intervalS, durationS } }, trace: false, dns: false };
 }

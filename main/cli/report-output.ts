@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Report } from '../../shared/model/report';
-import { captureDataSchema } from '../../shared/model/probe-data';
 import { chromiumPrinter, PdfUnavailable } from '../adapters/pdf-chromium';
-import { renderPdf, renderReport, type ExportOptions } from '../use-cases/export-report';
+import { pcapOf, renderPdf, renderReport, type ExportOptions } from '../use-cases/export-report';
 import { UsageError } from './args';
 import type { CliIo } from './main';
 import { terminalSafe } from './text-output';
@@ -14,15 +13,6 @@ export interface ReportTargets {
   readonly json?: string | undefined;
   /** The session's packet capture, as a pcap file for Wireshark. */
   readonly pcap?: string | undefined;
-}
-
-/** The pcap bytes a session stored, or null when it has none (no `--capture`, or too large to keep). */
-export function pcapOf(report: Report): Buffer | null {
-  for (const p of report.probes) {
-    const parsed = p.kind === 'capture' ? captureDataSchema.safeParse(p.data) : null;
-    if (parsed?.success && parsed.data.pcap) return Buffer.from(parsed.data.pcap, 'base64');
-  }
-  return null;
 }
 
 /** Writes one output: a file, or stdout for `-`; a file that cannot be written is a clear usage error. */

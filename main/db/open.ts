@@ -61,8 +61,18 @@ function isCorruption(e: unknown): boolean {
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
 }
 
+/**
+ * The compiled addon to load instead of the one in node_modules: the desktop app points this at the copy built
+ * for Electron's ABI (scripts/electron-native.mjs), so the Node build the CLI and the tests use is never touched.
+ */
+let nativeBinding: string | undefined;
+
+export function useNativeBinding(file: string | undefined): void {
+  nativeBinding = file;
+}
+
 function openRaw(file: string): Database.Database {
-  const db = new Database(file);
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   // Read the version before anything writes: a file from a newer version must stay byte for byte as it was.
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > LATEST_VERSION) {

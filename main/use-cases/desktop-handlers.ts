@@ -1,83 +1,199 @@
 import { randomUUID } from 'node:crypto';
-import type { EventName, EventPayload } from '../../shared/ipc/contract';
+import type { Database } from 'better-sqlite3';
+import type { ChannelInput, EventName, EventPayload } from '../../shared/ipc/contract';
 import type { SessionField } from '../../shared/net/session-input';
 import { buildSessionInput } from '../../shared/net/session-input';
 import { createTranslator } from '../../shared/i18n/translate';
+import type { Lang, SessionInput } from '../../shared/model/report';
 import type { Handlers } from '../app/ipc';
 import { UserError } from '../app/ipc';
-import { runDiagnosis } from './run-diagnosis';
 import { parsePolicies } from '../policy/parse';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
+import { bundleFromPastes } from '../origin/paste';
+import { decodeErrorPage } from '../diagnosis/error-page';
+import { parseWatchSpec } from './watch';
+import { DbError, openDatabase } from '../db/open';
+import { SessionsRepo } from '../db/sessions-repo';
+import {
+  compareSessions,
+  exportSessions,
+  importSessions,
+  rerunStep,
+  retest,
+  runAndStore,
+  sessionExportSchema,
+} from './sessions';
+import type { RunnerEvent } from '../probes/runner';
+import { pcapOf, renderPdf, renderReport } from './export-report';
 
 export interface DesktopPorts {
   readonly version: string;
   readonly platform: string;
   readonly userData: string;
+  /** The history's SQLite file (under userData in the app). */
+  readonly dbFile: string;
   /** Sends an event to the window that asked (by its webContents id). */
   readonly emit: <E extends EventName>(senderId: number, event: E, payload: EventPayload<E>) => void;
   readonly now?: () => Date;
   /** Writes to the system clipboard (Electron's clipboard in the app). */
   readonly writeClipboard: (text: string) => void;
+  /** Asks where to save a file and writes it; null when the person cancelled. */
+  readonly saveFile: (suggestedName: string, data: string | Buffer) => Promise<string | null>;
+  /** Prints report HTML to PDF (Electron's printToPDF in the app). */
+  readonly printPdf: (html: string) => Promise<Buffer>;
+  /** The system time zone for "generated at" in exported reports. */
+  readonly timeZone?: string;
+}
+
+type Form = ChannelInput<'diagnosis:run'>['form'];
+
+/**
+ * Turns the app's form into a session input with the CLI's own rules: every field validated and worded in the
+ * form's language; rule files and the origin's output checked before any probe runs, with the file and line.
+ */
+export function formToInput(form: Form, now: Date): SessionInput {
+  const lang: Lang = form.lang ?? 'en';
+  const t = createTranslator(lang);
+  const {
+    policies: rules,
+    originBundle,
+    originPastes,
+    errorPage,
+    capture: _capture,
+    watch,
+    ...fields
+  } = form;
+  const input = buildSessionInput(fields, (field: SessionField) => t(`app.field.${field}`), lang);
+  if (!input.ok) throw new UserError(input.error.key, input.error.params);
+  const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
+  const parsed = parsePolicies(policies);
+  if (!parsed.ok) throw new UserError(parsed.error.key, parsed.error.params);
+  let origin = null;
+  if (originBundle !== undefined && originBundle !== null) {
+    const b = originBundleSchema.safeParse(originBundle);
+    if (!b.success) {
+      const issue = b.error.issues[0]!;
+      throw new UserError('origin.bundle_invalid', {
+        file: t('app.origin_bundle'),
+        path: issue.path.join('.') || '-',
+        detail: issue.message,
+      });
+    }
+    origin = b.data;
+  } else if (originPastes && originPastes.some((p) => p.text.trim() !== '')) {
+    const ports = [...new Set(input.value.endpoints.map((e) => e.port))];
+    origin = bundleFromPastes(originPastes, ports, now).bundle;
+  }
+  let symptomDetail: SessionInput['symptomDetail'] = null;
+  let symptom = input.value.symptom;
+  if (errorPage && errorPage.trim() !== '') {
+    const decoded = decodeErrorPage(errorPage);
+    if (decoded) {
+      symptomDetail = {
+        provider: decoded.provider,
+        code: decoded.code,
+        reference: decoded.reference,
+        layer: decoded.layer,
+      };
+      symptom ??= decoded.symptom;
+    }
+  }
+  let watchSpec: SessionInput['watch'] = null;
+  if (watch) {
+    const w = parseWatchSpec(watch, { intervalS: t('app.watch_every'), durationS: t('app.watch_for') });
+    if (!w.ok) throw new UserError(w.error.key, w.error.params);
+    watchSpec = w.value;
+  }
+  return {
+    ...input.value,
+    symptom,
+    ...(policies.length ? { policies } : {}),
+    ...(origin ? { origin } : {}),
+    ...(symptomDetail ? { symptomDetail } : {}),
+    ...(watchSpec ? { watch: watchSpec } : {}),
+  };
 }
 
 /** The desktop app's IPC handlers: thin adapters from the contract to the same use-cases the CLI calls. */
 export function createDesktopHandlers(ports: DesktopPorts): Handlers {
   const running = new Map<string, AbortController>();
+  const now = ports.now ?? (() => new Date());
+  let store: Promise<{ repo: SessionsRepo; db: Database }> | null = null;
+  const history = async (): Promise<{ repo: SessionsRepo; db: Database }> => {
+    store ??= (async () => {
+      try {
+        const opened = await openDatabase(ports.dbFile, now);
+        const repo = new SessionsRepo(opened.db);
+        // Sessions left "running" by an app that crashed or was killed read as interrupted.
+        repo.markOrphansInterrupted(() => false);
+        return { repo, db: opened.db };
+      } catch (e) {
+        store = null;
+        if (e instanceof DbError) throw new UserError(e.key, e.params as Record<string, string | number>);
+        throw e;
+      }
+    })();
+    return store;
+  };
+  const progress =
+    (runId: string, senderId: number) =>
+    (e: RunnerEvent): void => {
+      const base =
+        e.type === 'probe-finished'
+          ? { probeId: e.record.id, kind: e.record.kind, target: e.record.target, status: e.record.status }
+          : e.type === 'probe-started'
+            ? { probeId: e.id, kind: e.kind, target: e.target, status: null }
+            : { probeId: e.id, kind: '', target: '', status: null };
+      ports.emit(senderId, 'probe:progressed', { runId, type: e.type, ...base });
+    };
+  const tracked = async <T>(runId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const controller = new AbortController();
+    running.set(runId, controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      running.delete(runId);
+    }
+  };
+  const notFound = (id: string): UserError => new UserError('history.not_found', { id });
+
   return {
     'app:info': async () => ({ version: ports.version, platform: ports.platform, userData: ports.userData }),
     'diagnosis:run': async ({ runId, form }, sender) => {
-      const lang = form.lang ?? 'en';
-      const t = createTranslator(lang);
-      const { policies: rules, originBundle, ...fields } = form;
-      const input = buildSessionInput(fields, (field: SessionField) => t(`app.field.${field}`), lang);
-      if (!input.ok) throw new UserError(input.error.key, input.error.params);
-      // Rule files and the origin bundle are checked before any probe runs, with the file and line named.
-      const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
-      const parsed = parsePolicies(policies);
-      if (!parsed.ok) throw new UserError(parsed.error.key, parsed.error.params);
-      let origin = null;
-      if (originBundle !== undefined) {
-        const b = originBundleSchema.safeParse(originBundle);
-        if (!b.success) {
-          const issue = b.error.issues[0]!;
-          throw new UserError('origin.bundle_invalid', {
-            file: t('app.origin_bundle'),
-            path: issue.path.join('.') || '-',
-            detail: issue.message,
-          });
-        }
-        origin = b.data;
-      }
-      const session = {
-        ...input.value,
-        ...(policies.length ? { policies } : {}),
-        ...(origin ? { origin } : {}),
-      };
-      const controller = new AbortController();
-      running.set(runId, controller);
-      try {
-        return await runDiagnosis(session, {
-          now: ports.now ?? (() => new Date()),
+      const input = formToInput(form, now());
+      const { repo } = await history();
+      return tracked(runId, (signal) =>
+        runAndStore(repo, input, {
+          now,
           newId: randomUUID,
-          signal: controller.signal,
-          onEvent: (e) => {
-            const base =
-              e.type === 'probe-finished'
-                ? {
-                    probeId: e.record.id,
-                    kind: e.record.kind,
-                    target: e.record.target,
-                    status: e.record.status,
-                  }
-                : e.type === 'probe-started'
-                  ? { probeId: e.id, kind: e.kind, target: e.target, status: null }
-                  : { probeId: e.id, kind: '', target: '', status: null };
-            ports.emit(sender.id, 'probe:progressed', { runId, type: e.type, ...base });
-          },
-        });
-      } finally {
-        running.delete(runId);
-      }
+          signal,
+          capture: form.capture === true,
+          onEvent: progress(runId, sender.id),
+        }),
+      );
+    },
+    'diagnosis:rerun-step': async ({ runId, sessionId, layer, form }, sender) => {
+      const { repo } = await history();
+      const parent = repo.get(sessionId);
+      if (!parent) throw notFound(sessionId);
+      // The step's own inputs come from the form (new rules, the origin's output); the rest as first run.
+      const fromForm = formToInput(form, now());
+      const input: SessionInput = {
+        ...parent.input,
+        lang: fromForm.lang,
+        ...(layer === 'policy' ? { policies: fromForm.policies ?? [] } : {}),
+        ...(layer === 'origin' ? { origin: fromForm.origin ?? null } : {}),
+      };
+      const report = await tracked(runId, (signal) =>
+        rerunStep(repo, sessionId, layer, input, {
+          now,
+          newId: randomUUID,
+          signal,
+          onEvent: progress(runId, sender.id),
+        }),
+      );
+      if (!report) throw notFound(sessionId);
+      return report;
     },
     'diagnosis:cancel': async ({ runId }) => {
       const c = running.get(runId);
@@ -87,6 +203,116 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     'clipboard:write': async ({ text }) => {
       ports.writeClipboard(text);
       return true;
+    },
+    'sessions:list': async (q) => {
+      const { repo } = await history();
+      return repo.list({
+        limit: q.limit,
+        offset: q.offset,
+        ...(q.search?.trim() ? { search: q.search.trim() } : {}),
+        ...(q.verdict ? { verdict: q.verdict } : {}),
+      });
+    },
+    'sessions:open': async ({ id }) => {
+      const { repo } = await history();
+      const s = repo.get(id);
+      if (!s) throw notFound(id);
+      return {
+        report: repo.toReport(s),
+        status: s.summary.status,
+        parentId: s.summary.parentId,
+        notes: s.notes,
+        tags: s.summary.tags,
+      };
+    },
+    'sessions:update': async ({ id, notes, tags }) => {
+      const { repo } = await history();
+      if (!repo.update(id, { notes, tags })) throw notFound(id);
+      return true;
+    },
+    'sessions:delete': async ({ id }) => {
+      const { repo } = await history();
+      return repo.delete(id);
+    },
+    'sessions:retest': async ({ runId, id }, sender) => {
+      const { repo } = await history();
+      const report = await tracked(runId, (signal) =>
+        retest(repo, id, { now, newId: randomUUID, signal, onEvent: progress(runId, sender.id) }),
+      );
+      if (!report) throw notFound(id);
+      return report;
+    },
+    'sessions:compare': async ({ a, b }) => {
+      const { repo } = await history();
+      const sa = repo.get(a);
+      const sb = repo.get(b);
+      if (!sa) throw notFound(a);
+      if (!sb) throw notFound(b);
+      return compareSessions(sa, sb);
+    },
+    'sessions:export': async ({ ids }) => {
+      const { repo } = await history();
+      for (const id of ids) if (!repo.get(id)) throw notFound(id);
+      const doc = exportSessions(repo, ids, now());
+      const name =
+        ids.length === 1 ? `origin-doctor-${ids[0]}.json` : `origin-doctor-${ids.length}-sessions.json`;
+      return { saved: await ports.saveFile(name, JSON.stringify(doc, null, 2) + '\n') };
+    },
+    'sessions:import': async ({ name, text }) => {
+      const { repo, db } = await history();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UserError('history.import_not_json', { file: name });
+      }
+      const doc = sessionExportSchema.safeParse(json);
+      if (!doc.success) {
+        const issue = doc.error.issues[0]!;
+        throw new UserError('history.import_invalid', {
+          file: name,
+          path: issue.path.join('.') || '-',
+          detail: issue.message,
+        });
+      }
+      const outcomes = importSessions(repo, doc.data, randomUUID, db);
+      return {
+        imported: outcomes.filter((o) => o.result === 'imported').length,
+        copies: outcomes.filter((o) => o.result === 'imported_as_copy').length,
+        present: outcomes.filter((o) => o.result === 'already_present').length,
+      };
+    },
+    'report:export': async ({ id, format, redact, lang }) => {
+      const { repo } = await history();
+      const s = repo.get(id);
+      if (!s) throw notFound(id);
+      const report = repo.toReport(s);
+      const base = `origin-doctor-${id}`;
+      if (format === 'pcap') {
+        const pcap = pcapOf(report);
+        if (!pcap) throw new UserError('cli.no_capture', {});
+        return { saved: await ports.saveFile(`${base}.pcap`, pcap) };
+      }
+      const parent = s.summary.parentId ? repo.get(s.summary.parentId) : null;
+      const rendered = renderReport(report, {
+        lang,
+        redact,
+        now: now(),
+        timeZone: ports.timeZone ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
+        status: s.summary.status,
+        notes: s.notes,
+        tags: s.summary.tags,
+        comparison: parent ? compareSessions(parent, s) : null,
+      });
+      const data =
+        format === 'html'
+          ? rendered.html
+          : format === 'md'
+            ? rendered.markdown
+            : format === 'json'
+              ? rendered.json
+              : await renderPdf(rendered, ports.printPdf);
+      return { saved: await ports.saveFile(`${base}.${format}`, data) };
     },
   };
 }

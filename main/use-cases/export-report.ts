@@ -1,5 +1,6 @@
 import { createTranslator } from '../../shared/i18n/translate';
 import type { Lang, Report } from '../../shared/model/report';
+import { captureDataSchema } from '../../shared/model/probe-data';
 import { renderHtml } from '../report/html';
 import { renderMarkdown } from '../report/markdown';
 import { buildReportModel } from '../report/model';
@@ -54,4 +55,13 @@ export function renderReport(report: Report, o: ExportOptions): RenderedReport {
 /** The PDF: the same HTML, printed by the given printer (Electron in the app, Chromium in the CLI). */
 export function renderPdf(rendered: RenderedReport, print: PdfPrinter): Promise<Buffer> {
   return print(rendered.html);
+}
+
+/** The pcap bytes a session stored, or null when it has none (no `--capture`, or too large to keep). */
+export function pcapOf(report: Report): Buffer | null {
+  for (const p of report.probes) {
+    const parsed = p.kind === 'capture' ? captureDataSchema.safeParse(p.data) : null;
+    if (parsed?.success && parsed.data.pcap) return Buffer.from(parsed.data.pcap, 'base64');
+  }
+  return null;
 }

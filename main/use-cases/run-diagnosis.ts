@@ -299,6 +299,19 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
   });
   if (input.watch) probes.push(...(await watchProbes(input, deps)));
   if (capture) probes.push(await capture());
+  return reportFrom(input, probes, {
+    id: deps.session?.id ?? deps.newId(),
+    createdAt,
+    finishedAt: deps.now().toISOString(),
+  });
+}
+
+/** The report of a set of probe records: the environment they saw, then the diagnosis over them. */
+export function reportFrom(
+  input: SessionInput,
+  probes: ProbeRecord[],
+  session: { id: string; createdAt: string; finishedAt: string },
+): Report {
   const local = probes.find((p) => p.kind === 'local')?.data as unknown as LocalData | undefined;
   const environment: Environment = {
     os: local?.os ?? process.platform,
@@ -315,13 +328,7 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
   return {
     schemaVersion: 1,
     tool: { name: 'origin-doctor', version: APP_VERSION },
-    session: {
-      id: deps.session?.id ?? deps.newId(),
-      createdAt,
-      finishedAt: deps.now().toISOString(),
-      input,
-      environment,
-    },
+    session: { ...session, input, environment },
     probes,
     findings,
     causes,

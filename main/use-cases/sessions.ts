@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { Comparison, FindingChange } from '../../shared/model/comparison';
 export type { Comparison, FindingChange };
-import { reportSchema, type Report, type SessionInput } from '../../shared/model/report';
+import { reportSchema, type ProbeKind, type Report, type SessionInput } from '../../shared/model/report';
+import type { WizardLayer } from '../../shared/ipc/contract';
 import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
-import { runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
+import { planProbes, reportFrom, runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
+import { runProbes } from '../probes/runner';
 import { APP_VERSION } from '../version';
 
 /**
@@ -25,6 +27,62 @@ export async function runAndStore(
       if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
       deps.onEvent?.(e);
     },
+  });
+  repo.finish(id, {
+    status: deps.signal.aborted ? 'cancelled' : 'finished',
+    finishedAt: report.session.finishedAt,
+    verdict: report.verdict,
+    environment: report.session.environment,
+    findings: report.findings,
+    causes: report.causes,
+    probeOrder: report.probes.map((p) => p.id),
+  });
+  return report;
+}
+
+/** The probe kinds each wizard step runs; a step re-run replaces exactly these. */
+export const LAYER_KINDS: Record<WizardLayer, readonly ProbeKind[]> = {
+  network: ['dns', 'tcp', 'trace', 'local'],
+  protocol: ['tls', 'http', 'mgmt'],
+  policy: ['policy'],
+  origin: ['origin'],
+};
+
+/**
+ * Runs one step of a stored session again — after the rules or the origin's output were given, or after a fix —
+ * keeping the other steps' probes as they were, and stores the result as a new session linked to the first.
+ */
+export async function rerunStep(
+  repo: SessionsRepo,
+  parentId: string,
+  layer: WizardLayer,
+  input: SessionInput,
+  deps: Omit<RunDiagnosisDeps, 'session'>,
+): Promise<Report | null> {
+  const parent = repo.get(parentId);
+  if (!parent) return null;
+  const kinds = LAYER_KINDS[layer];
+  const id = deps.newId();
+  const createdAt = deps.now().toISOString();
+  repo.create({ id, createdAt, input, parentId, toolVersion: APP_VERSION });
+  const kept = parent.probes.filter((p) => !kinds.includes(p.kind));
+  kept.forEach((p) => repo.appendProbe(id, p));
+  const fresh = await runProbes(
+    planProbes(input, deps).filter((t) => kinds.includes(t.kind)),
+    {
+      timeoutMs: input.timeoutMs,
+      signal: deps.signal,
+      now: deps.now,
+      onEvent: (e) => {
+        if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
+        deps.onEvent?.(e);
+      },
+    },
+  );
+  const report = reportFrom(input, [...kept, ...fresh], {
+    id,
+    createdAt,
+    finishedAt: deps.now().toISOString(),
   });
   repo.finish(id, {
     status: deps.signal.aborted ? 'cancelled' : 'finished',

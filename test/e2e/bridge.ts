@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS } from '../../main/adapters/pdf-chromium';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { CHROMIUM_ARGS, chromiumPrinter } from '../../main/adapters/pdf-chromium';
 import { registerHandlers, type IpcMainLike } from '../../main/app/ipc';
 import { createDesktopHandlers } from '../../main/use-cases/desktop-handlers';
 
@@ -52,8 +54,18 @@ export async function launchChromium(): Promise<Browser> {
  */
 /** What the app wrote to the clipboard, in order (the bridge's stand-in for Electron's clipboard). */
 export const clipboardWrites: string[] = [];
+/** Files the app saved (the bridge's stand-in for the save dialog: it accepts the suggested name). */
+export const savedFiles: { name: string; path: string }[] = [];
 
-export async function installBridge(page: Page, trustedUrl: string): Promise<void> {
+export async function installBridge(
+  page: Page,
+  trustedUrl: string,
+  opts: { dbFile?: string } = {},
+): Promise<{ dbFile: string; downloads: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'od-e2e-'));
+  const dbFile = opts.dbFile ?? path.join(dir, 'history.sqlite');
+  const downloads = path.join(dir, 'downloads');
+  mkdirSync(downloads, { recursive: true });
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>();
   const fakeIpc: IpcMainLike = {
     handle: (channel, listener) => void handlers.set(channel, listener as never),
@@ -63,8 +75,17 @@ export async function installBridge(page: Page, trustedUrl: string): Promise<voi
     createDesktopHandlers({
       version: 'test',
       platform: process.platform,
-      userData: '/tmp/origin-doctor-test',
+      userData: dir,
+      dbFile,
+      timeZone: 'UTC',
       writeClipboard: (text) => clipboardWrites.push(text),
+      saveFile: async (name, data) => {
+        const file = path.join(downloads, name);
+        writeFileSync(file, data);
+        savedFiles.push({ name, path: file });
+        return file;
+      },
+      printPdf: (html) => chromiumPrinter(process.env)(html),
       emit: (_sender, event, payload) => {
         void page
           .evaluate(
@@ -99,4 +120,5 @@ export async function installBridge(page: Page, trustedUrl: string): Promise<voi
       },
     };
   });
+  return { dbFile, downloads };
 }

@@ -45,6 +45,12 @@ export function ReportView({ report }: { report: Report }) {
             {report.causes.map((c) => (
               <li key={c.id}>
                 <strong>{Math.round(c.confidence * 100)}%</strong> <code>{c.id}</code>
+                {c.params.matchesSymptom === true && (
+                  <span className="fits">
+                    {' '}
+                    {t('cli.matches_symptom', { symptom: String(c.params.symptom) })}
+                  </span>
+                )}
                 <div>{t(`${c.id}.summary`, c.params)}</div>
                 <details className="kb">
                   <summary>{t('kb.learn_more')}</summary>
@@ -63,7 +69,7 @@ export function ReportView({ report }: { report: Report }) {
                     .map((step, i) => (
                       <li key={i}>
                         {step.env && <span className="env">{step.env}</span>} {t(step.key, step.params)}
-                        {step.command && <pre>{step.command}</pre>}
+                        {step.command && <CommandBlock command={step.command} />}
                       </li>
                     ))}
                 </ul>
@@ -91,5 +97,24 @@ export function ReportView({ report }: { report: Report }) {
         </section>
       )}
     </section>
+  );
+}
+
+/** A fix command with its own copy button: what a support engineer pastes into the customer's terminal. */
+function CommandBlock({ command }: { command: string }) {
+  const { t } = useTranslation();
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="command">
+      <pre>{command}</pre>
+      <button
+        type="button"
+        className="copy"
+        aria-label={t('app.copy_command')}
+        onClick={() => void invoke('clipboard:write', { text: command }).then((r) => setCopied(r.ok))}
+      >
+        {copied ? t('app.copied') : t('app.copy')}
+      </button>
+    </div>
   );
 }
