@@ -243,7 +243,7 @@ ${c.fix.length ? `<h3>${esc(t('cli.fix'))}</h3><ul>${c.fix.map(step).join('')}</
             ? `<table><tr><th>${esc(t('report.col_finding'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th><th>${esc(t('report.evidence'))}</th></tr>${l.findings
                 .map(
                   (f) =>
-                    `<tr><td class="sev-${esc(f.severity)}"><code>${esc(f.id)}</code></td><td>${esc(f.target)}</td><td>${esc(f.message)}</td><td>${f.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(' ')}</td></tr>`,
+                    `<tr><td class="sev-${esc(f.severity)}"><a href="#kb-${esc(f.id)}"><code>${esc(f.id)}</code></a></td><td>${esc(f.target)}</td><td>${esc(f.message)}</td><td>${f.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(' ')}</td></tr>`,
                 )
                 .join('')}</table>`
             : `<p class="muted">${esc(t('report.layer_nothing'))}</p>`

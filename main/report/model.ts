@@ -306,10 +306,20 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       fix: c.fix.filter((s) => !CODE_ENVS.has(s.env ?? '')).map(stepOf),
     })),
     asCode: asCodeOf(r.causes, stepOf),
-    knowledge: r.causes.map((c) => ({
-      id: c.id,
-      parts: KB_PARTS.map((part) => ({ title: t(`kb.${part}`), text: t(`kb.${c.id}.${part}`) })),
-    })),
+    knowledge: [
+      ...r.causes.map((c) => ({
+        id: c.id,
+        parts: KB_PARTS.map((part) => ({ title: t(`kb.${part}`), text: t(`kb.${c.id}.${part}`) })),
+      })),
+      // Each finding of the session once: what it means and how to confirm it (its causes' articles say the rest).
+      ...[...new Set(r.findings.map((f) => f.id))].filter(isFindingId).map((id) => ({
+        id,
+        parts: (['meaning', 'confirm'] as const).map((part) => ({
+          title: t(`kb.${part}`),
+          text: t(`kb.finding.${id}.${part}`),
+        })),
+      })),
+    ],
     layers: LAYERS.map((layer) => {
       const fs = r.findings.filter((f) => (isFindingId(f.id) ? FINDINGS[f.id].layer : f.layer) === layer);
       return {

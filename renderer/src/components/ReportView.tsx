@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { invoke } from '../ipc/client';
 import type { Report } from '../../../shared/model/report';
+import { FindingItem } from './FindingItem';
 
 /** The parts of a knowledge-base article, in reading order. */
 export const KB_PARTS = ['meaning', 'why', 'confirm', 'fix', 'provider'] as const;
@@ -32,10 +33,7 @@ export function ReportView({ report }: { report: Report }) {
       <h3>{t('app.findings')}</h3>
       <ul className="findings">
         {report.findings.map((f, i) => (
-          <li key={`${f.id}-${f.target}-${i}`} className={`sev-${f.severity}`}>
-            <code>{f.id}</code> <span className="target">{f.target}</span>
-            <div>{t(`finding.${f.id}`, f.params)}</div>
-          </li>
+          <FindingItem key={`${f.id}-${f.target}-${i}`} finding={f} report={report} />
         ))}
       </ul>
       {report.causes.length > 0 && (

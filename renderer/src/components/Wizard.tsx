@@ -19,6 +19,7 @@ import { cancelRun, exportReport, rerunStep, runSession, saveNotes } from '../st
 import { FileDrop, readFiles } from './FileDrop';
 import { ReportView } from './ReportView';
 import { Charts } from './Charts';
+import { FindingItem } from './FindingItem';
 
 /** The guided wizard: Setup → Network → Protocol → Policy → Origin → Diagnosis → Report. */
 export function Wizard() {
@@ -258,10 +259,7 @@ function LayerStep({ layer }: { layer: WizardLayer }) {
           {findings.length > 0 ? (
             <ul className="findings">
               {findings.map((f, i) => (
-                <li key={`${f.id}-${f.target}-${i}`} className={`sev-${f.severity}`}>
-                  <code>{f.id}</code> <span className="target">{f.target}</span>
-                  <div>{t(`finding.${f.id}`, f.params)}</div>
-                </li>
+                <FindingItem key={`${f.id}-${f.target}-${i}`} finding={f} report={report} />
               ))}
             </ul>
           ) : (

@@ -41,3 +41,12 @@ test('every cause has a knowledge-base article in both languages, every part fil
       expect([key, (zh as Record<string, string>)[key]?.length ?? 0]).not.toEqual([key, 0]);
     }
 });
+
+test('every finding has a knowledge-base article in both languages: what it means and how to confirm it', () => {
+  for (const id of FINDING_IDS)
+    for (const part of ['meaning', 'confirm']) {
+      const key = `kb.finding.${id}.${part}`;
+      expect([key, (en as Record<string, string>)[key]?.length ?? 0]).not.toEqual([key, 0]);
+      expect([key, (zh as Record<string, string>)[key]?.length ?? 0]).not.toEqual([key, 0]);
+    }
+});
