@@ -1,6 +1,33 @@
 import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
+
+/** The renderer's budget: the JavaScript a window loads before it can answer, gzipped (issue #8: < 350 KB). */
+const INITIAL_JS_BUDGET = 350 * 1024;
+
+/** Prints the initial JavaScript of the renderer, gzipped, after every build, and fails a build over budget. */
+function initialJsSize(): Plugin {
+  return {
+    name: 'origin-doctor:initial-js-size',
+    generateBundle(_options, bundle) {
+      let raw = 0;
+      let gz = 0;
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk' || !chunk.isEntry) continue;
+        raw += Buffer.byteLength(chunk.code);
+        gz += gzipSync(chunk.code, { level: 9 }).length;
+      }
+      const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+      console.log(
+        `renderer initial JavaScript: ${kib(gz)} gzipped (${kib(raw)} raw; budget ${kib(INITIAL_JS_BUDGET)})`,
+      );
+      if (gz > INITIAL_JS_BUDGET)
+        this.error(`the renderer's initial JavaScript is over its budget: ${kib(gz)}`);
+    },
+  };
+}
 
 // main and preload build as CommonJS (the package has no "type": "module"): a sandboxed preload cannot load ESM.
 export default defineConfig({
@@ -18,7 +45,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'renderer'),
-    plugins: [react()],
+    plugins: [react(), initialJsSize()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },

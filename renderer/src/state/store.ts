@@ -120,9 +120,17 @@ const LANG_KEY = 'origin-doctor.lang';
 const SETTINGS_KEY = 'origin-doctor.settings';
 const DRAFT_KEY = 'origin-doctor.draft';
 
+/** The page's localStorage, typed narrowly so the store also loads in plain Node (its unit tests). */
+interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+const storage = (): KeyValueStore | undefined =>
+  (globalThis as { localStorage?: KeyValueStore }).localStorage;
+
 function load<T>(key: string): Partial<T> | null {
   try {
-    const saved = JSON.parse(localStorage.getItem(key) ?? 'null') as unknown;
+    const saved = JSON.parse(storage()?.getItem(key) ?? 'null') as unknown;
     return saved && typeof saved === 'object' ? (saved as Partial<T>) : null;
   } catch {
     return null;
@@ -131,7 +139,7 @@ function load<T>(key: string): Partial<T> | null {
 
 function save(key: string, value: unknown): void {
   try {
-    localStorage.setItem(key, typeof value === 'string' ? value : JSON.stringify(value));
+    storage()?.setItem(key, typeof value === 'string' ? value : JSON.stringify(value));
   } catch {
     // storage unavailable or full: still applied, just not remembered
   }
@@ -154,12 +162,13 @@ function initialSettings(): Settings {
 
 function initialLang(): Lang {
   try {
-    const saved = localStorage.getItem(LANG_KEY);
+    const saved = storage()?.getItem(LANG_KEY);
     if (saved === 'en' || saved === 'zh-CN') return saved;
   } catch {
     // storage unavailable: fall through
   }
-  return typeof navigator !== 'undefined' && /^zh/i.test(navigator.language) ? 'zh-CN' : 'en';
+  const language = (globalThis as { navigator?: { language?: string } }).navigator?.language ?? '';
+  return /^zh/i.test(language) ? 'zh-CN' : 'en';
 }
 
 export const useAppStore = create<AppState>()((set) => ({
