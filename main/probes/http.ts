@@ -309,6 +309,19 @@ export function keepAliveTimeout(header: string | undefined): number | null {
  * The back-to-origin request: to the endpoint's address with Host and SNI = the domain (curl --connect-to),
  * redirects followed as the CDN would, the same request with a foreign Host, and h2 against http/1.1.
  */
+/** The request as the CDN sends it to an endpoint: the domain as Host and SNI, else the address. */
+export function requestSpecFor(ep: Endpoint, domain: string | null, path: string): RequestSpec {
+  return {
+    scheme: ep.scheme,
+    address: ep.address,
+    family: ep.family,
+    port: ep.port,
+    host: domain ?? (ep.family === 6 ? `[${ep.address}]` : ep.address),
+    servername: domain,
+    path,
+  };
+}
+
 export async function httpProbe(
   ep: Endpoint,
   input: {
@@ -320,16 +333,7 @@ export async function httpProbe(
   now: () => Date,
   ctx: ProbeContext,
 ): Promise<HttpData> {
-  const host = input.domain ?? (ep.family === 6 ? `[${ep.address}]` : ep.address);
-  const spec: RequestSpec = {
-    scheme: ep.scheme,
-    address: ep.address,
-    family: ep.family,
-    port: ep.port,
-    host,
-    servername: input.domain,
-    path: input.healthPath,
-  };
+  const spec = requestSpecFor(ep, input.domain, input.healthPath);
   const [{ chain, loop }, foreignHost, h2] = await Promise.all([
     followRedirects(spec, input.endpoints, input.sslMode, ctx),
     input.domain

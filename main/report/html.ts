@@ -1,4 +1,5 @@
 import type { Translate } from '../../shared/i18n/translate';
+import { OUTCOME_COLORS } from '../../shared/catalog/colors';
 import type { PolicyModel, ReportModel } from './model';
 import type { CaptureModel, WatchModel } from './capture-view';
 
@@ -18,14 +19,7 @@ export function esc(s: string | number | null | undefined): string {
   return visible(String(s ?? '')).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const COLORS: Record<string, string> = {
-  connected: '#1f883d',
-  refused: '#cf222e',
-  timeout: '#9a6700',
-  unreachable: '#8250df',
-  reset: '#bc4c00',
-  error: '#57606a',
-};
+const COLORS: Record<string, string> = OUTCOME_COLORS;
 
 function tcpChart(c: ReportModel['tcpCharts'][number], t: Translate): string {
   const max = Math.max(1, ...c.attempts.map((a) => a.ms));

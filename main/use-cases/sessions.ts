@@ -28,8 +28,14 @@ export async function runAndStore(
       deps.onEvent?.(e);
     },
   });
-  repo.finish(id, {
-    status: deps.signal.aborted ? 'cancelled' : 'finished',
+  finishStored(repo, report, deps.signal.aborted);
+  return report;
+}
+
+/** Records the end of a stored run: status, verdict, findings, causes and the probes' order. */
+function finishStored(repo: SessionsRepo, report: Report, cancelled: boolean): void {
+  repo.finish(report.session.id, {
+    status: cancelled ? 'cancelled' : 'finished',
     finishedAt: report.session.finishedAt,
     verdict: report.verdict,
     environment: report.session.environment,
@@ -37,7 +43,6 @@ export async function runAndStore(
     causes: report.causes,
     probeOrder: report.probes.map((p) => p.id),
   });
-  return report;
 }
 
 /** The probe kinds each wizard step runs; a step re-run replaces exactly these. */
@@ -84,15 +89,7 @@ export async function rerunStep(
     createdAt,
     finishedAt: deps.now().toISOString(),
   });
-  repo.finish(id, {
-    status: deps.signal.aborted ? 'cancelled' : 'finished',
-    finishedAt: report.session.finishedAt,
-    verdict: report.verdict,
-    environment: report.session.environment,
-    findings: report.findings,
-    causes: report.causes,
-    probeOrder: report.probes.map((p) => p.id),
-  });
+  finishStored(repo, report, deps.signal.aborted);
   return report;
 }
 

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Endpoint, ProbeRecord, SessionInput } from '../../shared/model/report';
 import { WATCH_LIMITS } from '../../shared/model/report';
 import type { WatchEndpoint, WatchRound } from '../../shared/model/probe-data';
-import { exchange } from '../probes/http';
+import { exchange, requestSpecFor } from '../probes/http';
 import { tcpProbe } from '../probes/tcp';
 import { delay, type ProbeContext } from '../probes/types';
 import type { RunnerEvent } from '../probes/runner';
@@ -70,21 +70,9 @@ export function watchRounds(w: { intervalS: number; durationS: number }): number
 }
 
 async function probeEndpoint(ep: Endpoint, input: SessionInput, ctx: ProbeContext): Promise<WatchEndpoint> {
-  const host = input.domain ?? (ep.family === 6 ? `[${ep.address}]` : ep.address);
   const [tcp, http] = await Promise.all([
     tcpProbe(ep, { attempts: Math.min(input.attempts, WATCH_ATTEMPTS), intervalMs: 150, holdMs: 0 }, ctx),
-    exchange(
-      {
-        scheme: ep.scheme,
-        address: ep.address,
-        family: ep.family,
-        port: ep.port,
-        host,
-        servername: input.domain,
-        path: input.healthPath,
-      },
-      ctx,
-    ),
+    exchange(requestSpecFor(ep, input.domain, input.healthPath), ctx),
   ]);
   const connected = tcp.attempts.filter((a) => a.outcome === 'connected');
   const failures = tcp.attempts.filter((a) => a.outcome !== 'connected').map((a) => a.outcome);

@@ -1,15 +1,9 @@
 import { useTranslation } from 'react-i18next';
+import { OUTCOME_COLORS } from '../../../shared/catalog/colors';
 import { httpDataSchema, tcpDataSchema, watchRoundSchema } from '../../../shared/model/probe-data';
 import type { Report } from '../../../shared/model/report';
 
-const COLORS: Record<string, string> = {
-  connected: '#1f883d',
-  refused: '#cf222e',
-  timeout: '#9a6700',
-  unreachable: '#8250df',
-  reset: '#bc4c00',
-  error: '#57606a',
-};
+const COLORS: Record<string, string> = OUTCOME_COLORS;
 
 /** Latency per TCP attempt, the HTTP timing waterfall and the watch rounds: what people would rather look at. */
 export function Charts({ report, show }: { report: Report; show: 'network' | 'protocol' }) {
