@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Alert, MantineProvider, NativeSelect, Tabs, createTheme } from '@mantine/core';
 import { hasBridge, subscribe } from './ipc/client';
 import { useAppStore } from './state/store';
 import type { Lang } from '../../shared/model/report';
@@ -8,6 +9,14 @@ import { Wizard } from './components/Wizard';
 import { History } from './components/History';
 import { CompareView } from './components/CompareView';
 import { SettingsView } from './components/SettingsView';
+
+const THEME = createTheme({
+  primaryColor: 'blue',
+  fontFamily:
+    "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif",
+  fontFamilyMonospace: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace",
+  defaultRadius: 'md',
+});
 
 /** The shell: title, the three places (wizard, history, settings), the language, and the error line. */
 export function App() {
@@ -34,51 +43,52 @@ export function App() {
     ['settings', t('app.settings')],
   ] as const;
   return (
-    <div className="app">
-      <header>
-        <div>
-          <h1>{t('app.title')}</h1>
-          <p className="tagline">{t('app.tagline')}</p>
-        </div>
-        <label className="lang">
-          {t('app.language')}
-          <select
+    <MantineProvider theme={THEME} forceColorScheme={theme}>
+      <div className="app">
+        <header>
+          <div>
+            <h1>{t('app.title')}</h1>
+            <p className="tagline">{t('app.tagline')}</p>
+          </div>
+          <NativeSelect
+            className="lang"
+            label={t('app.language')}
             value={lang}
-            onChange={(e) => langChanged(e.target.value as Lang)}
-            aria-label={t('app.language')}
-          >
-            <option value="zh-CN">简体中文</option>
-            <option value="en">English</option>
-          </select>
-        </label>
-      </header>
-      <nav className="tabs" aria-label={t('app.nav')}>
-        {tabs.map(([id, label]) => (
-          <button
-            key={id}
-            type="button"
-            className={view === id || (id === 'history' && view === 'compare') ? 'tab active' : 'tab'}
-            aria-current={view === id ? 'page' : undefined}
-            onClick={() => viewChosen(id)}
-          >
-            {label}
-          </button>
-        ))}
-      </nav>
-      {!hasBridge() && (
-        <p className="error" role="alert">
-          {t('app.no_api')}
-        </p>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {t('app.error', { message: describeError((k, p) => t(k, p ?? {}), error) })}
-        </p>
-      )}
-      {view === 'wizard' && <Wizard />}
-      {view === 'history' && <History />}
-      {view === 'compare' && <CompareView />}
-      {view === 'settings' && <SettingsView />}
-    </div>
+            onChange={(e) => langChanged(e.currentTarget.value as Lang)}
+            data={[
+              { value: 'zh-CN', label: '简体中文' },
+              { value: 'en', label: 'English' },
+            ]}
+          />
+        </header>
+        <Tabs
+          value={view === 'compare' ? 'history' : view}
+          onChange={(v) => v && viewChosen(v as typeof view)}
+          className="tabs"
+        >
+          <Tabs.List aria-label={t('app.nav')}>
+            {tabs.map(([id, label]) => (
+              <Tabs.Tab key={id} value={id}>
+                {label}
+              </Tabs.Tab>
+            ))}
+          </Tabs.List>
+        </Tabs>
+        {!hasBridge() && (
+          <Alert color="red" role="alert" className="error">
+            {t('app.no_api')}
+          </Alert>
+        )}
+        {error && (
+          <Alert color="red" role="alert" className="error">
+            {t('app.error', { message: describeError((k, p) => t(k, p ?? {}), error) })}
+          </Alert>
+        )}
+        {view === 'wizard' && <Wizard />}
+        {view === 'history' && <History />}
+        {view === 'compare' && <CompareView />}
+        {view === 'settings' && <SettingsView />}
+      </div>
+    </MantineProvider>
   );
 }

@@ -4,6 +4,7 @@ import { I18nextProvider } from 'react-i18next';
 import { App } from './App';
 import { setupI18n } from './i18n';
 import { useAppStore } from './state/store';
+import '@mantine/core/styles.css';
 import './styles.css';
 
 const i18n = setupI18n(useAppStore.getState().lang);

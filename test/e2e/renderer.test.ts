@@ -147,7 +147,7 @@ test('the whole journey: setup, every step, policy re-run, diagnosis, export, hi
   ).toBe('%PDF-');
 
   // History: the first run and the two step re-runs, newest first.
-  await page.getByRole('button', { name: 'History' }).click();
+  await page.getByRole('tab', { name: 'History' }).click();
   await page.locator('table.sessions tbody tr').nth(2).waitFor();
   expect(await page.locator('table.sessions tbody tr').count()).toBe(3);
   await page.getByLabel('Search').fill('bound_to_loopback');
@@ -159,7 +159,7 @@ test('the whole journey: setup, every step, policy re-run, diagnosis, export, hi
   await page.locator('table.sessions tbody tr').first().getByRole('button', { name: 'Re-test' }).click();
   await page.locator('.stepper .step.current').waitFor();
   await expect.poll(() => page.locator('.run-progress').count(), { timeout: 20000 }).toBe(0);
-  await page.getByRole('button', { name: 'History' }).click();
+  await page.getByRole('tab', { name: 'History' }).click();
   await page.locator('table.sessions tbody tr').nth(3).waitFor();
   expect(await page.locator('table.sessions tbody tr').first().textContent()).toMatch(/re-test of/);
   // Compare the first run with the origin step's session: the loopback finding is new.
@@ -176,12 +176,13 @@ test('the whole journey: setup, every step, policy re-run, diagnosis, export, hi
   await page.locator('.stepper button', { hasText: 'Origin' }).click();
   expect(await page.getByLabel(/Notes for this step/).inputValue()).toContain('nginx was moved');
   // Export and delete.
-  await page.getByRole('button', { name: 'History' }).click();
+  await page.getByRole('tab', { name: 'History' }).click();
   await rows.first().getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Export selected' }).click();
   await page.getByText(/Saved to .*\.json/).waitFor();
   await rows.first().getByRole('button', { name: 'Delete' }).click();
-  await rows.first().getByRole('button', { name: 'Delete for good' }).click();
+  await page.getByRole('dialog').getByText('Delete this session?').waitFor();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete for good' }).click();
   await expect.poll(() => page.locator('table.sessions tbody tr').count()).toBe(3);
   // Import brings the deleted one back.
   const exported = savedFiles
@@ -215,7 +216,7 @@ test('in Chinese: every step of a session, language remembered', async () => {
     await page.locator('.stepper button', { hasText: label }).click();
     await shot(page, `step-${name}-zh`);
   }
-  await page.getByRole('button', { name: '历史记录' }).click();
+  await page.getByRole('tab', { name: '历史记录' }).click();
   await page.locator('table.sessions tbody tr').first().waitFor();
   await shot(page, 'history-zh');
   await page.reload();
@@ -309,7 +310,7 @@ test('a file that is not a bundle, and rules that are not rules: said in the pag
 
 test('settings: timeout, attempts, theme and custom ranges are used by the run and remembered', async () => {
   const { page } = await open();
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByLabel('TCP attempts').fill('2');
   await page.getByLabel('Timeout (ms)').fill('1000');
   await page.getByLabel('Theme').selectOption('dark');
@@ -317,7 +318,7 @@ test('settings: timeout, attempts, theme and custom ranges are used by the run a
   await page.locator('details[open] p', { hasText: /assigns back-to-origin ranges per customer/ }).waitFor();
   await page.getByLabel(/Your own back-to-origin ranges/).fill('203.0.113.0/24\n# office\n');
   expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
-  await page.getByRole('button', { name: 'Diagnose' }).click();
+  await page.getByRole('tab', { name: 'Diagnose' }).click();
   await page.locator('.stepper button', { hasText: 'Setup' }).click();
   await page.getByLabel('Origin endpoints').fill('https://127.0.0.1:1');
   await page.getByRole('button', { name: 'Run the checks' }).click();
@@ -327,11 +328,11 @@ test('settings: timeout, attempts, theme and custom ranges are used by the run a
   );
   await shot(page, 'settings-dark');
   await page.reload();
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('tab', { name: 'Settings' }).click();
   expect(await page.getByLabel('TCP attempts').inputValue()).toBe('2');
   expect(await page.getByLabel(/Your own back-to-origin ranges/).inputValue()).toContain('203.0.113.0/24');
   await page.getByLabel('TCP attempts').fill('99');
-  await page.getByRole('button', { name: 'Diagnose' }).click();
+  await page.getByRole('tab', { name: 'Diagnose' }).click();
   await page.locator('.stepper button', { hasText: 'Setup' }).click();
   await page.getByRole('button', { name: 'Run the checks' }).click();
   await page.getByRole('alert').waitFor();

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { Alert, Badge, Button, Group, Paper, SimpleGrid, Text, Title } from '@mantine/core';
 import { useAppStore } from '../state/store';
 import { openSession } from '../state/actions';
 import type { SessionSummaryDto } from '../../../shared/ipc/contract';
@@ -12,34 +13,48 @@ export function CompareView() {
   const when = (iso: string): string =>
     new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
   const side = (s: SessionSummaryDto, label: string) => (
-    <div className="side">
-      <h3>{label}</h3>
-      <p>{when(s.createdAt)}</p>
-      <p className={s.verdict ? `verdict-text verdict-${s.verdict}` : ''}>
-        {s.verdict ? t('app.verdict', { verdict: t(`verdict.${s.verdict}`) }) : '–'}
-      </p>
-      <p className="muted">{[s.domain, ...s.endpoints].filter(Boolean).join(', ')}</p>
+    <Paper className="side" withBorder p="sm">
+      <Title order={3} size="h5">
+        {label}
+      </Title>
+      <Text>{when(s.createdAt)}</Text>
+      {s.verdict && (
+        <Badge
+          my={4}
+          color={{ broken: 'red', degraded: 'yellow', healthy: 'green' }[s.verdict]}
+          variant="light"
+        >
+          {t('app.verdict', { verdict: t(`verdict.${s.verdict}`) })}
+        </Badge>
+      )}
+      <Text size="sm" c="dimmed">
+        {[s.domain, ...s.endpoints].filter(Boolean).join(', ')}
+      </Text>
       {s.topCause && <code>{s.topCause}</code>}
-      <div className="actions">
-        <button type="button" onClick={() => void openSession(s.id)}>
+      <Group mt="xs">
+        <Button size="compact-sm" variant="light" onClick={() => void openSession(s.id)}>
           {t('history.open')}
-        </button>
-      </div>
-    </div>
+        </Button>
+      </Group>
+    </Paper>
   );
   const groups = (['new', 'still_failing', 'fixed'] as const).map((g) => ({
     g,
     items: c.result.changes.filter((x) => x.change === g),
   }));
   return (
-    <section className="panel compare">
-      <h2>{t('history.compare_title')}</h2>
-      <div className="sides">
+    <Paper className="panel compare" withBorder p="md">
+      <Title order={2} size="h3">
+        {t('history.compare_title')}
+      </Title>
+      <SimpleGrid cols={2} className="sides">
         {side(c.a, t('history.before'))}
         {side(c.b, t('history.after'))}
-      </div>
+      </SimpleGrid>
       {c.result.changes.length === 0 ? (
-        <p className="empty">{t('cli.compare_nothing')}</p>
+        <Alert className="empty" color="gray">
+          {t('cli.compare_nothing')}
+        </Alert>
       ) : (
         groups
           .filter((x) => x.items.length > 0)
@@ -58,11 +73,11 @@ export function CompareView() {
             </div>
           ))
       )}
-      <div className="actions">
-        <button type="button" onClick={() => viewChosen('history')}>
+      <Group>
+        <Button variant="default" onClick={() => viewChosen('history')}>
           {t('app.back')}
-        </button>
-      </div>
-    </section>
+        </Button>
+      </Group>
+    </Paper>
   );
 }

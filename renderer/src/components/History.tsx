@@ -1,5 +1,21 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  FileButton,
+  Group,
+  Modal,
+  NativeSelect,
+  Pagination,
+  Paper,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { HISTORY_PAGE_SIZE, useAppStore } from '../state/store';
 import {
   compareSelected,
@@ -29,155 +45,183 @@ export function History() {
   const pages = Math.max(1, Math.ceil(h.total / HISTORY_PAGE_SIZE));
   const when = (iso: string): string =>
     new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
-  const doImport = async (list: FileList | null): Promise<void> => {
-    const { files, tooBig } = await readFiles(list);
+  const doImport = async (file: File | null): Promise<void> => {
+    if (!file) return;
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    const { files, tooBig } = await readFiles(dt.files);
     if (tooBig) return refuse({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
     for (const f of files) await importSessions(f);
   };
+  const pending = confirm ? h.items.find((x) => x.id === confirm) : undefined;
   return (
-    <section className="panel history">
-      <h2>{t('app.nav_history')}</h2>
-      <div className="toolbar">
-        <label>
-          {t('history.search')}
-          <input
-            type="search"
-            value={h.search}
-            placeholder={t('history.search_hint')}
-            onChange={(e) => changed({ search: e.target.value, page: 0 })}
-          />
-        </label>
-        <label>
-          {t('history.verdict')}
-          <select
-            value={h.verdict}
-            onChange={(e) => changed({ verdict: e.target.value as typeof h.verdict, page: 0 })}
-          >
-            <option value="">{t('history.any')}</option>
-            {(['broken', 'degraded', 'healthy'] as const).map((v) => (
-              <option key={v} value={v}>
-                {t(`verdict.${v}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="actions">
-          <button type="button" disabled={h.selected.length !== 2} onClick={() => void compareSelected()}>
-            {t('history.compare')}
-          </button>
-          <button
-            type="button"
-            disabled={h.selected.length === 0}
-            onClick={() => void exportSessions(h.selected)}
-          >
-            {t('history.export')}
-          </button>
-          <label className="button-like">
-            {t('history.import')}
-            <input
-              type="file"
-              accept=".json,application/json"
-              className="visually-hidden"
-              onChange={(e) => {
-                void doImport(e.target.files);
-                e.target.value = '';
-              }}
-            />
-          </label>
-        </div>
-      </div>
+    <Paper className="panel history" withBorder p="md">
+      <Title order={2} size="h3">
+        {t('app.nav_history')}
+      </Title>
+      <Group align="flex-end" className="toolbar">
+        <TextInput
+          label={t('history.search')}
+          type="search"
+          value={h.search}
+          placeholder={t('history.search_hint')}
+          onChange={(e) => changed({ search: e.currentTarget.value, page: 0 })}
+        />
+        <NativeSelect
+          label={t('history.verdict')}
+          value={h.verdict}
+          onChange={(e) => changed({ verdict: e.currentTarget.value as typeof h.verdict, page: 0 })}
+          data={[
+            { value: '', label: t('history.any') },
+            ...(['broken', 'degraded', 'healthy'] as const).map((v) => ({
+              value: v,
+              label: t(`verdict.${v}`),
+            })),
+          ]}
+        />
+        <Button variant="light" disabled={h.selected.length !== 2} onClick={() => void compareSelected()}>
+          {t('history.compare')}
+        </Button>
+        <Button
+          variant="default"
+          disabled={h.selected.length === 0}
+          onClick={() => void exportSessions(h.selected)}
+        >
+          {t('history.export')}
+        </Button>
+        <FileButton onChange={(f) => void doImport(f)} accept=".json,application/json">
+          {(props) => (
+            <Button variant="default" {...props}>
+              {t('history.import')}
+            </Button>
+          )}
+        </FileButton>
+      </Group>
       {exported && (exported.format === 'sessions' || exported.format === 'import') && (
-        <p className="saved" role="status">
+        <Alert color={exported.saved ? 'green' : 'gray'} className="saved" role="status">
           {exported.format === 'import'
             ? t('history.imported', JSON.parse(exported.saved ?? '{}') as Record<string, number>)
             : exported.saved
               ? t('app.saved_to', { file: exported.saved })
               : t('app.save_cancelled')}
-        </p>
+        </Alert>
       )}
       {h.items.length === 0 && !h.loading ? (
-        <p className="empty">{h.search || h.verdict ? t('history.no_match') : t('history.empty')}</p>
+        <Alert className="empty" color="gray">
+          {h.search || h.verdict ? t('history.no_match') : t('history.empty')}
+        </Alert>
       ) : (
-        <table className="sessions">
-          <thead>
-            <tr>
-              <th aria-label={t('history.select')} />
-              <th>{t('history.when')}</th>
-              <th>{t('history.what')}</th>
-              <th>{t('history.verdict')}</th>
-              <th>{t('history.top_cause')}</th>
-              <th>{t('history.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
+        <Table className="sessions" highlightOnHover verticalSpacing="xs">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th aria-label={t('history.select')} />
+              <Table.Th>{t('history.when')}</Table.Th>
+              <Table.Th>{t('history.what')}</Table.Th>
+              <Table.Th>{t('history.verdict')}</Table.Th>
+              <Table.Th>{t('history.top_cause')}</Table.Th>
+              <Table.Th>{t('history.actions')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
             {h.items.map((s) => (
-              <tr key={s.id} data-session={s.id}>
-                <td>
-                  <input
-                    type="checkbox"
+              <Table.Tr key={s.id} data-session={s.id}>
+                <Table.Td>
+                  <Checkbox
                     aria-label={t('history.select_one', { id: s.id })}
                     checked={h.selected.includes(s.id)}
                     onChange={() => toggled(s.id)}
                   />
-                </td>
-                <td>
+                </Table.Td>
+                <Table.Td>
                   {when(s.createdAt)}
                   {s.parentId && (
-                    <div className="muted">{t('history.retest_of', { id: s.parentId.slice(0, 8) })}</div>
+                    <Text size="xs" c="dimmed">
+                      {t('history.retest_of', { id: s.parentId.slice(0, 8) })}
+                    </Text>
                   )}
-                  {s.status !== 'finished' && <div className="muted">{t(`history.status_${s.status}`)}</div>}
-                </td>
-                <td>
+                  {s.status !== 'finished' && (
+                    <Text size="xs" c="dimmed">
+                      {t(`history.status_${s.status}`)}
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
                   {s.domain && <div>{s.domain}</div>}
-                  <div className="muted">{s.endpoints.join(', ')}</div>
-                </td>
-                <td className={s.verdict ? `verdict-text verdict-${s.verdict}` : ''}>
-                  {s.verdict ? t(`verdict.${s.verdict}`) : '–'}
-                </td>
-                <td>{s.topCause ? <code>{s.topCause}</code> : '–'}</td>
-                <td className="row-actions">
-                  <button type="button" onClick={() => void openSession(s.id)}>
-                    {t('history.open')}
-                  </button>
-                  <button type="button" onClick={() => void retestSession(s.id)}>
-                    {t('history.retest')}
-                  </button>
-                  {confirm === s.id ? (
-                    <>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => {
-                          setConfirm(null);
-                          void deleteSession(s.id);
-                        }}
-                      >
-                        {t('history.delete_confirm')}
-                      </button>
-                      <button type="button" onClick={() => setConfirm(null)}>
-                        {t('app.cancel')}
-                      </button>
-                    </>
+                  <Text size="xs" c="dimmed">
+                    {s.endpoints.join(', ')}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  {s.verdict ? (
+                    <Badge color={VERDICT_COLOR[s.verdict]} variant="light">
+                      {t(`verdict.${s.verdict}`)}
+                    </Badge>
                   ) : (
-                    <button type="button" onClick={() => setConfirm(s.id)}>
-                      {t('history.delete')}
-                    </button>
+                    '–'
                   )}
-                </td>
-              </tr>
+                </Table.Td>
+                <Table.Td>{s.topCause ? <code>{s.topCause}</code> : '–'}</Table.Td>
+                <Table.Td>
+                  <Group gap={4} className="row-actions">
+                    <Button size="compact-sm" variant="light" onClick={() => void openSession(s.id)}>
+                      {t('history.open')}
+                    </Button>
+                    <Button size="compact-sm" variant="default" onClick={() => void retestSession(s.id)}>
+                      {t('history.retest')}
+                    </Button>
+                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => setConfirm(s.id)}>
+                      {t('history.delete')}
+                    </Button>
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
             ))}
-          </tbody>
-        </table>
+          </Table.Tbody>
+        </Table>
       )}
-      <nav className="pager" aria-label={t('history.pages')}>
-        <button type="button" disabled={h.page === 0} onClick={() => changed({ page: h.page - 1 })}>
-          {t('app.back')}
-        </button>
-        <span>{t('history.page', { page: h.page + 1, pages, total: h.total })}</span>
-        <button type="button" disabled={h.page + 1 >= pages} onClick={() => changed({ page: h.page + 1 })}>
-          {t('app.next')}
-        </button>
-      </nav>
-    </section>
+      <Group justify="center" className="pager">
+        <Pagination
+          total={pages}
+          value={h.page + 1}
+          onChange={(p) => changed({ page: p - 1 })}
+          aria-label={t('history.pages')}
+        />
+        <Text size="sm" c="dimmed">
+          {t('history.page', { page: h.page + 1, pages, total: h.total })}
+        </Text>
+      </Group>
+      <Modal
+        opened={pending !== undefined}
+        onClose={() => setConfirm(null)}
+        title={t('history.delete_title')}
+      >
+        {pending && (
+          <>
+            <Text mb="md">
+              {t('history.delete_text', {
+                when: when(pending.createdAt),
+                what: pending.domain ?? pending.endpoints.join(', '),
+              })}
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setConfirm(null)}>
+                {t('app.cancel')}
+              </Button>
+              <Button
+                color="red"
+                onClick={() => {
+                  setConfirm(null);
+                  void deleteSession(pending.id);
+                }}
+              >
+                {t('history.delete_confirm')}
+              </Button>
+            </Group>
+          </>
+        )}
+      </Modal>
+    </Paper>
   );
 }
+
+const VERDICT_COLOR = { broken: 'red', degraded: 'yellow', healthy: 'green' } as const;

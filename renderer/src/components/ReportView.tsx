@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Button } from '@mantine/core';
 import { invoke } from '../ipc/client';
 import type { Report } from '../../../shared/model/report';
 import { FindingItem } from './FindingItem';
@@ -80,9 +81,9 @@ export function ReportView({ report }: { report: Report }) {
         <section className="as-code">
           <h3>
             {t('report.as_code')}{' '}
-            <button type="button" onClick={() => void copyAll()}>
+            <Button size="compact-sm" variant="light" onClick={() => void copyAll()}>
               {copied ? t('app.copied') : t('app.copy_all')}
-            </button>
+            </Button>
           </h3>
           {asCode.map((f, i) => (
             <details key={i}>
@@ -105,14 +106,15 @@ function CommandBlock({ command }: { command: string }) {
   return (
     <div className="command">
       <pre>{command}</pre>
-      <button
-        type="button"
+      <Button
+        size="compact-xs"
+        variant="default"
         className="copy"
         aria-label={t('app.copy_command')}
         onClick={() => void invoke('clipboard:write', { text: command }).then((r) => setCopied(r.ok))}
       >
         {copied ? t('app.copied') : t('app.copy')}
-      </button>
+      </Button>
     </div>
   );
 }

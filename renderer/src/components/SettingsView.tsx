@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { NativeSelect, Paper, SimpleGrid, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { PROVIDERS } from '../../../shared/catalog/providers';
 import { useAppStore } from '../state/store';
 
@@ -10,51 +11,50 @@ export function SettingsView() {
   const changed = useAppStore((s) => s.settingsChanged);
   const preset = PROVIDERS.find((p) => p.id === provider);
   return (
-    <section className="panel settings">
-      <h2>{t('app.settings')}</h2>
-      <div className="settings-grid">
-        <label>
-          {t('app.field.timeoutMs')}
-          <input
-            inputMode="numeric"
-            value={settings.timeoutMs}
-            onChange={(e) => changed({ timeoutMs: e.target.value })}
-          />
-        </label>
-        <label>
-          {t('app.field.attempts')}
-          <input
-            inputMode="numeric"
-            value={settings.attempts}
-            onChange={(e) => changed({ attempts: e.target.value })}
-          />
-        </label>
-        <label>
-          {t('app.theme')}
-          <select
-            value={settings.theme}
-            onChange={(e) => changed({ theme: e.target.value === 'dark' ? 'dark' : 'light' })}
-          >
-            <option value="light">{t('app.theme_light')}</option>
-            <option value="dark">{t('app.theme_dark')}</option>
-          </select>
-        </label>
-      </div>
-      <label>
-        {t('app.custom_ranges')}
-        <textarea
-          value={settings.customRanges}
-          onChange={(e) => changed({ customRanges: e.target.value })}
-          rows={4}
-          placeholder="203.0.113.0/24"
-          spellCheck={false}
+    <Paper className="panel settings" withBorder p="md">
+      <Title order={2} size="h3">
+        {t('app.settings')}
+      </Title>
+      <SimpleGrid cols={3} className="settings-grid">
+        <TextInput
+          label={t('app.field.timeoutMs')}
+          inputMode="numeric"
+          value={settings.timeoutMs}
+          onChange={(e) => changed({ timeoutMs: e.currentTarget.value })}
         />
-      </label>
-      <h3>{t('app.preset_ranges_title')}</h3>
+        <TextInput
+          label={t('app.field.attempts')}
+          inputMode="numeric"
+          value={settings.attempts}
+          onChange={(e) => changed({ attempts: e.currentTarget.value })}
+        />
+        <NativeSelect
+          label={t('app.theme')}
+          value={settings.theme}
+          onChange={(e) => changed({ theme: e.currentTarget.value === 'dark' ? 'dark' : 'light' })}
+          data={[
+            { value: 'light', label: t('app.theme_light') },
+            { value: 'dark', label: t('app.theme_dark') },
+          ]}
+        />
+      </SimpleGrid>
+      <Textarea
+        label={t('app.custom_ranges')}
+        value={settings.customRanges}
+        onChange={(e) => changed({ customRanges: e.currentTarget.value })}
+        autosize
+        minRows={3}
+        placeholder="203.0.113.0/24"
+        spellCheck={false}
+        classNames={{ input: 'mono' }}
+      />
+      <Title order={3} size="h5">
+        {t('app.preset_ranges_title')}
+      </Title>
       {PROVIDERS.map((p) => (
         <details key={p.id} className="preset-ranges" open={p.id === preset?.id}>
           <summary>{t(`provider.${p.id}`)}</summary>
-          <p className="muted">
+          <Text size="sm" c="dimmed">
             {p.ranges.length
               ? t('app.preset_ranges', {
                   provider: t(`provider.${p.id}`),
@@ -63,10 +63,10 @@ export function SettingsView() {
                   date: p.rangesCheckedOn ?? '-',
                 })
               : t('app.preset_no_ranges', { provider: t(`provider.${p.id}`) })}
-          </p>
+          </Text>
           {p.ranges.length > 0 && <pre>{p.ranges.join('\n')}</pre>}
         </details>
       ))}
-    </section>
+    </Paper>
   );
 }

@@ -1,5 +1,21 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Fieldset,
+  Group,
+  NativeSelect,
+  Paper,
+  SimpleGrid,
+  Stepper,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { PROVIDERS } from '../../../shared/catalog/providers';
 import { SYMPTOMS } from '../../../shared/model/report';
 import {
@@ -39,54 +55,71 @@ export function Wizard() {
     return () => clearTimeout(timer);
   }, [notes, notesSaved, session]);
 
+  const STATE_COLOR = { pass: 'green', warn: 'yellow', fail: 'red', none: 'gray' } as const;
+  const STATE_MARK = { pass: '✓', warn: '!', fail: '✗', none: null } as const;
   return (
     <div className="wizard">
-      <ol className="stepper" aria-label={t('app.steps')}>
-        {STEPS.map((s, i) => (
-          <li key={s}>
-            <button
-              type="button"
-              className={`step step-${stepState(report, s)}${s === step ? ' current' : ''}`}
+      <Stepper
+        className="stepper"
+        active={STEPS.indexOf(step)}
+        onStepClick={(i) => stepChosen(STEPS[i]!)}
+        size="sm"
+        aria-label={t('app.steps')}
+      >
+        {STEPS.map((s, i) => {
+          const state = stepState(report, s);
+          return (
+            <Stepper.Step
+              key={s}
+              label={t(`step.${s}`)}
+              color={STATE_COLOR[state]}
+              icon={STATE_MARK[state] ?? i + 1}
+              completedIcon={STATE_MARK[state] ?? i + 1}
+              className={`step step-${state}${s === step ? ' current' : ''}`}
               aria-current={s === step ? 'step' : undefined}
-              onClick={() => stepChosen(s)}
-            >
-              <span className="step-n">{i + 1}</span> {t(`step.${s}`)}
-            </button>
-          </li>
-        ))}
-      </ol>
+              allowStepSelect
+            />
+          );
+        })}
+      </Stepper>
       {run && <RunProgress />}
-      <section className="panel" aria-labelledby="step-title">
-        <h2 id="step-title">{t(`step.${step}`)}</h2>
-        <p className="muted">{t(`step.${step}_hint`)}</p>
+      <Paper className="panel" withBorder p="md" aria-labelledby="step-title">
+        <Title order={2} id="step-title" size="h3">
+          {t(`step.${step}`)}
+        </Title>
+        <Text c="dimmed" size="sm">
+          {t(`step.${step}_hint`)}
+        </Text>
         {step !== 'setup' && report?.session.input.symptomDetail && (
-          <p className="decoded">
+          <Alert color="yellow" className="decoded">
             {t('cli.symptom_recognised', {
               provider: t(`provider.${report.session.input.symptomDetail.provider}`),
               code: report.session.input.symptomDetail.code,
               reference: report.session.input.symptomDetail.reference ?? '-',
               layer: t(`layer.${report.session.input.symptomDetail.layer}`),
             })}
-          </p>
+          </Alert>
         )}
         {step === 'setup' && <SetupStep />}
         {isLayerStep(step) && <LayerStep layer={step} />}
         {step === 'diagnosis' && (report ? <ReportView report={report} /> : <Empty />)}
         {step === 'report' && (report ? <ReportStep /> : <Empty />)}
         {step !== 'setup' && report && <StepNotes step={step} />}
-        <div className="actions nav-actions">
-          {step !== 'setup' && (
-            <button type="button" onClick={() => stepChosen(previousStep(step))}>
+        <Group justify="space-between" className="nav-actions">
+          {step !== 'setup' ? (
+            <Button variant="default" onClick={() => stepChosen(previousStep(step))}>
               {t('app.back')}
-            </button>
+            </Button>
+          ) : (
+            <span />
           )}
           {step !== 'report' && step !== 'setup' && (
-            <button type="button" onClick={() => stepChosen(nextStep(step))}>
+            <Button variant="default" onClick={() => stepChosen(nextStep(step))}>
               {t('app.next')}
-            </button>
+            </Button>
           )}
-        </div>
-      </section>
+        </Group>
+      </Paper>
     </div>
   );
 }
@@ -95,12 +128,12 @@ function Empty() {
   const { t } = useTranslation();
   const stepChosen = useAppStore((s) => s.stepChosen);
   return (
-    <p className="empty">
+    <Alert className="empty" color="gray">
       {t('app.nothing_yet')}{' '}
-      <button type="button" onClick={() => stepChosen('setup')}>
+      <Button size="xs" variant="default" onClick={() => stepChosen('setup')}>
         {t('app.go_setup')}
-      </button>
-    </p>
+      </Button>
+    </Alert>
   );
 }
 
@@ -110,15 +143,17 @@ function RunProgress() {
   const run = useAppStore((s) => s.run)!;
   const done = run.probes.filter((p) => p.status !== null).length;
   return (
-    <div className="run-progress" role="status" aria-live="polite">
-      <strong>{t('app.running')}</strong>{' '}
-      <span className="progress">
-        {done}/{run.probes.length}
-      </span>{' '}
-      <button type="button" onClick={() => void cancelRun()}>
-        {t('app.cancel')}
-      </button>
-    </div>
+    <Alert className="run-progress" color="blue" role="status" aria-live="polite">
+      <Group gap="sm">
+        <strong>{t('app.running')}</strong>
+        <span className="progress">
+          {done}/{run.probes.length}
+        </span>
+        <Button size="xs" variant="default" onClick={() => void cancelRun()}>
+          {t('app.cancel')}
+        </Button>
+      </Group>
+    </Alert>
   );
 }
 
@@ -129,101 +164,97 @@ function SetupStep() {
   const run = useAppStore((s) => s.run);
   return (
     <form
+      className="setup"
       onSubmit={(e) => {
         e.preventDefault();
         void runSession();
       }}
     >
-      <label>
-        {t('app.domain')}
-        <input
-          value={d.domain}
-          onChange={(e) => edit({ domain: e.target.value })}
-          placeholder="www.example.com"
-          spellCheck={false}
+      <TextInput
+        label={t('app.domain')}
+        value={d.domain}
+        onChange={(e) => edit({ domain: e.currentTarget.value })}
+        placeholder="www.example.com"
+        spellCheck={false}
+      />
+      <Textarea
+        label={t('app.endpoints')}
+        value={d.endpointsText}
+        onChange={(e) => edit({ endpointsText: e.currentTarget.value })}
+        autosize
+        minRows={2}
+        placeholder="https://203.0.113.7:443"
+        spellCheck={false}
+        classNames={{ input: 'mono' }}
+      />
+      <SimpleGrid cols={2}>
+        <NativeSelect
+          label={t('app.field.provider')}
+          value={d.provider}
+          onChange={(e) => edit({ provider: e.currentTarget.value })}
+          data={[
+            { value: '', label: t('app.provider_none') },
+            ...PROVIDERS.map((p) => ({ value: p.id, label: t(`provider.${p.id}`) })),
+          ]}
         />
-      </label>
-      <label>
-        {t('app.endpoints')}
-        <textarea
-          value={d.endpointsText}
-          onChange={(e) => edit({ endpointsText: e.target.value })}
-          rows={3}
-          placeholder="https://203.0.113.7:443"
-          spellCheck={false}
+        <NativeSelect
+          label={t('app.field.symptom')}
+          value={d.symptom}
+          onChange={(e) => edit({ symptom: e.currentTarget.value })}
+          data={[
+            { value: '', label: t('app.symptom_none') },
+            ...SYMPTOMS.map((s) => ({ value: s, label: t(`symptom.${s}`) })),
+          ]}
         />
-      </label>
-      <div className="settings-grid">
-        <label>
-          {t('app.field.provider')}
-          <select value={d.provider} onChange={(e) => edit({ provider: e.target.value })}>
-            <option value="">{t('app.provider_none')}</option>
-            {PROVIDERS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {t(`provider.${p.id}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('app.field.symptom')}
-          <select value={d.symptom} onChange={(e) => edit({ symptom: e.target.value })}>
-            <option value="">{t('app.symptom_none')}</option>
-            {SYMPTOMS.map((s) => (
-              <option key={s} value={s}>
-                {t(`symptom.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      <label>
-        {t('app.error_page')}
-        <textarea
-          value={d.errorPage}
-          onChange={(e) => edit({ errorPage: e.target.value })}
-          rows={3}
-          placeholder={t('app.error_page_hint')}
-          spellCheck={false}
+      </SimpleGrid>
+      <Textarea
+        label={t('app.error_page')}
+        value={d.errorPage}
+        onChange={(e) => edit({ errorPage: e.currentTarget.value })}
+        autosize
+        minRows={2}
+        maxRows={8}
+        placeholder={t('app.error_page_hint')}
+        spellCheck={false}
+        classNames={{ input: 'mono' }}
+      />
+      <Fieldset legend={t('app.options')} className="options">
+        <Checkbox
+          label={t('app.capture')}
+          checked={d.capture}
+          onChange={(e) => edit({ capture: e.currentTarget.checked })}
+          mb="xs"
         />
-      </label>
-      <fieldset className="options">
-        <legend>{t('app.options')}</legend>
-        <label className="check">
-          <input type="checkbox" checked={d.capture} onChange={(e) => edit({ capture: e.target.checked })} />
-          {t('app.capture')}
-        </label>
-        <label className="check">
-          <input type="checkbox" checked={d.watchOn} onChange={(e) => edit({ watchOn: e.target.checked })} />
-          {t('app.watch')}
-        </label>
+        <Checkbox
+          label={t('app.watch')}
+          checked={d.watchOn}
+          onChange={(e) => edit({ watchOn: e.currentTarget.checked })}
+        />
         {d.watchOn && (
-          <div className="settings-grid">
-            <label>
-              {t('app.watch_every')}
-              <input
-                inputMode="decimal"
-                value={d.watchEvery}
-                onChange={(e) => edit({ watchEvery: e.target.value })}
-              />
-            </label>
-            <label>
-              {t('app.watch_for')}
-              <input
-                inputMode="decimal"
-                value={d.watchFor}
-                onChange={(e) => edit({ watchFor: e.target.value })}
-              />
-            </label>
-          </div>
+          <SimpleGrid cols={2} mt="xs">
+            <TextInput
+              label={t('app.watch_every')}
+              inputMode="decimal"
+              value={d.watchEvery}
+              onChange={(e) => edit({ watchEvery: e.currentTarget.value })}
+            />
+            <TextInput
+              label={t('app.watch_for')}
+              inputMode="decimal"
+              value={d.watchFor}
+              onChange={(e) => edit({ watchFor: e.currentTarget.value })}
+            />
+          </SimpleGrid>
         )}
-      </fieldset>
-      <p className="muted">{t('app.setup_more')}</p>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={run !== null}>
-          {run ? t('app.running') : t('app.run')}
-        </button>
-      </div>
+      </Fieldset>
+      <Text c="dimmed" size="sm">
+        {t('app.setup_more')}
+      </Text>
+      <Group>
+        <Button type="submit" color="green" loading={run !== null} disabled={run !== null}>
+          {t('app.run')}
+        </Button>
+      </Group>
     </form>
   );
 }
@@ -263,46 +294,48 @@ function LayerStep({ layer }: { layer: WizardLayer }) {
               ))}
             </ul>
           ) : (
-            <p className="empty">{probes.length ? t('app.step_clean') : t(`app.step_not_run_${layer}`)}</p>
+            <Alert className="empty" color={probes.length ? 'green' : 'gray'}>
+              {probes.length ? t('app.step_clean') : t(`app.step_not_run_${layer}`)}
+            </Alert>
           )}
           {(layer === 'network' || layer === 'protocol') && <Charts report={report} show={layer} />}
           {probes.length > 0 && (
-            <table className="probes">
-              <thead>
-                <tr>
-                  <th>id</th>
-                  <th>{t('report.col_target')}</th>
-                  <th>{t('report.col_status')}</th>
-                  <th>{t('report.col_duration')}</th>
-                </tr>
-              </thead>
-              <tbody>
+            <Table className="probes" striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>id</Table.Th>
+                  <Table.Th>{t('report.col_target')}</Table.Th>
+                  <Table.Th>{t('report.col_status')}</Table.Th>
+                  <Table.Th>{t('report.col_duration')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
                 {probes.map((p) => (
-                  <tr key={p.id}>
-                    <td>
+                  <Table.Tr key={p.id}>
+                    <Table.Td>
                       <details>
                         <summary>
                           <code>{p.id}</code>
                         </summary>
                         <pre>{p.raw ?? ''}</pre>
                       </details>
-                    </td>
-                    <td>{p.target}</td>
-                    <td className={`st-${p.status}`}>{t(`probe_status.${p.status}`)}</td>
-                    <td>{p.durationMs.toFixed(0)} ms</td>
-                  </tr>
+                    </Table.Td>
+                    <Table.Td>{p.target}</Table.Td>
+                    <Table.Td className={`st-${p.status}`}>{t(`probe_status.${p.status}`)}</Table.Td>
+                    <Table.Td>{p.durationMs.toFixed(0)} ms</Table.Td>
+                  </Table.Tr>
                 ))}
-              </tbody>
-            </table>
+              </Table.Tbody>
+            </Table>
           )}
         </>
       )}
       {session && (
-        <div className="actions">
-          <button type="button" disabled={run !== null} onClick={() => void rerunStep(layer)}>
+        <Group>
+          <Button variant="light" disabled={run !== null} onClick={() => void rerunStep(layer)}>
             {t('app.rerun_step')}
-          </button>
-        </div>
+          </Button>
+        </Group>
       )}
     </>
   );
@@ -323,37 +356,42 @@ function PolicyInputs() {
     add(files);
   };
   return (
-    <fieldset>
-      <legend>{t('app.rules')}</legend>
-      <p className="muted">{t('app.rules_hint')}</p>
+    <Fieldset legend={t('app.rules')} className="inputs">
+      <Text c="dimmed" size="sm" mb="xs">
+        {t('app.rules_hint')}
+      </Text>
       <FileDrop label={t('app.rules_files')} multiple testId="rules-drop" onFiles={(l) => void addRules(l)}>
         {rules.length > 0 && (
           <ul className="files">
             {rules.map((r, i) => (
               <li key={`${r.name}-${i}`}>
                 <code>{r.name}</code>{' '}
-                <button type="button" onClick={() => remove(i)}>
+                <Button size="compact-xs" variant="default" onClick={() => remove(i)}>
                   {t('app.remove')}
-                </button>
+                </Button>
               </li>
             ))}
           </ul>
         )}
       </FileDrop>
-      <textarea
+      <Textarea
+        mt="sm"
         aria-label={t('app.rules_paste')}
         placeholder={t('app.rules_paste')}
         value={paste}
-        onChange={(e) => edit({ rulesPaste: e.target.value })}
-        rows={4}
+        onChange={(e) => edit({ rulesPaste: e.currentTarget.value })}
+        autosize
+        minRows={3}
+        maxRows={12}
         spellCheck={false}
+        classNames={{ input: 'mono' }}
       />
       {fileError && (
-        <p className="error" role="alert">
+        <Alert color="red" role="alert" mt="sm" className="error">
           {t(fileError.key, fileError.params)}
-        </p>
+        </Alert>
       )}
-    </fieldset>
+    </Fieldset>
   );
 }
 
@@ -377,9 +415,10 @@ function OriginInputs() {
     }
   };
   return (
-    <fieldset>
-      <legend>{t('app.origin_bundle')}</legend>
-      <p className="muted">{t('app.origin_hint')}</p>
+    <Fieldset legend={t('app.origin_bundle')} className="inputs">
+      <Text c="dimmed" size="sm" mb="xs">
+        {t('app.origin_hint')}
+      </Text>
       <FileDrop
         label={t('app.origin_file')}
         accept=".json,application/json"
@@ -389,27 +428,31 @@ function OriginInputs() {
         {origin && (
           <p>
             <code>{origin.name}</code>{' '}
-            <button type="button" onClick={() => loaded(null)}>
+            <Button size="compact-xs" variant="default" onClick={() => loaded(null)}>
               {t('app.remove')}
-            </button>
+            </Button>
           </p>
         )}
       </FileDrop>
-      <textarea
+      <Textarea
+        mt="sm"
         aria-label={t('app.origin_paste')}
         placeholder={t('app.origin_paste')}
         value={paste}
-        onChange={(e) => edit({ originPaste: e.target.value })}
-        rows={4}
+        onChange={(e) => edit({ originPaste: e.currentTarget.value })}
+        autosize
+        minRows={3}
+        maxRows={12}
         spellCheck={false}
         disabled={origin !== null}
+        classNames={{ input: 'mono' }}
       />
       {fileError && (
-        <p className="error" role="alert">
+        <Alert color="red" role="alert" mt="sm" className="error">
           {t(fileError.key, fileError.params)}
-        </p>
+        </Alert>
       )}
-    </fieldset>
+    </Fieldset>
   );
 }
 
@@ -419,10 +462,15 @@ function StepNotes({ step }: { step: Step }) {
   const saved = useAppStore((s) => s.notesSaved);
   const edited = useAppStore((s) => s.noteEdited);
   return (
-    <label className="notes">
-      {t('app.notes')} <span className="muted">{saved ? t('app.notes_saved') : t('app.notes_saving')}</span>
-      <textarea value={text} onChange={(e) => edited(step, e.target.value)} rows={3} />
-    </label>
+    <Textarea
+      className="notes"
+      label={t('app.notes')}
+      description={saved ? t('app.notes_saved') : t('app.notes_saving')}
+      value={text}
+      onChange={(e) => edited(step, e.currentTarget.value)}
+      autosize
+      minRows={2}
+    />
   );
 }
 
@@ -441,29 +489,31 @@ function ReportStep() {
   ];
   return (
     <div className="report-step">
-      <p>
+      <Text>
         {t('app.verdict', { verdict: t(`verdict.${report.verdict}`) })} ·{' '}
         {t('app.report_counts', {
           findings: report.findings.length,
           causes: report.causes.length,
           probes: report.probes.length,
         })}
-      </p>
-      <label className="check">
-        <input type="checkbox" checked={redact} onChange={(e) => setRedact(e.target.checked)} />
-        {t('app.redact')}
-      </label>
-      <div className="actions">
+      </Text>
+      <Checkbox
+        my="sm"
+        label={t('app.redact')}
+        checked={redact}
+        onChange={(e) => setRedact(e.currentTarget.checked)}
+      />
+      <Group>
         {formats.map((f) => (
-          <button key={f} type="button" onClick={() => void exportReport(f, redact)}>
+          <Button key={f} variant="light" onClick={() => void exportReport(f, redact)}>
             {t(`app.export_${f}`)}
-          </button>
+          </Button>
         ))}
-      </div>
+      </Group>
       {exported && exported.format !== 'sessions' && exported.format !== 'import' && (
-        <p className="saved" role="status">
+        <Alert mt="sm" color={exported.saved ? 'green' : 'gray'} className="saved" role="status">
           {exported.saved ? t('app.saved_to', { file: exported.saved }) : t('app.save_cancelled')}
-        </p>
+        </Alert>
       )}
     </div>
   );
