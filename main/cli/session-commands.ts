@@ -8,7 +8,7 @@ import { timeZoneOf, writeOutput, writeReports } from './report-output';
 import { quoteInput } from '../../shared/net/validate';
 import { DbError, openDatabase } from '../db/open';
 import { defaultDbFile } from '../db/paths';
-import { SessionsRepo, type StoredSession } from '../db/sessions-repo';
+import { processAlive, SessionsRepo, type StoredSession } from '../db/sessions-repo';
 import {
   compareSessions,
   exportSessions,
@@ -43,14 +43,7 @@ export async function openStore(file: string, io: CliIo, t: Translate): Promise<
       io.stderr.write(`origin-doctor: ${t('db.migrated', { from: n.from, to: n.to, backup: n.backup })}\n`);
   }
   const repo = new SessionsRepo(opened.db);
-  repo.markOrphansInterrupted((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  });
+  repo.markOrphansInterrupted(processAlive);
   return { repo, file, db: opened.db, close: () => void (opened.db.open && opened.db.close()) };
 }
 

@@ -17,6 +17,16 @@ import {
 import { verdictOf } from '../diagnosis';
 import { DbError } from './open';
 
+/** True while a process with this id runs (one we may not signal still runs). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const SESSION_STATUSES = ['running', 'finished', 'interrupted', 'cancelled'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 

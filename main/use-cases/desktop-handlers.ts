@@ -13,7 +13,7 @@ import { bundleFromPastes } from '../origin/paste';
 import { decodeErrorPage } from '../diagnosis/error-page';
 import { parseWatchSpec } from './watch';
 import { DbError, openDatabase } from '../db/open';
-import { SessionsRepo } from '../db/sessions-repo';
+import { processAlive, SessionsRepo } from '../db/sessions-repo';
 import {
   compareSessions,
   exportSessions,
@@ -124,8 +124,9 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       try {
         const opened = await openDatabase(ports.dbFile, now);
         const repo = new SessionsRepo(opened.db);
-        // Sessions left "running" by an app that crashed or was killed read as interrupted.
-        repo.markOrphansInterrupted(() => false);
+        // Sessions left "running" by an app or CLI that crashed or was killed read as interrupted; a CLI run
+        // still going on in the same history is left alone.
+        repo.markOrphansInterrupted(processAlive);
         return { repo, db: opened.db };
       } catch (e) {
         store = null;
@@ -227,7 +228,10 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     },
     'sessions:update': async ({ id, notes, tags }) => {
       const { repo } = await history();
-      if (!repo.update(id, { notes, tags })) throw notFound(id);
+      const s = repo.get(id);
+      if (!s) throw notFound(id);
+      // Tags left out keep the ones the session has (set from the CLI, or an import).
+      repo.update(id, { notes, tags: tags ?? s.summary.tags });
       return true;
     },
     'sessions:delete': async ({ id }) => {

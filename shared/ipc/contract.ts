@@ -119,7 +119,7 @@ export const CONTRACT = {
     input: z.object({
       id: sessionId,
       notes: z.string().max(200_000),
-      tags: z.array(z.string().max(50)).max(20),
+      tags: z.array(z.string().max(50)).max(20).optional(),
     }),
     output: z.boolean(),
   },

@@ -50,7 +50,7 @@ export async function cancelRun(): Promise<void> {
 export async function saveNotes(): Promise<void> {
   const { session, notes } = store();
   if (!session) return;
-  const r = await invoke('sessions:update', { id: session.id, notes: serializeNotes(notes), tags: [] });
+  const r = await invoke('sessions:update', { id: session.id, notes: serializeNotes(notes) });
   if (r.ok) store().notesStored();
   else store().errorShown(r.error);
 }
