@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { CaptureData } from '../../shared/model/probe-data';
 import { readCapture } from '../capture/pcap';
-import { normalizeAddress } from '../capture/packet';
+import { LINK_TYPES, normalizeAddress } from '../capture/packet';
 import { buildTimeline, type TimelineTarget } from '../capture/timeline';
 import { findExecutable } from './spawn';
 
@@ -162,12 +162,20 @@ export function captureData(
 ): CaptureData {
   const parsed = readCapture(bytes);
   const tooLarge = size > MAX_PCAP_BYTES;
+  // A framing this reader does not know (macOS's PKTAP, say): the file is kept for Wireshark, and that is said.
+  const linkType = parsed.frames[0]?.linkType ?? null;
+  const unknownLink = linkType !== null && LINK_TYPES[linkType] === undefined;
+  const unreadable = (parsed.problem !== null && parsed.frames.length === 0) || unknownLink;
   return {
     tool: how.tool,
     interface: how.iface,
     filter: how.filter,
-    problem: tooLarge ? 'too_large' : parsed.problem && parsed.frames.length === 0 ? 'unreadable' : null,
-    detail: tooLarge ? String(size) : parsed.problem,
+    problem: tooLarge ? 'too_large' : unreadable ? 'unreadable' : null,
+    detail: tooLarge
+      ? String(size)
+      : unknownLink
+        ? `link type ${linkType} is not read here; open the pcap in Wireshark`
+        : parsed.problem,
     linkType: parsed.frames[0]?.linkType ?? null,
     packets: parsed.frames.length,
     bytes: size,

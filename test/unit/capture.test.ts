@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { readCapture, type Frame } from '../../main/capture/pcap';
 import { decodeFrame, linkPayload } from '../../main/capture/packet';
 import { buildTimeline } from '../../main/capture/timeline';
-import { captureFilter } from '../../main/probes/capture';
+import { captureData, captureFilter } from '../../main/probes/capture';
 import { classifyWatch } from '../../main/diagnosis/watch';
 
 // A capture made in the namespace lab by tcpdump -i any (Linux cooked v2): DROP on 81, REJECT tcp-reset on 82,
@@ -225,6 +225,28 @@ describe('pcap reader and timeline on a capture from the lab', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('capture record', () => {
+  test('a framing the reader does not know keeps the file and says so', () => {
+    const ips = ipPackets();
+    const pktap = pcap(
+      258,
+      ips.map((p) => ({ time: p.time, data: p.ip })),
+    );
+    const d = captureData(pktap, pktap.length, { filter: 'tcp', tool: 'tcpdump', iface: 'any' }, TARGETS);
+    expect(d.problem).toBe('unreadable');
+    expect(d.detail).toMatch(/link type 258 .*Wireshark/);
+    expect(Buffer.from(d.pcap!, 'base64').equals(pktap)).toBe(true);
+    const ok = captureData(
+      LAB_PCAP,
+      LAB_PCAP.length,
+      { filter: 'tcp', tool: 'tcpdump', iface: 'any' },
+      TARGETS,
+    );
+    expect(ok.problem).toBeNull();
+    expect(ok.packets).toBe(readCapture(LAB_PCAP).frames.length);
   });
 });
 
