@@ -5,7 +5,7 @@ import { reportSchema, type ProbeKind, type Report, type SessionInput } from '..
 import type { WizardLayer } from '../../shared/ipc/contract';
 import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
 import { planProbes, reportFrom, runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
-import { runProbes } from '../probes/runner';
+import { runProbes, type RunnerEvent } from '../probes/runner';
 import { APP_VERSION } from '../version';
 
 /**
@@ -23,13 +23,22 @@ export async function runAndStore(
   const report = await runDiagnosis(input, {
     ...deps,
     session: { id, createdAt },
-    onEvent: (e) => {
-      if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
-      deps.onEvent?.(e);
-    },
+    onEvent: storing(repo, id, deps.onEvent),
   });
   finishStored(repo, report, deps.signal.aborted);
   return report;
+}
+
+/** Passes a run's events on, committing each probe result to the session the moment it finishes. */
+function storing(
+  repo: SessionsRepo,
+  id: string,
+  onEvent: RunDiagnosisDeps['onEvent'],
+): (e: RunnerEvent) => void {
+  return (e) => {
+    if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
+    onEvent?.(e);
+  };
 }
 
 /** Records the end of a stored run: status, verdict, findings, causes and the probes' order. */
@@ -78,10 +87,7 @@ export async function rerunStep(
       timeoutMs: input.timeoutMs,
       signal: deps.signal,
       now: deps.now,
-      onEvent: (e) => {
-        if (e.type === 'probe-finished') repo.appendProbe(id, e.record);
-        deps.onEvent?.(e);
-      },
+      onEvent: storing(repo, id, deps.onEvent),
     },
   );
   const report = reportFrom(input, [...kept, ...fresh], {
