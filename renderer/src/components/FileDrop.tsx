@@ -6,16 +6,23 @@ export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 export type ReadFile = { name: string; text: string };
 
-/** Reads dropped or picked files as text, refusing ones over the limit (said by name, nothing half-read). */
+/**
+ * Reads dropped or picked files as text. A file over the limit is refused by name through `refuse` (nothing is
+ * half-read) and the answer is null.
+ */
 export async function readFiles(
-  list: FileList | null,
-): Promise<{ files: ReadFile[]; tooBig: string | null }> {
+  list: FileList | readonly File[] | null,
+  refuse: (error: { key: string; params: Record<string, string | number> }) => void,
+): Promise<ReadFile[] | null> {
   const files: ReadFile[] = [];
   for (const f of Array.from(list ?? [])) {
-    if (f.size > MAX_FILE_BYTES) return { files: [], tooBig: f.name };
+    if (f.size > MAX_FILE_BYTES) {
+      refuse({ key: 'app.file_too_big', params: { name: f.name, max: MAX_FILE_BYTES / 1024 / 1024 } });
+      return null;
+    }
     files.push({ name: f.name, text: await f.text() });
   }
-  return { files, tooBig: null };
+  return files;
 }
 
 /** A drop zone with a file picker inside: drag and drop, or click to choose. */

@@ -46,12 +46,7 @@ export function History() {
   const when = (iso: string): string =>
     new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
   const doImport = async (file: File | null): Promise<void> => {
-    if (!file) return;
-    const dt = new DataTransfer();
-    dt.items.add(file);
-    const { files, tooBig } = await readFiles(dt.files);
-    if (tooBig) return refuse({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
-    for (const f of files) await importSessions(f);
+    for (const f of (await readFiles(file ? [file] : null, refuse)) ?? []) await importSessions(f);
   };
   const pending = confirm ? h.items.find((x) => x.id === confirm) : undefined;
   return (

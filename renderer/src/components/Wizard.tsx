@@ -349,11 +349,9 @@ function PolicyInputs() {
   const add = useAppStore((s) => s.rulesAdded);
   const remove = useAppStore((s) => s.ruleRemoved);
   const refuse = useAppStore((s) => s.fileRefused);
-  const fileError = useAppStore((s) => s.fileError);
   const addRules = async (list: FileList | null): Promise<void> => {
-    const { files, tooBig } = await readFiles(list);
-    if (tooBig) return refuse({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
-    add(files);
+    const files = await readFiles(list, refuse);
+    if (files) add(files);
   };
   return (
     <Fieldset legend={t('app.rules')} className="inputs">
@@ -374,23 +372,8 @@ function PolicyInputs() {
           </ul>
         )}
       </FileDrop>
-      <Textarea
-        mt="sm"
-        aria-label={t('app.rules_paste')}
-        placeholder={t('app.rules_paste')}
-        value={paste}
-        onChange={(e) => edit({ rulesPaste: e.currentTarget.value })}
-        autosize
-        minRows={3}
-        maxRows={12}
-        spellCheck={false}
-        classNames={{ input: 'mono' }}
-      />
-      {fileError && (
-        <Alert color="red" role="alert" mt="sm" className="error">
-          {t(fileError.key, fileError.params)}
-        </Alert>
-      )}
+      <PasteArea label={t('app.rules_paste')} value={paste} onChange={(rulesPaste) => edit({ rulesPaste })} />
+      <FileError />
     </Fieldset>
   );
 }
@@ -402,11 +385,8 @@ function OriginInputs() {
   const edit = useAppStore((s) => s.draftEdited);
   const loaded = useAppStore((s) => s.originLoaded);
   const refuse = useAppStore((s) => s.fileRefused);
-  const fileError = useAppStore((s) => s.fileError);
   const load = async (list: FileList | null): Promise<void> => {
-    const { files, tooBig } = await readFiles(list);
-    if (tooBig) return refuse({ key: 'app.file_too_big', params: { name: tooBig, max: 8 } });
-    const f = files[0];
+    const f = (await readFiles(list, refuse))?.[0];
     if (!f) return;
     try {
       loaded({ name: f.name, data: JSON.parse(f.text) as unknown });
@@ -434,26 +414,50 @@ function OriginInputs() {
           </p>
         )}
       </FileDrop>
-      <Textarea
-        mt="sm"
-        aria-label={t('app.origin_paste')}
-        placeholder={t('app.origin_paste')}
+      <PasteArea
+        label={t('app.origin_paste')}
         value={paste}
-        onChange={(e) => edit({ originPaste: e.currentTarget.value })}
-        autosize
-        minRows={3}
-        maxRows={12}
-        spellCheck={false}
+        onChange={(originPaste) => edit({ originPaste })}
         disabled={origin !== null}
-        classNames={{ input: 'mono' }}
       />
-      {fileError && (
-        <Alert color="red" role="alert" mt="sm" className="error">
-          {t(fileError.key, fileError.params)}
-        </Alert>
-      )}
+      <FileError />
     </Fieldset>
   );
+}
+
+/** Command output pasted from the origin or the customer: monospaced, grows with its text. */
+function PasteArea(props: {
+  label: string;
+  value: string;
+  onChange: (text: string) => void;
+  disabled?: boolean;
+}) {
+  return (
+    <Textarea
+      mt="sm"
+      aria-label={props.label}
+      placeholder={props.label}
+      value={props.value}
+      onChange={(e) => props.onChange(e.currentTarget.value)}
+      autosize
+      minRows={3}
+      maxRows={12}
+      spellCheck={false}
+      disabled={props.disabled ?? false}
+      classNames={{ input: 'mono' }}
+    />
+  );
+}
+
+/** Why the last file given was refused (too big, not JSON), in words. */
+function FileError() {
+  const { t } = useTranslation();
+  const fileError = useAppStore((s) => s.fileError);
+  return fileError ? (
+    <Alert color="red" role="alert" mt="sm" className="error">
+      {t(fileError.key, fileError.params)}
+    </Alert>
+  ) : null;
 }
 
 function StepNotes({ step }: { step: Step }) {
