@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { readCapture } from '../../main/capture/pcap';
 import { startCapture } from '../../main/probes/capture';
 import { createTranslator } from '../../shared/i18n/translate';
 import { makePki } from '../lab/certs';
-import { causesFor, CLI, diagnose, idsFor, runCli } from '../lab/cli';
+import { causesFor, diagnose, idsFor, runCli } from '../lab/cli';
 import { createLab, LAB, labAvailable, PORTS, startOrigin, warmUp, type Lab } from '../lab/lab';
 
 // Packet capture in the namespace lab: root, tcpdump (installed by .ci/run) and the lab's real broken ports.
@@ -161,30 +160,10 @@ describe('capture where it is not possible', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const out = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-        const child = spawn(
-          'setpriv',
-          [
-            '--reuid=65534',
-            '--regid=65534',
-            '--clear-groups',
-            process.execPath,
-            CLI,
-            'diagnose',
-            '--endpoint',
-            `http://127.0.0.1:${port}`,
-            '--no-trace',
-            '--capture',
-            '--json',
-            '-',
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-        let stdout = '';
-        child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout }));
-      });
+      const out = await runCli(
+        ['diagnose', '--endpoint', `http://127.0.0.1:${port}`, '--no-trace', '--capture', '--json', '-'],
+        { asNobody: true },
+      );
       const r = reportSchema.parse(JSON.parse(out.stdout));
       const f = r.findings.find((x) => x.id === 'capture.unavailable')!;
       expect(f.params.context).toBe('not_permitted');

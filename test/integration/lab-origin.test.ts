@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { causesFor, CLI, diagnose, idsFor, runCli } from '../lab/cli';
+import { causesFor, diagnose, idsFor, runCli } from '../lab/cli';
 import { createLab, LAB, labAvailable, PORTS, startOrigin, warmUp, type Lab } from '../lab/lab';
 
 const available = labAvailable();
@@ -130,32 +129,7 @@ describe('origin-check without root', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-        (resolve, reject) => {
-          const child = spawn(
-            'setpriv',
-            [
-              '--reuid=65534',
-              '--regid=65534',
-              '--clear-groups',
-              process.execPath,
-              CLI,
-              'origin-check',
-              '--port',
-              String(port),
-              '--json',
-              '-',
-            ],
-            { stdio: ['ignore', 'pipe', 'pipe'] },
-          );
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-          child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code, stdout, stderr }));
-        },
-      );
+      const out = await runCli(['origin-check', '--port', String(port), '--json', '-'], { asNobody: true });
       expect(out.code).toBe(0);
       const bundle = originBundleSchema.parse(JSON.parse(out.stdout));
       expect(bundle.privileged).toBe(false);

@@ -11,11 +11,18 @@ export interface CliRun {
   readonly ms: number;
 }
 
-/** Runs the built CLI, inside a namespace when one is given, and collects its output. */
-export function runCli(args: string[], opts: { ns?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-  const [file, argv] = opts.ns
-    ? ['ip', ['netns', 'exec', opts.ns, process.execPath, CLI, ...args]]
-    : [process.execPath, [CLI, ...args]];
+/** setpriv's arguments that run a command as `nobody`: no root, no capabilities, no groups. */
+const AS_NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/**
+ * Runs the built CLI — inside a namespace when one is given, as `nobody` when asked — and collects its output.
+ */
+export function runCli(
+  args: string[],
+  opts: { ns?: string; env?: NodeJS.ProcessEnv; asNobody?: boolean } = {},
+): Promise<CliRun> {
+  const node = [...(opts.asNobody ? AS_NOBODY : []), process.execPath, CLI, ...args];
+  const [file, argv] = opts.ns ? ['ip', ['netns', 'exec', opts.ns, ...node]] : [node[0]!, node.slice(1)];
   return new Promise((resolve, reject) => {
     const start = Date.now();
     const child = spawn(file, argv as string[], {
