@@ -1,5 +1,6 @@
 import { captureDataSchema, type CaptureData } from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
+import { normalizeAddress } from '../capture/packet';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
 /**
@@ -54,7 +55,7 @@ export function captureFindings(facts: DiagnosisFacts): FindingDraft[] {
         });
       }
       for (const from of ep.rstFrom) {
-        const fromTarget = from === ep.address || sameAddress(from, ep.address);
+        const fromTarget = normalizeAddress(from) === normalizeAddress(ep.address);
         out.push({
           id: 'capture.rst_answer',
           target,
@@ -91,10 +92,6 @@ export function captureFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
   }
   return out;
-}
-
-function sameAddress(a: string, b: string): boolean {
-  return a.replace(/^\[|\]$/g, '').toLowerCase() === b.replace(/^\[|\]$/g, '').toLowerCase();
 }
 
 /** ICMP reasons that mean "a filter said no", as opposed to "there is no way there". */
