@@ -367,6 +367,7 @@ function watchSupport(findings: readonly FindingDraft[]): Support[] {
           s('service_down', 0.55);
           s('firewall_reject', 0.3);
         } else if (tcp === 'unreachable') s('routing', 0.5);
+        else if (status === 429) s('rate_limiting', 0.6);
         else if (status !== null && status >= 500) s('origin_app_error', 0.55);
         break;
     }

@@ -1,4 +1,4 @@
-import { watchRoundSchema, type WatchRound } from '../../shared/model/probe-data';
+import { watchRoundSchema, type WatchEndpoint, type WatchRound } from '../../shared/model/probe-data';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
 /**
@@ -21,6 +21,20 @@ export interface WatchShape {
   readonly failed: number;
   /** Lengths of the runs of consecutive failed rounds, in order. */
   readonly runs: number[];
+}
+
+/**
+ * Whether the CDN would have served its visitor an error in this round: a connect that failed (refused, timed out,
+ * unreachable, reset), or a request that got no proper answer (timeout, empty reply, reset, wrong protocol) or
+ * answered 5xx or 429 — the CDN passes both on (or maps them to its own 52x). A 404 or a redirect is the
+ * origin's answer, passed on as it is: not a failure of the connection to the origin.
+ */
+export function watchEndpointFailed(
+  e: Pick<WatchEndpoint, 'sent' | 'connected' | 'tcpFailure' | 'httpOutcome' | 'httpStatus'>,
+): boolean {
+  if (e.tcpFailure !== null || e.connected < e.sent) return true;
+  if (e.httpOutcome !== 'response' || e.httpStatus === null) return true;
+  return e.httpStatus >= 500 || e.httpStatus === 429;
 }
 
 /** Classifies a sequence of round results (true: the round succeeded). */
@@ -80,8 +94,11 @@ export function watchFindings(facts: DiagnosisFacts): FindingDraft[] {
       return e ? [{ id, e }] : [];
     });
     if (seen.length === 0) continue;
-    const shape = classifyWatch(seen.map((s) => s.e.ok));
-    const failures = seen.filter((s) => !s.e.ok).map((s) => s.e);
+    // Judged again from what each round saw, not from its stored flag: sessions stored before 429 counted keep
+    // their rounds, and read right.
+    const oks = seen.map((s) => !watchEndpointFailed(s.e));
+    const shape = classifyWatch(oks);
+    const failures = seen.filter((_, i) => !oks[i]).map((s) => s.e);
     const counts = new Map<string, number>();
     for (const f of failures) {
       const what = f.tcpFailure && f.connected === 0 ? `tcp ${f.tcpFailure}` : httpFailure(f);
@@ -89,12 +106,12 @@ export function watchFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
     const common = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
     const latency = median(seen.flatMap((s) => (s.e.connectMs !== null ? [s.e.connectMs] : [])));
-    const firstOk = seen.findIndex((s) => s.e.ok);
-    const lastOk = seen.map((s) => s.e.ok).lastIndexOf(true);
+    const firstOk = oks.indexOf(true);
+    const lastOk = oks.lastIndexOf(true);
     out.push({
       id: `watch.${shape.pattern}`,
       target: ep.url,
-      evidence: (shape.failed > 0 ? seen.filter((s) => !s.e.ok) : seen).slice(0, 12).map((s) => s.id),
+      evidence: (shape.failed > 0 ? seen.filter((_, i) => !oks[i]) : seen).slice(0, 12).map((s) => s.id),
       params: {
         rounds: seen.length,
         failed: shape.failed,
@@ -106,8 +123,8 @@ export function watchFindings(facts: DiagnosisFacts): FindingDraft[] {
         longest: shape.runs.length ? Math.max(...shape.runs) : 0,
         partial: seen.filter((s) => s.e.connected > 0 && s.e.connected < s.e.sent).length,
         latency: latency === null ? '-' : `${latency} ms`,
-        okHead: firstOk === 0 ? seen.findIndex((s) => !s.e.ok) : 0,
-        okTail: lastOk === seen.length - 1 ? seen.length - 1 - seen.map((s) => s.e.ok).lastIndexOf(false) : 0,
+        okHead: firstOk === 0 ? oks.indexOf(false) : 0,
+        okTail: lastOk === oks.length - 1 ? oks.length - 1 - oks.lastIndexOf(false) : 0,
       },
     });
   }

@@ -7,6 +7,7 @@ import { tcpProbe } from '../probes/tcp';
 import { delay, type ProbeContext } from '../probes/types';
 import type { RunnerEvent } from '../probes/runner';
 import { dominantFailure } from '../diagnosis/network';
+import { watchEndpointFailed } from '../diagnosis/watch';
 import { quoteInput } from '../../shared/net/validate';
 
 /**
@@ -76,9 +77,7 @@ async function probeEndpoint(ep: Endpoint, input: SessionInput, ctx: ProbeContex
   ]);
   const connected = tcp.attempts.filter((a) => a.outcome === 'connected');
   const failures = tcp.attempts.filter((a) => a.outcome !== 'connected').map((a) => a.outcome);
-  const status = http.status;
-  const httpOk = http.outcome === 'response' && status !== null && status < 500;
-  return {
+  const seen = {
     url: ep.url,
     sent: tcp.attempts.length,
     connected: connected.length,
@@ -87,10 +86,10 @@ async function probeEndpoint(ep: Endpoint, input: SessionInput, ctx: ProbeContex
       : null,
     tcpFailure: dominantFailure(failures),
     httpOutcome: http.outcome,
-    httpStatus: status,
+    httpStatus: http.status,
     ttfbMs: http.timing.ttfbMs,
-    ok: httpOk && failures.length === 0,
   };
+  return { ...seen, ok: !watchEndpointFailed(seen) };
 }
 
 /** Runs every round of a watch and returns one probe record per round (fewer when cancelled). */

@@ -100,3 +100,32 @@ describe('watch', () => {
     }
   });
 });
+
+// A limiter that answers 429 every time is a failure the CDN passes on, not a healthy origin; a 404 is the
+// origin's own answer (the near miss) and stays stable.
+describe('watch judges the HTTP answer', () => {
+  const servers: http.Server[] = [];
+  afterAll(() => servers.forEach((s) => s.close()));
+  const serve = async (status: number): Promise<string> => {
+    const s = http.createServer((_req, res) =>
+      res.writeHead(status, { 'content-type': 'text/plain' }).end('no\n'),
+    );
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  };
+
+  test('429 on every round is always failing (rate limiting); 404 on every round is stable', async () => {
+    const limited = await serve(429);
+    const missing = await serve(404);
+    const args = ['watch', '--endpoint', limited, '--endpoint', missing, '--every', '1', '--for', '3'];
+    const run = await runCli([...args, '--timeout', '1000', '--json', '-']);
+    const report = reportSchema.parse(JSON.parse(run.stdout));
+    const byTarget = (u: string) => report.findings.filter((f) => f.target === u).map((f) => f.id);
+    expect(byTarget(limited)).toEqual(['watch.always_failing']);
+    expect(byTarget(missing)).toEqual(['watch.stable']);
+    expect(report.causes[0]!.id).toBe('cause.rate_limiting');
+    expect(report.verdict).toBe('broken');
+    expect(run.code).toBe(1);
+  }, 30_000);
+});
