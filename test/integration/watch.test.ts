@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,10 @@ describe('watch', () => {
     stderr = run.stderr;
     code = run.code;
   }, 40_000);
-  afterAll(() => server?.close());
+  afterAll(() => {
+    server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   test('every round is a stored probe, at its interval', () => {
     const rounds = report.probes.filter((p) => p.kind === 'watch').map((p) => watchRoundSchema.parse(p.data));
