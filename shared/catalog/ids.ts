@@ -74,6 +74,7 @@ export const FINDINGS = {
   'origin.keepalive_short': { layer: 'origin', severity: 'warn' },
   'mgmt.ssh_answered': { layer: 'protocol', severity: 'info' },
   'mgmt.ssh_outdated': { layer: 'protocol', severity: 'warn' },
+  'mgmt.no_answer': { layer: 'network', severity: 'info' },
   'mgmt.rdp_answered': { layer: 'protocol', severity: 'info' },
   'mgmt.rdp_no_nla': { layer: 'protocol', severity: 'warn' },
   'mgmt.open_to_world': { layer: 'policy', severity: 'warn' },

@@ -63,6 +63,10 @@ let rdpNla: number;
 let rdpPlain: number;
 let rdpRefuses: number;
 let silent: number;
+let sshOld: number;
+let sshCurrent: number;
+let closes: number;
+let smtp: number;
 let http: number;
 let requests: Buffer[] = [];
 
@@ -83,6 +87,10 @@ beforeAll(async () => {
   rdpPlain = await add(rdp(confirm(2, 0)));
   rdpRefuses = await add(rdp(confirm(3, 5)));
   silent = await add(() => undefined);
+  sshOld = await add((s) => s.end('SSH-2.0-OpenSSH_7.4\r\n'));
+  sshCurrent = await add((s) => s.end('SSH-2.0-OpenSSH_10.2\r\n'));
+  closes = await add((s) => s.end());
+  smtp = await add((s) => s.end('220 mail.example ESMTP\r\n'));
   http = await add((s) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
 });
 afterAll(() => {
@@ -119,7 +127,7 @@ describe('SSH identification', () => {
       comments: null,
     });
     expect(parseSshBanner('HTTP/1.1 400')).toBeNull();
-    expect(opensshAdvice('OpenSSH_7.2p2')).toBe('unsupported');
+    expect(opensshAdvice('OpenSSH_7.2p2')).toBeNull(); // the version table speaks for it: sshVersionAdvice
     expect(opensshAdvice('OpenSSH_8.9p1')).toBe('regresshion');
     expect(opensshAdvice('OpenSSH_9.8p1')).toBeNull();
     expect(opensshAdvice('dropbear_2022.83')).toBeNull();
@@ -169,6 +177,67 @@ describe('the management step in diagnose', () => {
     );
     const outdated = run.report.findings.find((f) => f.id === 'mgmt.ssh_outdated')!;
     expect(outdated.message).toMatch(/protocol 1/);
+  });
+  test('a port that does not answer is said: refused, silent, closed, something else', async () => {
+    const refused = await new Promise<number>((resolve) => {
+      // A port that was just free: nothing listens on it, so the kernel answers RST.
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = portOf(s);
+        s.close(() => resolve(p));
+      });
+    });
+    const run = await diagnose([
+      '--endpoint',
+      `http://127.0.0.1:${http}`,
+      '--no-trace',
+      '--timeout',
+      '800',
+      '--ssh-port',
+      String(refused),
+      '--ssh-port',
+      String(silent),
+      '--ssh-port',
+      String(closes),
+      '--ssh-port',
+      String(smtp),
+      '--rdp-port',
+      String(refused),
+    ]);
+    const said = run.report.findings
+      .filter((f) => f.id === 'mgmt.no_answer')
+      .map((f) => `${f.target} ${String(f.params.context)}`)
+      .sort();
+    expect(said).toEqual(
+      [
+        `rdp://127.0.0.1:${refused} refused`,
+        `ssh://127.0.0.1:${closes} closed`,
+        `ssh://127.0.0.1:${smtp} not_ssh`,
+        `ssh://127.0.0.1:${refused} refused`,
+        `ssh://127.0.0.1:${silent} silent`,
+      ].sort(),
+    );
+    const msg = run.report.findings.find((f) => f.target === `ssh://127.0.0.1:${refused}`)!.message;
+    expect(msg).toMatch(/^SSH on port \d+ refused the connection/);
+  });
+  test('an SSH version past its end of life is flagged with the table date; a current one (near miss) is not', async () => {
+    const run = await diagnose([
+      '--endpoint',
+      `http://127.0.0.1:${http}`,
+      '--no-trace',
+      '--ssh-port',
+      String(sshOld),
+      '--ssh-port',
+      String(sshCurrent),
+      '--lang',
+      'zh-CN',
+    ]);
+    const outdated = run.report.findings.filter((f) => f.id === 'mgmt.ssh_outdated');
+    expect(outdated.map((f) => f.target)).toEqual([`ssh://127.0.0.1:${sshOld}`]);
+    expect(outdated[0]!.params).toMatchObject({ context: 'eol', before: '8.0', compiledOn: '2026-11-29' });
+    expect(outdated[0]!.message).toMatch(/OpenSSH_7\.4 已过时/);
+    const answered = run.report.findings.filter((f) => f.id === 'mgmt.ssh_answered').map((f) => f.target);
+    expect(answered).toContain(`ssh://127.0.0.1:${sshCurrent}`);
+    expect(run.report.findings.filter((f) => f.id === 'mgmt.no_answer')).toEqual([]);
   });
   test('a bad management port is a usage error', async () => {
     const r = await runCli(['diagnose', '--endpoint', 'http://127.0.0.1:1', '--ssh-port', '70000']);
