@@ -139,6 +139,7 @@ export function exchange(spec: RequestSpec, ctx: ProbeContext): Promise<HttpExch
           outcome: 'response',
           code: null,
           status: res.statusCode ?? null,
+          statusText: res.statusMessage ?? null,
           headers,
           bodySample: Buffer.concat(chunks).subarray(0, KEPT_BODY).toString('utf8'),
           bodyBytes: bytes,

@@ -19,6 +19,39 @@ export function esc(s: string | number | null | undefined): string {
   return visible(String(s ?? '')).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/**
+ * An id (`policy.backorigin_not_allowed`) escaped, with break opportunities after its dots and underscores: a
+ * narrow column wraps it between its words, never inside one.
+ */
+export function idHtml(id: string): string {
+  return esc(id).replace(/([._])/g, '$1<wbr>');
+}
+
+/**
+ * A target (`https://198.18.1.2:8443`, `ssh://[2001:db8::2]:22`, a file name) escaped, with break opportunities
+ * where a reader expects them: after the scheme, before the port, after a path's slashes and inside an IPv6
+ * literal's colons. Applied to escaped text, whose entities (`&#60;`) hold none of these characters.
+ */
+export function targetHtml(target: string): string {
+  return esc(target)
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)/i, '$1<wbr>')
+    .replace(/\[[0-9a-f:.]+\]/gi, (v6) => v6.replace(/:/g, ':<wbr>'))
+    .replace(/(:\d{1,5})(?=\/|$)/, '<wbr>$1')
+    .replace(/(?<=[^/:])\/(?=[^/])/g, '/<wbr>');
+}
+
+/** A CIDR range escaped, breakable after an IPv6 group's colons and before its prefix length. */
+export function rangeHtml(range: string): string {
+  return esc(range)
+    .replace(/(:+)(?=[0-9a-f])/gi, '$1<wbr>')
+    .replace(/\//, '<wbr>/');
+}
+
+/** Column widths of a result table laid out for print (fixed layout: long words wrap, the page never overflows). */
+function cols(...widths: (string | null)[]): string {
+  return `<colgroup>${widths.map((w) => (w ? `<col style="width:${w}">` : '<col>')).join('')}</colgroup>`;
+}
+
 const COLORS: Record<string, string> = OUTCOME_COLORS;
 
 function tcpChart(c: ReportModel['tcpCharts'][number], t: Translate): string {
@@ -169,9 +202,10 @@ code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font
 .state-pass{background:#1f883d}.state-warn{background:#bf8700}.state-fail{background:#cf222e}.state-none{background:#8c959f}
 .sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}
 .kb dt{font-weight:600;margin-top:4px}.kb dd{margin:0 0 4px 0}.kb{break-inside:avoid}
-.pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px;word-break:break-all}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
+.pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
+table.results{table-layout:fixed}table.results th,table.results td{overflow-wrap:break-word}table.results code{font-size:11px}.ev a{white-space:nowrap}
 figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
-@media print{body{max-width:none;padding:0}details{display:none}.appendix{display:block;page-break-before:always}.cause>div,.cause pre,figure,tr{break-inside:avoid}.cause h3{break-after:avoid}}
+@media print{body{max-width:none;padding:0}table{width:calc(100% - 2px)}details{display:none}.appendix{display:block;page-break-before:always}.cause>div,.cause pre,figure,tr{break-inside:avoid}h2,h3{break-after:avoid}.cause h3{break-after:avoid}}
 `;
 
 /** Charts per kind (TCP, HTTP, path); a session has at most 16 endpoints. */
@@ -187,27 +221,27 @@ export const CSP =
 function policySection(p: PolicyModel, t: Translate): string {
   const rows = p.rows
     .map((r) => {
-      const head = `<tr class="pol-${esc(r.outcome)}"><td><code>${esc(r.range)}</code></td><td>${esc(r.port)}</td><td>${esc(r.outcomeText)}</td><td>${esc(r.allowedPct)}</td><td>${esc(r.decided)}</td></tr>`;
+      const head = `<tr class="pol-${esc(r.outcome)}"><td><code>${rangeHtml(r.range)}</code></td><td>${esc(r.port)}</td><td>${esc(r.outcomeText)}</td><td>${esc(r.allowedPct)}</td><td>${esc(r.decided)}</td></tr>`;
       const subs = r.segments
         .map(
           (s) =>
-            `<tr class="pol-sub pol-${esc(s.outcome)}"><td>&#8627; <code>${esc(s.range)}</code></td><td></td><td>${esc(s.outcomeText)}</td><td></td><td>${esc(s.decided)}</td></tr>`,
+            `<tr class="pol-sub pol-${esc(s.outcome)}"><td>&#8627; <code>${rangeHtml(s.range)}</code></td><td></td><td>${esc(s.outcomeText)}</td><td></td><td>${esc(s.decided)}</td></tr>`,
         )
         .join('');
       return head + subs;
     })
     .join('');
   const anomalies = p.anomalies.length
-    ? `<table><tr><th>${esc(t('policy.heading_anomalies', { count: p.anomalies.length }))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th></tr>${p.anomalies
+    ? `<table class="results">${cols('26%', '22%', null)}<thead><tr><th>${esc(t('policy.heading_anomalies', { count: p.anomalies.length }))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th></tr></thead>${p.anomalies
         .map(
           (a) =>
-            `<tr><td>${esc(a.kind)}${a.relevant ? ` <span class="env">${esc(t('policy.relevant'))}</span>` : ''}</td><td><code>${esc(a.at)}</code></td><td><code>${esc(a.text)}</code>${a.other ? `<br><span class="muted">${esc(a.other)}</span>` : ''}</td></tr>`,
+            `<tr><td>${esc(a.kind)}${a.relevant ? ` <span class="env">${esc(t('policy.relevant'))}</span>` : ''}</td><td><code>${targetHtml(a.at)}</code></td><td><code>${esc(a.text)}</code>${a.other ? `<br><span class="muted">${esc(a.other)}</span>` : ''}</td></tr>`,
         )
         .join('')}</table>`
     : `<p class="muted">${esc(t('policy.heading_anomalies', { count: 0 }))} ${esc(t('policy.no_anomalies'))}</p>`;
   return `<ul>${p.files.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>
 <p><strong>${esc(p.coverage)}</strong></p>${p.notes.length ? `<ul class="muted">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
-${p.rows.length ? `<table class="policy"><tr><th>${esc(t('policy.col_range'))}</th><th>${esc(t('policy.col_port'))}</th><th>${esc(t('policy.col_result'))}</th><th>${esc(t('policy.col_allowed'))}</th><th>${esc(t('policy.col_decided'))}</th></tr>${rows}</table>` : ''}${p.hiddenRows ? `<p class="muted">${esc(t('policy.more_segments', { count: p.hiddenRows }))}</p>` : ''}
+${p.rows.length ? `<table class="policy results">${cols('20%', '9%', '12%', '13%', null)}<thead><tr><th>${esc(t('policy.col_range'))}</th><th>${esc(t('policy.col_port'))}</th><th>${esc(t('policy.col_result'))}</th><th>${esc(t('policy.col_allowed'))}</th><th>${esc(t('policy.col_decided'))}</th></tr></thead>${rows}</table>` : ''}${p.hiddenRows ? `<p class="muted">${esc(t('policy.more_segments', { count: p.hiddenRows }))}</p>` : ''}
 ${anomalies}`;
 }
 
@@ -234,20 +268,20 @@ ${c.fix.length ? `<h3>${esc(t('cli.fix'))}</h3><ul>${c.fix.map(step).join('')}</
       (l) =>
         `<h3><span class="state state-${l.state}">${esc(t(`state.${l.state}`))}</span> ${esc(l.name)}</h3>${
           l.findings.length
-            ? `<table><tr><th>${esc(t('report.col_finding'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th><th>${esc(t('report.evidence'))}</th></tr>${l.findings
+            ? `<table class="results">${cols('24%', '21%', null, '11%')}<thead><tr><th>${esc(t('report.col_finding'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th><th>${esc(t('report.evidence'))}</th></tr></thead>${l.findings
                 .map(
                   (f) =>
-                    `<tr><td class="sev-${esc(f.severity)}"><a href="#kb-${esc(f.id)}"><code>${esc(f.id)}</code></a></td><td>${esc(f.target)}</td><td>${esc(f.message)}</td><td>${f.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(' ')}</td></tr>`,
+                    `<tr><td class="sev-${esc(f.severity)}"><a href="#kb-${esc(f.id)}"><code>${idHtml(f.id)}</code></a></td><td>${targetHtml(f.target)}</td><td>${esc(f.message)}</td><td class="ev">${f.evidence.map((e) => `<a href="#probe-${esc(e)}">${esc(e)}</a>`).join(' ')}</td></tr>`,
                 )
                 .join('')}</table>`
             : `<p class="muted">${esc(t('report.layer_nothing'))}</p>`
         }`,
     )
     .join('');
-  const probes = `<table><tr><th>id</th><th>${esc(t('report.col_kind'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_status'))}</th><th>${esc(t('report.col_duration'))}</th></tr>${m.probes
+  const probes = `<table class="results">${cols('16%', '10%', null, '14%', '14%')}<thead><tr><th>id</th><th>${esc(t('report.col_kind'))}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_status'))}</th><th>${esc(t('report.col_duration'))}</th></tr></thead>${m.probes
     .map(
       (p) =>
-        `<tr id="probe-${esc(p.id)}"><td><code>${esc(p.id)}</code></td><td>${esc(p.kind)}</td><td>${esc(p.target)}</td><td>${esc(t(`probe_status.${p.status}`))}</td><td>${esc(p.durationMs.toFixed(1))} ms</td></tr>`,
+        `<tr id="probe-${esc(p.id)}"><td><code>${idHtml(p.id)}</code></td><td>${esc(p.kind)}</td><td>${targetHtml(p.target)}</td><td>${esc(t(`probe_status.${p.status}`))}</td><td>${esc(p.durationMs.toFixed(1))} ms</td></tr>`,
     )
     .join('')}</table>`;
   const raws = m.probes.filter((p) => p.raw);
@@ -267,7 +301,7 @@ ${c.fix.length ? `<h3>${esc(t('cli.fix'))}</h3><ul>${c.fix.map(step).join('')}</
   const comparison = m.comparison
     ? `<section id="comparison"><h2>${esc(t('report.comparison', { parent: m.comparison.parentId }))}</h2>${
         m.comparison.changes.length
-          ? `<table>${m.comparison.changes.map((c) => `<tr><td>${esc(c.change)}</td><td><code>${esc(c.id)}</code></td><td>${esc(c.target)}</td></tr>`).join('')}</table>`
+          ? `<table class="results">${cols('20%', '34%', null)}${m.comparison.changes.map((c) => `<tr><td>${esc(c.change)}</td><td><code>${idHtml(c.id)}</code></td><td>${targetHtml(c.target)}</td></tr>`).join('')}</table>`
           : `<p>${esc(t('cli.compare_nothing'))}</p>`
       }</section>`
     : '';

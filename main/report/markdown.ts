@@ -133,6 +133,12 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       out.push(`- ${mdEscape(c.change)}: \`${c.id}\` ${mdEscape(c.target)}`);
     out.push('');
   }
+  // A ticket carries the HTTP exchanges as they were (the HTML and PDF carry every tool's output).
+  const exchanges = m.probes.filter((p) => p.kind === 'http' && p.raw);
+  if (exchanges.length) {
+    out.push(`## ${mdEscape(t('report.raw_http'))}`, '');
+    for (const p of exchanges) out.push(`### ${mdEscape(p.id)} ${mdEscape(p.target)}`, '', fence(p.raw), '');
+  }
   out.push(`## ${mdEscape(t('report.input'))}`, '');
   for (const r of m.input) out.push(`- **${mdEscape(r.label)}**: ${mdEscape(r.value)}`);
   if (m.notes) out.push('', `## ${mdEscape(t('report.notes'))}`, '', fence(m.notes));

@@ -11,6 +11,7 @@ import type { Finding, Lang, Report } from '../../shared/model/report';
 import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
 import { captureModel, watchModel, type CaptureModel, type WatchModel } from './capture-view';
+import { httpEvidence } from './http-evidence';
 
 /**
  * The report as its renderers need it: every text already worded in the chosen language (from ids and
@@ -342,7 +343,8 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       status: p.status,
       startedAt: p.startedAt,
       durationMs: p.durationMs,
-      raw: p.raw ?? '',
+      // The tool's own summary, then (for HTTP) each exchange as sent and received.
+      raw: [p.raw ?? '', httpEvidence(p, t)].filter(Boolean).join('\n\n'),
     })),
     tcpCharts: r.probes.flatMap((p) => {
       const d = p.kind === 'tcp' ? tcpDataSchema.safeParse(p.data) : null;

@@ -246,6 +246,8 @@ export const httpExchangeSchema = z.object({
   outcome: z.enum(HTTP_OUTCOMES),
   code: z.string().nullable(),
   status: z.number().int().nullable(),
+  /** The reason phrase as the origin sent it (`Service Unavailable`); absent in sessions stored before it was kept. */
+  statusText: z.string().nullable().optional(),
   headers: z.record(z.string(), z.string()),
   /** The first bytes of the body (at most 64 KiB read, 2 KiB kept). */
   bodySample: z.string(),
