@@ -96,6 +96,10 @@ export function planProbes(
     });
   });
   const anchors = trustAnchors(deps.extraCa ?? []);
+  const originCa = input.provider ? findProvider(input.provider)?.originCa : undefined;
+  const providerAnchors = originCa
+    ? { provider: input.provider!, pems: originCa.roots.map((r) => r.pem) }
+    : null;
   input.endpoints.forEach((ep, i) => {
     if (ep.scheme !== 'https') return;
     tasks.push({
@@ -104,7 +108,7 @@ export function planProbes(
       target: ep.url,
       key: ep.url,
       run: async (ctx) => {
-        const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx);
+        const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx, providerAnchors);
         const status =
           data.main.outcome !== 'ok'
             ? 'fail'
