@@ -276,6 +276,18 @@ export async function tlsProbe(
   };
 }
 
+/**
+ * The probe card's status: failed handshake or a certificate problem → fail, only "expiring soon" → warn. A chain
+ * that leads to the provider's own origin CA is valid for that provider, so its trust problems do not count.
+ */
+export function tlsStatus(data: TlsData): 'ok' | 'warn' | 'fail' {
+  if (data.main.outcome !== 'ok') return 'fail';
+  const trust = new Set(['self_signed', 'chain_incomplete', 'untrusted_root']);
+  const problems = data.problems.filter((p) => !(data.providerCa?.root && trust.has(p.kind)));
+  if (problems.some((p) => p.kind !== 'expiring_soon')) return 'fail';
+  return problems.length ? 'warn' : 'ok';
+}
+
 /** The trust anchors: Node's bundled roots, the system's where this Node can read them, plus extra CAs. */
 export function trustAnchors(extraPem: readonly string[]): string[] {
   const system = (tls as unknown as { getCACertificates?: (type: string) => string[] }).getCACertificates;

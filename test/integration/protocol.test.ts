@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { diagnose as diagnoseFacts } from '../../main/diagnosis';
-import { tlsProbe, trustAnchors } from '../../main/probes/tls';
+import { tlsProbe, tlsStatus, trustAnchors } from '../../main/probes/tls';
 import { createTranslator } from '../../shared/i18n/translate';
 import type { HttpData, TlsData } from '../../shared/model/probe-data';
 import type { Endpoint } from '../../shared/model/report';
@@ -182,11 +182,13 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
     ]);
     expect(valid.causes).not.toContain('cause.tls_untrusted');
     expect(valid.causes).not.toContain('cause.tls_chain_incomplete');
+    expect(tlsStatus(valid.data)).toBe('ok');
     // Near miss: the preset's anchor is another root → the leaf is an ordinary trust problem.
     const other = await judge(pki.root.pem);
     expect(other.data.providerCa).toEqual({ provider: 'cloudflare', root: null });
     expect(other.ids).toContain('tls.chain_incomplete');
     expect(other.causes[0]).toBe('cause.tls_chain_incomplete');
+    expect(tlsStatus(other.data)).toBe('fail');
   });
   test('the chain incomplete finding shows where the intermediate can be downloaded', async () => {
     const { report } = await run('noIntermediate', 'https');
