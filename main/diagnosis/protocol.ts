@@ -260,10 +260,11 @@ function answerFindings(data: HttpData, base: Base, emit: Emit): void {
       emit('http.ok', { ...base, status, ttfbMs: first.timing.ttfbMs });
       emit('http.vhost_catch_all', vhost);
     } else {
+      const location = last.headers.location;
       emit('http.vhost_missing', {
         ...vhost,
-        context: status < 300 ? 'alike_page' : 'alike',
-        location: last.headers.location ?? '-',
+        context: status < 300 ? 'alike_page' : location ? 'alike_redirect' : 'alike',
+        location: location ?? '-',
       });
     }
   } else if (status >= 500) {

@@ -243,7 +243,27 @@ describe('the default virtual host: our Host answered like a made-up one', () =>
     expect(d.ids).toContain('http.vhost_missing');
     expect(d.ids).not.toContain('http.ok');
     expect(d.causes[0]!.id).toBe('cause.vhost_missing');
-    expect(d.findings.find((f) => f.id === 'http.vhost_missing')!.severity).toBe('error');
+    const f = d.findings.find((x) => x.id === 'http.vhost_missing')!;
+    expect(f.severity).toBe('error');
+    // every variant is worded with its own values: no empty or "-" placeholder left in the sentence
+    expect(f.message).not.toMatch(/\{\{|location -|\(-\)/);
+  });
+  test('the redirect variant names where the default server sends everyone', () => {
+    const d = run([
+      record(
+        'http-1',
+        'http',
+        HTTP.url,
+        http(
+          [answer(DOMAIN, 301, '', { location: 'https://main.example/' })],
+          answer(FOREIGN, 301, '', { location: 'https://main.example/' }),
+        ),
+      ),
+    ]);
+    expect(d.findings.find((x) => x.id === 'http.vhost_missing')!.message).toContain('https://main.example/');
+    expect(d.zh.findings.find((x) => x.id === 'http.vhost_missing')!.message).toContain(
+      'https://main.example/',
+    );
   });
   test('near miss: a catch-all app whose page names our domain → a warning that every Host is answered alike', () => {
     const ours = answer(DOMAIN, 200, `<h1>Welcome to ${DOMAIN}</h1>`, { 'content-type': 'text/html' });
