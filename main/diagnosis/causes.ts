@@ -153,6 +153,11 @@ const PROTOCOL_SUPPORT: Record<string, [ShortCause, number][]> = {
   'http.slow_ttfb': [['origin_slow', 0.75]],
   'http.5xx': [['origin_app_error', 0.7]],
   'http.empty_reply': [['origin_overloaded', 0.45]],
+  // An RST right after the request: a WAF / IPS on the origin cutting it, or a worker that crashes on it.
+  'http.reset': [
+    ['firewall_reject', 0.5],
+    ['origin_app_error', 0.45],
+  ],
   'http.h2_broken': [['h2_broken', 0.7]],
 };
 
@@ -161,7 +166,10 @@ function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[
   for (const f of findings) {
     for (const [cause, weight] of PROTOCOL_SUPPORT[f.id] ?? []) {
       // A certificate problem only breaks the CDN in strict mode; in full mode it is a warning for later.
-      const confidence = f.severity === 'warn' && cause.startsWith('tls_') ? Math.min(weight, 0.4) : weight;
+      let confidence = f.severity === 'warn' && cause.startsWith('tls_') ? Math.min(weight, 0.4) : weight;
+      // An empty reply to every Host is nginx's 444 default server far more often than a crash on every name,
+      // but it can be either: ranked above the crash, below a missing site seen in a page.
+      if (f.id === 'http.vhost_missing' && f.params.context === 'empty') confidence = 0.6;
       out.push({ cause, confidence, target: f.target, findings: [f.id] });
     }
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -40,7 +41,8 @@ function urlOf(spec: RequestSpec): string {
 /**
  * Why a request ended without a response. A TLS record (0x16 handshake, 0x15 alert) coming back on a plain
  * port means the port speaks TLS; OpenSSL's "wrong version number" on an https request means it does not.
- * "socket hang up" is a close without a byte of reply (a CDN's 520); a read ECONNRESET is an RST.
+ * "socket hang up" is a close (FIN) without a byte of reply: an empty reply. A read ECONNRESET or an EPIPE is an
+ * RST from the origin or a middlebox, before or during the reply: a reset, never an empty reply.
  */
 export function classifyHttpError(
   err: NodeJS.ErrnoException,
@@ -64,11 +66,27 @@ export function classifyHttpError(
     return 'plain_on_tls_port';
   if (code === 'HPE_HEADER_OVERFLOW') return 'headers_too_large';
   if (code === 'ECONNRESET' && /hang up/.test(err.message)) return 'empty_reply';
-  if (code === 'ECONNRESET' || code === 'EPIPE')
-    return firstBytes && firstBytes.length > 0 ? 'reset' : 'empty_reply';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
   const net = classifyConnectError(code);
   if (net === 'refused' || net === 'unreachable' || net === 'timeout') return net;
   return 'error';
+}
+
+/**
+ * The body with the Host name replaced by a fixed token, hashed: a default server that prints the Host it was
+ * asked for gives the same digest for any two names. Compared byte-wise (latin1), case-insensitively.
+ */
+export function hostNeutralBody(
+  body: Buffer,
+  host: string,
+): { hostNeutralSha256: string; bodyNamesHost: boolean } {
+  const text = body.toString('latin1');
+  const pattern = new RegExp(host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+  const neutral = text.replace(pattern, '\u0000HOST\u0000');
+  return {
+    hostNeutralSha256: createHash('sha256').update(neutral, 'latin1').digest('hex'),
+    bodyNamesHost: neutral !== text,
+  };
 }
 
 /** One request to the origin's address, speaking as the CDN: its Host, its SNI, no certificate check (full mode). */
@@ -130,6 +148,7 @@ export function exchange(spec: RequestSpec, ctx: ProbeContext): Promise<HttpExch
     );
     req.on('response', (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
+      const all: Buffer[] = [];
       let bytes = 0;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers))
@@ -143,10 +162,12 @@ export function exchange(spec: RequestSpec, ctx: ProbeContext): Promise<HttpExch
           headers,
           bodySample: Buffer.concat(chunks).subarray(0, KEPT_BODY).toString('utf8'),
           bodyBytes: bytes,
+          ...hostNeutralBody(Buffer.concat(all).subarray(0, MAX_BODY), spec.host),
           httpVersion: res.httpVersion,
         });
       res.on('data', (b: Buffer) => {
         if (bytes < KEPT_BODY) chunks.push(b);
+        if (bytes < MAX_BODY) all.push(b);
         bytes += b.length;
         if (bytes >= MAX_BODY) done();
       });

@@ -149,18 +149,62 @@ export function verifyChain(
     used.add(next);
     current = served[next]!;
   }
+  // Where the walk stopped tells the three cases apart. A self-signed certificate at the top: sent alone, a
+  // self-signed leaf; sent above others, a root nobody here trusts. The leaf itself with its issuer absent: the
+  // intermediate is missing (AIA may say where to fetch it). A served CA whose issuer is absent: the chain is
+  // complete up to a root the server need not send — one this machine does not trust (a private or provider CA).
   if (issuedBy(current, current)) {
     problems.push({
       kind: served.length === 1 ? 'self_signed' : 'untrusted_root',
       index: served.indexOf(current),
       detail: firstLine(current.subject),
     });
-  } else {
+  } else if (current === leaf) {
     problems.push({
       kind: 'chain_incomplete',
-      index: served.indexOf(current),
+      index: 0,
       detail: infoAccessUrl(current.infoAccess, 'CA Issuers') ?? '',
+    });
+  } else {
+    problems.push({
+      kind: 'untrusted_root',
+      index: served.indexOf(current),
+      detail: firstLine(current.issuer),
     });
   }
   return problems;
+}
+
+/** True for the problems that mean "no path to a trusted root", as opposed to dates or the name. */
+export const TRUST_PROBLEMS: ReadonlySet<CertProblem['kind']> = new Set([
+  'self_signed',
+  'chain_incomplete',
+  'untrusted_root',
+]);
+
+/**
+ * The subject of the provider's origin-CA root the served chain leads to, or null. A provider in strict mode
+ * trusts its own origin CA (Cloudflare's Origin CA), which is in no public store: such a chain is valid for that
+ * provider and still not publicly trusted — two separate facts.
+ */
+export function providerRootOf(
+  servedDer: readonly Buffer[],
+  providerPems: readonly string[],
+  now: Date,
+): string | null {
+  if (servedDer.length === 0 || providerPems.length === 0) return null;
+  const trust = verifyChain(servedDer, providerPems, null, now).filter((p) => TRUST_PROBLEMS.has(p.kind));
+  if (trust.length > 0) return null;
+  const served = servedDer.map((d) => new X509Certificate(d));
+  for (const pem of providerPems) {
+    let anchor: X509Certificate;
+    try {
+      anchor = new X509Certificate(pem);
+    } catch {
+      continue;
+    }
+    if (served.some((x) => x.fingerprint256 === anchor.fingerprint256 || issuedBy(x, anchor)))
+      return firstLine(anchor.subject);
+  }
+  return null;
 }

@@ -11,7 +11,7 @@ import {
   type TlsOutcome,
 } from '../../shared/model/probe-data';
 import { classifyConnectError } from './tcp';
-import { describeCert, verifyChain } from './tls-verify';
+import { describeCert, providerRootOf, verifyChain } from './tls-verify';
 import type { ProbeContext } from './types';
 
 /** A name no origin serves: what an origin does with it shows its default-certificate behaviour. */
@@ -201,6 +201,7 @@ export async function tlsProbe(
   trustAnchors: readonly string[],
   now: () => Date,
   ctx: ProbeContext,
+  providerAnchors: { readonly provider: string; readonly pems: readonly string[] } | null = null,
 ): Promise<TlsData> {
   let main = await handshake(ep, { servername: domain, domain, requestOCSP: true }, ctx);
   // Some plain-HTTP servers reset a ClientHello instead of answering it; ask in HTTP to tell them apart.
@@ -249,9 +250,15 @@ export async function tlsProbe(
   }
   let chain: CertInfo[] = [];
   let problems: TlsData['problems'] = [];
+  let providerCa: TlsData['providerCa'] = null;
   if (main.attempt.outcome === 'ok') {
     chain = main.served.map(describeCert);
     problems = verifyChain(main.served, trustAnchors, domain, now());
+    if (providerAnchors)
+      providerCa = {
+        provider: providerAnchors.provider,
+        root: providerRootOf(main.served, providerAnchors.pems, now()),
+      };
   }
   return {
     address: ep.address,
@@ -265,7 +272,20 @@ export async function tlsProbe(
     chain,
     problems,
     ocspStapled: main.attempt.outcome === 'ok' ? main.ocsp : null,
+    ...(providerAnchors ? { providerCa } : {}),
   };
+}
+
+/**
+ * The probe card's status: failed handshake or a certificate problem → fail, only "expiring soon" → warn. A chain
+ * that leads to the provider's own origin CA is valid for that provider, so its trust problems do not count.
+ */
+export function tlsStatus(data: TlsData): 'ok' | 'warn' | 'fail' {
+  if (data.main.outcome !== 'ok') return 'fail';
+  const trust = new Set(['self_signed', 'chain_incomplete', 'untrusted_root']);
+  const problems = data.problems.filter((p) => !(data.providerCa?.root && trust.has(p.kind)));
+  if (problems.some((p) => p.kind !== 'expiring_soon')) return 'fail';
+  return problems.length ? 'warn' : 'ok';
 }
 
 /** The trust anchors: Node's bundled roots, the system's where this Node can read them, plus extra CAs. */

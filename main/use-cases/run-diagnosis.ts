@@ -9,7 +9,7 @@ import { localEnvProbe } from '../probes/local-env';
 import { runProbes, type RunnerEvent, type RunnerLimits } from '../probes/runner';
 import { DEFAULT_TCP_OPTIONS, formatTcpRaw, tcpProbe, type TcpOptions } from '../probes/tcp';
 import { traceProbe } from '../probes/trace';
-import { formatTlsRaw, tlsProbe, trustAnchors } from '../probes/tls';
+import { formatTlsRaw, tlsProbe, tlsStatus, trustAnchors } from '../probes/tls';
 import { formatHttpRaw, httpProbe } from '../probes/http';
 import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
@@ -96,6 +96,10 @@ export function planProbes(
     });
   });
   const anchors = trustAnchors(deps.extraCa ?? []);
+  const originCa = input.provider ? findProvider(input.provider)?.originCa : undefined;
+  const providerAnchors = originCa
+    ? { provider: input.provider!, pems: originCa.roots.map((r) => r.pem) }
+    : null;
   input.endpoints.forEach((ep, i) => {
     if (ep.scheme !== 'https') return;
     tasks.push({
@@ -104,15 +108,8 @@ export function planProbes(
       target: ep.url,
       key: ep.url,
       run: async (ctx) => {
-        const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx);
-        const status =
-          data.main.outcome !== 'ok'
-            ? 'fail'
-            : data.problems.some((p) => p.kind !== 'expiring_soon')
-              ? 'fail'
-              : data.problems.length
-                ? 'warn'
-                : 'ok';
+        const data = await tlsProbe(ep, input.domain, anchors, deps.now, ctx, providerAnchors);
+        const status = tlsStatus(data);
         return { status, data: { ...data }, raw: formatTlsRaw(data) };
       },
     });

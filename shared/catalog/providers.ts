@@ -1,4 +1,5 @@
 import cloudflare from './ranges/cloudflare.json';
+import cloudflareOriginCa from './origin-ca/cloudflare.json';
 
 /**
  * Protection providers the app knows: the CNAME suffixes that show a domain resolves through them, and their
@@ -17,6 +18,15 @@ export interface ProviderPreset {
    * origin that closes idle connections sooner races the provider's reuse (an occasional 520 / 502).
    */
   readonly idleTimeoutS?: { readonly seconds: number; readonly source: string };
+  /**
+   * The provider's own origin CA, where it documents one: roots it trusts in strict mode although no public
+   * store does (shipped under origin-ca/ with their source and the date they were read).
+   */
+  readonly originCa?: {
+    readonly roots: readonly { readonly name: string; readonly sha256: string; readonly pem: string }[];
+    readonly source: string;
+    readonly checkedOn: string;
+  };
 }
 
 export const PROVIDERS: readonly ProviderPreset[] = [
@@ -31,6 +41,11 @@ export const PROVIDERS: readonly ProviderPreset[] = [
       seconds: 900,
       source:
         'https://developers.cloudflare.com/fundamentals/reference/connection-limits/ (Proxy Idle Timeout)',
+    },
+    originCa: {
+      roots: cloudflareOriginCa.roots,
+      source: cloudflareOriginCa.source,
+      checkedOn: cloudflareOriginCa.checkedOn,
     },
   },
   {

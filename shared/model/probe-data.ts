@@ -224,6 +224,11 @@ export const tlsDataSchema = z.object({
   chain: z.array(certInfoSchema),
   problems: z.array(certProblemSchema),
   ocspStapled: z.boolean().nullable(),
+  /**
+   * The provider's origin CA (`--provider` with a preset that ships one): the root the served chain leads to,
+   * or null when it leads to none of them. Absent when no provider origin CA was known for the run.
+   */
+  providerCa: z.object({ provider: z.string(), root: z.string().nullable() }).nullable().optional(),
 });
 export type TlsData = z.infer<typeof tlsDataSchema>;
 
@@ -252,6 +257,12 @@ export const httpExchangeSchema = z.object({
   /** The first bytes of the body (at most 64 KiB read, 2 KiB kept). */
   bodySample: z.string(),
   bodyBytes: z.number().int(),
+  /**
+   * SHA-256 of the body read (at most 64 KiB) with the request's Host name replaced by a fixed token, so the
+   * answers to two Host names can be compared; and whether the body names the Host at all.
+   */
+  hostNeutralSha256: z.string().optional(),
+  bodyNamesHost: z.boolean().optional(),
   /** Phases in milliseconds from the start, like curl -w: connect, tls, first byte, total. */
   timing: z.object({ connectMs: ms.nullable(), tlsMs: ms.nullable(), ttfbMs: ms.nullable(), totalMs: ms }),
   httpVersion: z.string().nullable(),

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { diagnose as diagnoseFacts } from '../../main/diagnosis';
+import { tlsProbe, tlsStatus, trustAnchors } from '../../main/probes/tls';
+import { createTranslator } from '../../shared/i18n/translate';
 import type { HttpData, TlsData } from '../../shared/model/probe-data';
+import type { Endpoint } from '../../shared/model/report';
+import { sessionInput } from '../lab/session-input';
 import { causesFor, diagnose, idsFor } from '../lab/cli';
 import { makePki, type TestPki } from '../lab/certs';
 import { startProtocolServers, type Servers } from '../lab/protocol-servers';
@@ -111,6 +116,80 @@ describe('TLS as the CDN makes it (SNI = the domain), certificates generated for
     expect(f.severity).toBe('warn');
     expect(f.message).toMatch(/full mode/);
   });
+  test('leaf + intermediate up to a root not in the trust store → tls.untrusted_root naming it, not an incomplete chain', async () => {
+    const { ids, causes, report } = await run('untrustedRoot', 'https');
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.ct_revocation', 'tls.ok', 'tls.untrusted_root']);
+    expect(causes[0]).toBe('cause.tls_untrusted');
+    expect(report.findings.find((x) => x.id === 'tls.untrusted_root')!.message).toContain(
+      'CN=Origin Doctor Test Root',
+    );
+  });
+  test('a missing intermediate without AIA says the certificate names no place to fetch it', async () => {
+    const { ids, causes, report } = await run('noAia', 'https');
+    expect(ids).toEqual(['http.ok', 'tcp.ok', 'tls.chain_incomplete', 'tls.ct_revocation', 'tls.ok']);
+    expect(causes[0]).toBe('cause.tls_chain_incomplete');
+    const message = report.findings.find((x) => x.id === 'tls.chain_incomplete')!.message;
+    expect(message).toContain('no AIA URL');
+    expect(message).not.toMatch(/;\s+is where/);
+  });
+  test("a leaf from the provider's origin CA, the CA injected as the preset's anchor: valid for it, not public", async () => {
+    const ep: Endpoint = {
+      url: `https://127.0.0.1:${servers.ports.originCa}`,
+      scheme: 'https',
+      address: '127.0.0.1',
+      family: 4,
+      port: servers.ports.originCa!,
+    };
+    const ctx = { signal: new AbortController().signal, timeoutMs: 5000, onProgress: () => undefined };
+    const probe = (anchor: string) =>
+      tlsProbe(ep, DOMAIN, trustAnchors([]), () => new Date(), ctx, {
+        provider: 'cloudflare',
+        pems: [anchor],
+      });
+    const judge = async (anchor: string) => {
+      const data = await probe(anchor);
+      const record = {
+        id: 'tls-1',
+        kind: 'tls' as const,
+        target: ep.url,
+        startedAt: new Date().toISOString(),
+        durationMs: 1,
+        status: 'ok' as const,
+        data: { ...data },
+      };
+      const input = sessionInput({
+        endpoints: [ep],
+        domain: DOMAIN,
+        provider: 'cloudflare',
+        sslMode: 'strict',
+      });
+      const d = diagnoseFacts(
+        { input, probes: [record], providerRanges: [], providerName: 'Cloudflare' },
+        createTranslator('en'),
+      );
+      return { data, ids: d.findings.map((f) => f.id).sort(), causes: d.causes.map((c) => c.id) };
+    };
+    const valid = await judge(servers.originCa.root.pem);
+    expect(valid.data.providerCa).toEqual({
+      provider: 'cloudflare',
+      root: 'C=US, O=Origin Doctor Test, OU=Origin Doctor Test Origin SSL Certificate Authority',
+    });
+    expect(valid.ids).toEqual([
+      'tls.ct_revocation',
+      'tls.not_publicly_trusted',
+      'tls.ok',
+      'tls.provider_origin_ca',
+    ]);
+    expect(valid.causes).not.toContain('cause.tls_untrusted');
+    expect(valid.causes).not.toContain('cause.tls_chain_incomplete');
+    expect(tlsStatus(valid.data)).toBe('ok');
+    // Near miss: the preset's anchor is another root → the leaf is an ordinary trust problem.
+    const other = await judge(pki.root.pem);
+    expect(other.data.providerCa).toEqual({ provider: 'cloudflare', root: null });
+    expect(other.ids).toContain('tls.chain_incomplete');
+    expect(other.causes[0]).toBe('cause.tls_chain_incomplete');
+    expect(tlsStatus(other.data)).toBe('fail');
+  });
   test('the chain incomplete finding shows where the intermediate can be downloaded', async () => {
     const { report } = await run('noIntermediate', 'https');
     expect(report.findings.find((x) => x.id === 'tls.chain_incomplete')!.message).toContain(
@@ -173,14 +252,42 @@ describe('HTTP as the CDN asks (Host = the domain)', () => {
     expect(ids).toEqual(['http.5xx', 'tcp.ok']);
     expect(causes[0]).toBe('cause.origin_app_error');
   });
-  test('reset right after accept → tcp.reset and no usable reply', async () => {
+  test('reset right after accept → tcp.reset and a reset, not an empty reply', async () => {
     const { ids } = await run('resetAfterAccept', 'http');
-    expect(ids).toEqual(['http.empty_reply', 'tcp.reset']);
+    expect(ids).toEqual(['http.reset', 'tcp.reset']);
   });
-  test('closed without a reply → http.empty_reply (520)', async () => {
+  test('RST right after the request → http.reset (WAF / IPS or a crashing worker), how: reset', async () => {
+    const { ids, report, causes } = await run('resetAfterRequest', 'http');
+    expect(ids).toEqual(['http.reset', 'tcp.ok']);
+    expect(report.findings.find((f) => f.id === 'http.reset')!.params).toMatchObject({
+      how: 'reset',
+      when: 'after_request',
+    });
+    expect(causes.slice(0, 2)).toEqual(['cause.firewall_reject', 'cause.origin_app_error']);
+  });
+  test('closed (FIN) without a reply while other Hosts get a page → http.empty_reply (520)', async () => {
     const { ids, report } = await run('emptyReply', 'http');
     expect(ids).toEqual(['http.empty_reply', 'tcp.ok']);
-    expect(report.findings.find((f) => f.id === 'http.empty_reply')!.params.providerError).toBe('520');
+    expect(report.findings.find((f) => f.id === 'http.empty_reply')!.params).toMatchObject({
+      how: 'empty_reply',
+      providerError: '520',
+    });
+  });
+  test.each([
+    ['default444', ['http.empty_reply', 'http.vhost_missing', 'tcp.ok']],
+    ['defaultSame404', ['http.vhost_missing', 'tcp.ok']],
+    ['defaultOtherSite', ['http.vhost_missing', 'tcp.ok']],
+    ['defaultRedirect', ['http.vhost_missing', 'tcp.ok']],
+  ])('the domain falls through to the default server (%s) → http.vhost_missing', async (name, expected) => {
+    const { ids, causes } = await run(name, 'http');
+    expect(ids).toEqual(expected);
+    expect(causes[0]).toBe('cause.vhost_missing');
+  });
+  test('a catch-all site naming whichever Host is asked → a warning, not a missing vhost', async () => {
+    const { ids, report, causes } = await run('catchAll', 'http');
+    expect(ids).toEqual(['http.ok', 'http.vhost_catch_all', 'tcp.ok']);
+    expect(report.verdict).toBe('degraded');
+    expect(causes).not.toContain('cause.vhost_missing');
   });
   test('a vhost that answers only another Host → http.vhost_missing; 421 too', async () => {
     const a = await run('vhostMissing', 'http');

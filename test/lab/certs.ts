@@ -27,6 +27,8 @@ async function keyPem(keys: webcrypto.CryptoKeyPair): Promise<string> {
 
 async function issue(opts: {
   name: string;
+  /** A whole distinguished name instead of `CN=name` (a root shaped like a provider's origin CA has no CN). */
+  subject?: string;
   issuer?: Issued;
   ca?: boolean;
   sans?: string[];
@@ -64,12 +66,16 @@ async function issue(opts: {
   const cert = opts.issuer
     ? await x509.X509CertificateGenerator.create({
         ...common,
-        subject: `CN=${opts.name}`,
+        subject: opts.subject ?? `CN=${opts.name}`,
         issuer: opts.issuer.cert.subject,
         publicKey: keys.publicKey,
         signingKey: opts.issuer.keys.privateKey,
       })
-    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: `CN=${opts.name}`, keys });
+    : await x509.X509CertificateGenerator.createSelfSigned({
+        ...common,
+        name: opts.subject ?? `CN=${opts.name}`,
+        keys,
+      });
   return { cert, keys, pem: cert.toString('pem') + '\n', keyPem: await keyPem(keys) };
 }
 
@@ -83,6 +89,8 @@ export interface TestPki {
   readonly selfSigned: Issued;
   readonly expiringSoon: Issued;
   readonly otherSite: Issued;
+  /** Served without its intermediate, and naming no place to fetch it (no AIA extension). */
+  readonly noAia: Issued;
 }
 
 /** A whole PKI for one domain; `good` chains leaf → intermediate → root. */
@@ -113,5 +121,29 @@ export async function makePki(domain: string): Promise<TestPki> {
     selfSigned: await issue({ name: domain, sans: [domain] }),
     expiringSoon: await leaf({ to: new Date(now + 5 * DAY) }),
     otherSite: await leaf({ name: 'default.test', sans: ['default.test'] }),
+    noAia: await leaf({ aia: undefined }),
   };
+}
+
+export interface OriginCaPki {
+  readonly root: Issued;
+  readonly leaf: Issued;
+}
+
+/**
+ * A root shaped like a provider's origin CA (Cloudflare's: a self-signed CA named by O and OU, no CN, that
+ * issues the origin's leaf directly, with no intermediate and no AIA), made here with our own key.
+ */
+export async function makeOriginCa(
+  domain: string,
+  name = 'Origin Doctor Test Origin SSL Certificate Authority',
+): Promise<OriginCaPki> {
+  const root = await issue({
+    name,
+    subject: `C=US, O=Origin Doctor Test, OU=${name}`,
+    ca: true,
+    to: new Date(Date.now() + 3650 * DAY),
+  });
+  const leaf = await issue({ name: domain, sans: [domain], issuer: root });
+  return { root, leaf };
 }

@@ -318,7 +318,8 @@ export function startDns(lab: Lab): Promise<void> {
   ]).then(() => undefined);
 }
 
-function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+/** Resolves once a started process prints `pattern` (on stdout or stderr); rejects when it exits or takes 10 s. */
+export function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 10000);

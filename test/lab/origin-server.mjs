@@ -22,7 +22,14 @@ const tls =
 const TLS_FAIL_PORT = 8443;
 const total = plainPorts.length + (tls ? 2 : 0);
 let listening = 0;
+// A configured site: every name gets its page except a name no site has (`*.invalid`, what the probe asks with
+// to find the default server), which gets the default server's 404 — as nginx with a default_server block does.
 const handler = (port) => (req, res) => {
+  if (/\.invalid(:\d+)?$/i.test(req.headers.host ?? '')) {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('no site for this name\n');
+    return;
+  }
   res.writeHead(200, { 'content-type': 'text/plain', date: new Date().toUTCString() });
   res.end(`origin ${port} ${req.headers.host ?? ''}\n`);
 };

@@ -1,10 +1,24 @@
 import 'reflect-metadata';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { classifyHttpError, clockSkewSeconds, keepAliveTimeout } from '../../../main/probes/http';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import path from 'node:path';
+import {
+  classifyHttpError,
+  clockSkewSeconds,
+  hostNeutralBody,
+  keepAliveTimeout,
+} from '../../../main/probes/http';
 import { classifyTlsError } from '../../../main/probes/tls';
-import { describeCert, signatureAlgorithmOid, verifyChain } from '../../../main/probes/tls-verify';
-import { makePki, type TestPki } from '../../lab/certs';
+import {
+  describeCert,
+  providerRootOf,
+  signatureAlgorithmOid,
+  verifyChain,
+} from '../../../main/probes/tls-verify';
+import { findProvider, PROVIDERS } from '../../../shared/catalog/providers';
+import { makeOriginCa, makePki, type TestPki } from '../../lab/certs';
 
 const der = (pem: string): Buffer => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 
@@ -44,6 +58,23 @@ describe('HTTP error classification', () => {
     );
     expect(classifyHttpError(e('ECONNREFUSED'), null, 'http')).toBe('refused');
   });
+  test('an RST before any reply is a reset, not an empty reply; a bare FIN is the empty reply', () => {
+    expect(classifyHttpError(e('ECONNRESET', 'read ECONNRESET'), null, 'http')).toBe('reset');
+    expect(classifyHttpError(e('EPIPE', 'write EPIPE'), null, 'https')).toBe('reset');
+    // the near miss: a close without a byte of reply stays an empty reply
+    expect(classifyHttpError(e('ECONNRESET', 'socket hang up'), null, 'https')).toBe('empty_reply');
+  });
+  test('the body digest ignores the Host name it answered, and says whether it named it', () => {
+    const a = hostNeutralBody(Buffer.from('<h1>Welcome to www.site.test</h1>'), 'www.site.test');
+    const b = hostNeutralBody(Buffer.from('<h1>Welcome to OTHER.invalid</h1>'), 'other.invalid');
+    expect(a.hostNeutralSha256).toBe(b.hostNeutralSha256);
+    expect(a.bodyNamesHost).toBe(true);
+    const c = hostNeutralBody(Buffer.from('<h1>Welcome to www.site.test</h1>'), 'other.invalid');
+    expect(c.hostNeutralSha256).not.toBe(a.hostNeutralSha256);
+    expect(c.bodyNamesHost).toBe(false);
+    // a dot in the name is a dot, not "any character"
+    expect(hostNeutralBody(Buffer.from('wwwxsite.test'), 'www.site.test').bodyNamesHost).toBe(false);
+  });
   test('headers read by hand', () => {
     expect(keepAliveTimeout('timeout=5, max=100')).toBe(5);
     expect(keepAliveTimeout(undefined)).toBeNull();
@@ -66,9 +97,18 @@ describe('certificates', () => {
     expect(verifyChain(chain(pki.good), anchors, 'www.site.test', now).map((p) => p.kind)).toEqual([
       'chain_incomplete',
     ]);
-    expect(
-      verifyChain(chain(pki.good, pki.intermediate), [], 'www.site.test', now).map((p) => p.kind),
-    ).toEqual(['chain_incomplete']);
+    // Leaf + intermediate up to a root this machine does not trust: complete, untrusted, the root named.
+    expect(verifyChain(chain(pki.good, pki.intermediate), [], 'www.site.test', now)).toEqual([
+      { kind: 'untrusted_root', index: 1, detail: 'CN=Origin Doctor Test Root' },
+    ]);
+    // The near miss: the leaf's own issuer is absent — the intermediate is missing, AIA says where it is.
+    expect(verifyChain(chain(pki.good), [], 'www.site.test', now)).toEqual([
+      { kind: 'chain_incomplete', index: 0, detail: 'http://pki.test/intermediate.crt' },
+    ]);
+    // Without AIA the detail is empty, and the finding says so (see the diagnosis tests).
+    expect(verifyChain(chain(pki.noAia), anchors, 'www.site.test', now)).toEqual([
+      { kind: 'chain_incomplete', index: 0, detail: '' },
+    ]);
     expect(
       verifyChain(chain(pki.good, pki.intermediate, pki.root), [], 'www.site.test', now).map((p) => p.kind),
     ).toEqual(['untrusted_root']);
@@ -107,5 +147,45 @@ describe('certificates', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("a provider's origin CA as a trust anchor of its own", () => {
+  test('a leaf issued by the origin CA leads to it; a chain to another private root does not', async () => {
+    const ca = await makeOriginCa('www.site.test');
+    const other = await makeOriginCa('www.site.test', 'Some Private Root');
+    const now = new Date();
+    const root = 'C=US, O=Origin Doctor Test, OU=Origin Doctor Test Origin SSL Certificate Authority';
+    expect(providerRootOf([der(ca.leaf.pem)], [ca.root.pem], now)).toBe(root);
+    // the public view of the same chain: not trusted (the leaf's issuer is nowhere)
+    expect(verifyChain([der(ca.leaf.pem)], [], 'www.site.test', now).map((p) => p.kind)).toEqual([
+      'chain_incomplete',
+    ]);
+    expect(providerRootOf([der(other.leaf.pem)], [ca.root.pem], now)).toBeNull();
+    expect(providerRootOf([der(ca.leaf.pem)], [], now)).toBeNull();
+  });
+
+  test("Cloudflare's shipped Origin CA roots parse, are self-signed CAs named CloudFlare Origin, dated", () => {
+    const cf = findProvider('cloudflare')!.originCa!;
+    expect(cf.checkedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(cf.source).toContain('developers.cloudflare.com');
+    expect(cf.roots).toHaveLength(2);
+    const kinds = new Set<string>();
+    for (const r of cf.roots) {
+      const x = new X509Certificate(r.pem);
+      expect(x.ca).toBe(true);
+      expect(x.checkIssued(x) && x.verify(x.publicKey)).toBe(true);
+      expect(x.subject).toMatch(/OU=CloudFlare Origin SSL (ECC )?Certificate Authority/);
+      expect(x.fingerprint256).toBe(r.sha256);
+      kinds.add(x.publicKey.asymmetricKeyType!);
+    }
+    expect([...kinds].sort()).toEqual(['ec', 'rsa']);
+    // The JSON file is what ships: the preset reads it, nothing else.
+    const file = JSON.parse(
+      readFileSync(path.join(__dirname, '../../../shared/catalog/origin-ca/cloudflare.json'), 'utf8'),
+    ) as { roots: { pem: string }[] };
+    expect(file.roots.map((r) => r.pem)).toEqual(cf.roots.map((r) => r.pem));
+    // No other preset claims an origin CA: none of those providers documents one.
+    expect(PROVIDERS.filter((p) => p.originCa).map((p) => p.id)).toEqual(['cloudflare']);
   });
 });
