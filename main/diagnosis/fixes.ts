@@ -3,7 +3,7 @@ import { findProvider } from '../../shared/catalog/providers';
 import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
-import { routeFor } from '../probes/route-parsers';
+import { routeFor } from '../../shared/net/routes';
 import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
 import { addRouteSteps, swallowSteps } from './routes';

@@ -18,7 +18,7 @@ import {
 } from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { routeFor } from '../probes/route-parsers';
+import { routeFor } from '../../shared/net/routes';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
 /** Average connect time above which `tcp.high_latency` is reported (a CDN's own connect timeout is ~15–19 s, but

@@ -1,6 +1,6 @@
 import type { RouteEntry } from '../../shared/model/probe-data';
 import { intersects, parseRange, setOf } from '../policy/addr';
-import { routeFor } from '../probes/route-parsers';
+import { routeFor } from '../../shared/net/routes';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
