@@ -1,5 +1,5 @@
 import { cidrContains } from '../../shared/net/validate';
-import { providerOfName } from '../../shared/catalog/providers';
+import { findProvider, providerOfName } from '../../shared/catalog/providers';
 import type { z } from 'zod';
 import {
   dnsDataSchema,
@@ -197,7 +197,12 @@ function describeOutcomes(outcomes: readonly TcpOutcome[]): string {
 function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
   const domain = facts.input.domain!;
-  const providerRanges = facts.providerRanges;
+  // Where the name should resolve is the provider's edge: its CNAME suffixes and published edge ranges. The
+  // back-to-origin ranges (`--source-range`, a preset's egress list) are where it connects from, not where visitors
+  // go, so without a preset that names its edge nothing is said about bypassing it.
+  const preset = facts.input.provider ? findProvider(facts.input.provider) : undefined;
+  const edgeRanges = preset?.edgeRanges ?? [];
+  const edgeKnown = preset !== undefined && (preset.cnameSuffixes.length > 0 || edgeRanges.length > 0);
   const endpointAddresses = new Set(facts.input.endpoints.map((e) => e.address.toLowerCase()));
   const answered: { probe: ProbeRecord; data: DnsData }[] = [];
   for (const entry of probesOf(facts.probes, 'dns')) {
@@ -244,9 +249,8 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
       });
     }
     const viaName = data.cnameChain.map((c) => providerOfName(c)).find((p) => p !== undefined);
-    const viaRange = data.addresses.some((a) => providerRanges.some((r) => cidrContains(r, a)));
-    const providerKnown = facts.input.provider !== null || providerRanges.length > 0;
-    if (!viaName && !viaRange && providerKnown) {
+    const viaRange = data.addresses.some((a) => edgeRanges.some((r) => cidrContains(r, a)));
+    if (preset && edgeKnown && !viaName && !viaRange) {
       out.push({
         id: 'dns.not_via_provider',
         target: domain,
@@ -256,7 +260,7 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
           server: data.server,
           addresses: data.addresses.join(', '),
           cname: data.cnameChain.join(' -> ') || '-',
-          provider: facts.providerName ?? '-',
+          provider: preset.name,
         },
       });
     }
