@@ -47,6 +47,14 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
       (o) => o.address === ep.address && o.url !== t && has('tcp.ok', o.url),
     );
 
+    const detoured = has('local.route_detour', ep.address);
+    const silent = ['tcp.timeout', 'tcp.unreachable'].filter((f) => has(f, t));
+    if (detoured && silent.length > 0) {
+      // This machine sends the probe into a VPN: the silence or "unreachable" is the tunnel's path, not the
+      // Internet path the CDN uses, so no firewall conclusion rests on it.
+      out.push({ cause: 'routing', confidence: 0.8, target: t, findings: ['local.route_detour', ...silent] });
+      continue;
+    }
     if (has('local.no_route', t)) {
       // No route in our own table: nothing left this machine.
       out.push({

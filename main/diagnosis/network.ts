@@ -18,7 +18,7 @@ import {
 } from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { routeFor } from '../../shared/net/routes';
+import { routeCheckFor, routeFor } from '../../shared/net/routes';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
 /** Average connect time above which `tcp.high_latency` is reported (a CDN's own connect timeout is ~15–19 s, but
@@ -168,9 +168,13 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
 
     if (local && data.stats.connected === 0 && !isLocalAddress(data.address, local.data)) {
+      // The OS's own answer first: it sees reject routes, other tables and policy rules; /proc shows the main
+      // table only, and without either the errno and a silent trace are the evidence.
+      const check = routeCheckFor(local.data, data.address);
       const routes = local.data.routes;
-      const noRoute =
-        routes !== null
+      const noRoute = check
+        ? check.decision !== 'route'
+        : routes !== null
           ? routeFor(routes, data.address) === null
           : failures.every((a) => a.code === 'ENETUNREACH') && (!trace || trace.data.lastResponder === null);
       if (noRoute) {
@@ -178,7 +182,14 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
           id: 'local.no_route',
           target,
           evidence: [local.probe.id, probe.id],
-          params: { address: data.address, family: data.family },
+          params: {
+            address: data.address,
+            family: data.family,
+            route: check?.route ?? '',
+            kind: check?.kind ?? '',
+            ...(check?.route ? { context: check.by === 'rule' ? 'rule' : 'route' } : {}),
+            ...(check && !check.route && check.decision === 'reject' ? { context: 'reject' } : {}),
+          },
         });
       }
     }
