@@ -5,6 +5,7 @@ import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
 import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
+import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
@@ -470,12 +471,14 @@ export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraf
     const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
     const prior = withSymptom(id, m.confidence, facts.input.symptom);
     const scale = m.confidence > 0 ? prior.confidence / m.confidence : 1;
+    // A failure seen from a vantage point the rules shut out says little, whatever the symptom's prior adds.
+    const limit = vantageLimit(id, [...m.targets.keys()], [...m.findings], findings);
     return {
       id,
-      confidence: round(prior.confidence),
+      confidence: round(Math.min(limit, prior.confidence)),
       targets: [...m.targets.keys()],
       targetConfidence: Object.fromEntries(
-        [...m.targets].map(([t, c]) => [t, round(Math.min(1, c * scale))]),
+        [...m.targets].map(([t, c]) => [t, round(Math.min(1, limit, c * scale))]),
       ),
       findings: [...m.findings],
       params: {
