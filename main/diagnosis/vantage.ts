@@ -1,4 +1,4 @@
-import type { CauseId } from '../../shared/catalog/ids';
+import { FINDINGS, isFindingId, type CauseId } from '../../shared/catalog/ids';
 import type { LocalData, PolicyData } from '../../shared/model/probe-data';
 import type { Endpoint, Symptom } from '../../shared/model/report';
 import { cidrContains } from '../../shared/net/validate';
@@ -122,7 +122,10 @@ function symptomMismatch(facts: DiagnosisFacts, findings: readonly FindingDraft[
       continue;
     // A certificate or handshake problem seen here as well agrees with a TLS symptom.
     const tlsTrouble = findings.some(
-      (f) => f.target === ep.url && f.id.startsWith('tls.') && f.id !== 'tls.ok' && f.severity !== 'info',
+      (f) =>
+        f.target === ep.url &&
+        f.id.startsWith('tls.') &&
+        (f.severity ?? (isFindingId(f.id) ? FINDINGS[f.id].severity : 'warn')) !== 'info',
     );
     const seen =
       saw === 'tls'

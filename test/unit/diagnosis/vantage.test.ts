@@ -218,6 +218,18 @@ describe('the customer symptom disagrees with what this machine sees', () => {
     }
   });
 
+  test('near miss: a 526 and an expired certificate seen here agree', () => {
+    const expired = record('tls-1', 'tls', e.url, {
+      ...(tlsOk.data as object),
+      problems: [{ kind: 'expired', index: 0, detail: 'notAfter 2021-01-01' }],
+    });
+    const d = diagnose(
+      session([e], [local, tcp('tcp-1', e, 'connected'), expired], null, { symptom: '526' }),
+      en,
+    );
+    expect(d.findings.map((f) => f.id)).not.toContain('vantage.symptom_mismatch');
+  });
+
   test('near miss: symptom and this machine agree (522 and a timeout here, 521 and an RST here)', () => {
     for (const [symptom, outcome] of [
       ['522', 'timeout'],
