@@ -49,15 +49,22 @@ function blockedHere(facts: DiagnosisFacts, findings: readonly FindingDraft[]): 
   const local = probesOf(facts.probes, 'local')[0];
   const policy = probesOf(facts.probes, 'policy')[0];
   if (!local || !policy || !(facts.input.policies ?? []).length) return out;
-  for (const ep of facts.input.endpoints) {
+  const candidates = facts.input.endpoints.flatMap((ep) => {
     const failed = FAILED.find((id) => findings.some((f) => f.id === id && f.target === ep.url));
-    if (!failed || !providerAllowed(policy.data, ep.port, ep.family)) continue;
     const mine = ownAddresses(local.data, ep.family);
-    if (mine.length === 0) continue;
-    const run = runPolicy(facts.input, mine, () => 0, [ep.port]);
-    if (!run.ok) continue;
+    return failed && mine.length > 0 && providerAllowed(policy.data, ep.port, ep.family)
+      ? [{ ep, failed, mine }]
+      : [];
+  });
+  if (candidates.length === 0) return out;
+  // One simulation for every such port, with this machine's addresses as the sources (the rules parsed once).
+  const run = runPolicy(facts.input, [...new Set(candidates.flatMap((c) => c.mine))], () => 0, [
+    ...new Set(candidates.map((c) => c.ep.port)),
+  ]);
+  if (!run.ok) return out;
+  for (const { ep, failed, mine } of candidates) {
     // Every address of this machine must be shut out, each by a rule the simulation could read fully.
-    const rows = run.data.rows.filter((r) => r.port === ep.port);
+    const rows = run.data.rows.filter((r) => r.port === ep.port && r.family === ep.family);
     if (rows.length === 0 || !rows.every((r) => r.outcome === 'blocked')) continue;
     const seg = rows[0]!.segments[0];
     if (!seg?.rule || !rows.every((r) => r.segments.every((s) => DENIED.has(s.outcome) && s.rule))) continue;
