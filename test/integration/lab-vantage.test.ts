@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -37,6 +37,10 @@ describe('vantage, local routing and edge ranges in the namespace lab', () => {
   beforeAll(async () => {
     if (!available.ok)
       throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
+    if (!existsSync('/dev/net/tun'))
+      throw new Error(
+        'the VPN case needs /dev/net/tun (load the tun module; in a container pass --device /dev/net/tun)',
+      );
     lab = createLab();
     pki = await makePki('www.site.test');
     const dir = mkdtempSync(path.join(tmpdir(), 'od-lab-vantage-'));
