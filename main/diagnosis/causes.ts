@@ -5,6 +5,7 @@ import type { Endpoint } from '../../shared/model/report';
 import { fixesFor } from './fixes';
 import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
+import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
@@ -47,6 +48,14 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
       (o) => o.address === ep.address && o.url !== t && has('tcp.ok', o.url),
     );
 
+    const detoured = has('local.route_detour', ep.address);
+    const silent = ['tcp.timeout', 'tcp.unreachable'].filter((f) => has(f, t));
+    if (detoured && silent.length > 0) {
+      // This machine sends the probe into a VPN: the silence or "unreachable" is the tunnel's path, not the
+      // Internet path the CDN uses, so no firewall conclusion rests on it.
+      out.push({ cause: 'routing', confidence: 0.8, target: t, findings: ['local.route_detour', ...silent] });
+      continue;
+    }
     if (has('local.no_route', t)) {
       // No route in our own table: nothing left this machine.
       out.push({
@@ -471,12 +480,14 @@ export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraf
     const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
     const prior = withSymptom(id, m.confidence, facts.input.symptom);
     const scale = m.confidence > 0 ? prior.confidence / m.confidence : 1;
+    // A failure seen from a vantage point the rules shut out says little, whatever the symptom's prior adds.
+    const limit = vantageLimit(id, [...m.targets.keys()], [...m.findings], findings);
     return {
       id,
-      confidence: round(prior.confidence),
+      confidence: round(Math.min(limit, prior.confidence)),
       targets: [...m.targets.keys()],
       targetConfidence: Object.fromEntries(
-        [...m.targets].map(([t, c]) => [t, round(Math.min(1, c * scale))]),
+        [...m.targets].map(([t, c]) => [t, round(Math.min(1, limit, c * scale))]),
       ),
       findings: [...m.findings],
       params: {

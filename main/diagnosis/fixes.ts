@@ -3,10 +3,10 @@ import { findProvider } from '../../shared/catalog/providers';
 import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
-import { routeFor } from '../probes/route-parsers';
+import { routeCheckFor, routeFor } from '../../shared/net/routes';
 import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
-import { addRouteSteps, swallowSteps } from './routes';
+import { addRouteSteps, localRouteSteps, swallowSteps } from './routes';
 import type { DiagnosisFacts, FixDraft } from './types';
 
 interface FixContext {
@@ -220,6 +220,7 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
         fix: [
           { key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } },
           ...swallowSteps(ctx.facts),
+          ...localRouteSteps(ctx.facts, addresses),
           // A route added here only helps when this machine had none: a router saying "no route" is upstream.
           ...addRouteSteps(
             ctx.facts,
@@ -664,8 +665,14 @@ function loopbackListeners(ctx: FixContext): string[] {
   );
 }
 
-/** True when the local routing table has no route to the address (local.no_route was found for it). */
+/**
+ * True when nothing on this machine routes the address, so adding a route helps: the OS said so (no reject route
+ * or rule of its own decided), or, without its answer, the table read from /proc has none.
+ */
 function localNoRoute(facts: DiagnosisFacts, address: string): boolean {
-  const routes = probesOf(facts.probes, 'local')[0]?.data.routes;
+  const local = probesOf(facts.probes, 'local')[0]?.data;
+  const check = routeCheckFor(local, address);
+  if (check) return check.decision === 'no_route' && check.route === null;
+  const routes = local?.routes;
   return routes !== undefined && routes !== null && routeFor(routes, address) === null;
 }

@@ -7,6 +7,7 @@ import { mgmtFindings } from './mgmt';
 import { captureFindings } from './capture';
 import { watchFindings } from './watch';
 import { routeFindings } from './routes';
+import { vantageFindings } from './vantage';
 import { originFindings } from './origin';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
@@ -79,6 +80,7 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...captureFindings(facts),
     ...watchFindings(facts),
   ];
+  drafts.push(...vantageFindings(facts, drafts));
   const findings = drafts
     .map((d) => wordFinding(d, t))
     .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));

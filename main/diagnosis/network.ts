@@ -1,5 +1,5 @@
 import { cidrContains } from '../../shared/net/validate';
-import { providerOfName } from '../../shared/catalog/providers';
+import { findProvider, providerOfName } from '../../shared/catalog/providers';
 import type { z } from 'zod';
 import {
   dnsDataSchema,
@@ -18,7 +18,7 @@ import {
 } from '../../shared/model/probe-data';
 import type { ProbeRecord } from '../../shared/model/report';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { routeFor } from '../probes/route-parsers';
+import { routeCheckFor, routeFor } from '../../shared/net/routes';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
 /** Average connect time above which `tcp.high_latency` is reported (a CDN's own connect timeout is ~15–19 s, but
@@ -168,9 +168,13 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
 
     if (local && data.stats.connected === 0 && !isLocalAddress(data.address, local.data)) {
+      // The OS's own answer first: it sees reject routes, other tables and policy rules; /proc shows the main
+      // table only, and without either the errno and a silent trace are the evidence.
+      const check = routeCheckFor(local.data, data.address);
       const routes = local.data.routes;
-      const noRoute =
-        routes !== null
+      const noRoute = check
+        ? check.decision !== 'route'
+        : routes !== null
           ? routeFor(routes, data.address) === null
           : failures.every((a) => a.code === 'ENETUNREACH') && (!trace || trace.data.lastResponder === null);
       if (noRoute) {
@@ -178,7 +182,14 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
           id: 'local.no_route',
           target,
           evidence: [local.probe.id, probe.id],
-          params: { address: data.address, family: data.family },
+          params: {
+            address: data.address,
+            family: data.family,
+            route: check?.route ?? '',
+            kind: check?.kind ?? '',
+            ...(check?.route ? { context: check.by === 'rule' ? 'rule' : 'route' } : {}),
+            ...(check && !check.route && check.decision === 'reject' ? { context: 'reject' } : {}),
+          },
         });
       }
     }
@@ -197,7 +208,12 @@ function describeOutcomes(outcomes: readonly TcpOutcome[]): string {
 function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
   const domain = facts.input.domain!;
-  const providerRanges = facts.providerRanges;
+  // Where the name should resolve is the provider's edge: its CNAME suffixes and published edge ranges. The
+  // back-to-origin ranges (`--source-range`, a preset's egress list) are where it connects from, not where visitors
+  // go, so without a preset that names its edge nothing is said about bypassing it.
+  const preset = facts.input.provider ? findProvider(facts.input.provider) : undefined;
+  const edgeRanges = preset?.edgeRanges ?? [];
+  const edgeKnown = preset !== undefined && (preset.cnameSuffixes.length > 0 || edgeRanges.length > 0);
   const endpointAddresses = new Set(facts.input.endpoints.map((e) => e.address.toLowerCase()));
   const answered: { probe: ProbeRecord; data: DnsData }[] = [];
   for (const entry of probesOf(facts.probes, 'dns')) {
@@ -244,9 +260,8 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
       });
     }
     const viaName = data.cnameChain.map((c) => providerOfName(c)).find((p) => p !== undefined);
-    const viaRange = data.addresses.some((a) => providerRanges.some((r) => cidrContains(r, a)));
-    const providerKnown = facts.input.provider !== null || providerRanges.length > 0;
-    if (!viaName && !viaRange && providerKnown) {
+    const viaRange = data.addresses.some((a) => edgeRanges.some((r) => cidrContains(r, a)));
+    if (preset && edgeKnown && !viaName && !viaRange) {
       out.push({
         id: 'dns.not_via_provider',
         target: domain,
@@ -256,7 +271,7 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
           server: data.server,
           addresses: data.addresses.join(', '),
           cname: data.cnameChain.join(' -> ') || '-',
-          provider: facts.providerName ?? '-',
+          provider: preset.name,
         },
       });
     }

@@ -1,6 +1,6 @@
-import type { RouteEntry } from '../../shared/model/probe-data';
+import type { LocalData, RouteEntry } from '../../shared/model/probe-data';
 import { intersects, parseRange, setOf } from '../policy/addr';
-import { routeFor } from '../probes/route-parsers';
+import { isVpnInterface, routeCheckFor, routeFor } from '../../shared/net/routes';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
@@ -9,8 +9,6 @@ import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
  * traffic into a VPN instead of the Internet path the CDN uses, and on the origin a broad route that swallows part
  * of the provider's ranges, so replies to those CDN nodes leave by the wrong door (the VPC peering / VPN case).
  */
-
-const VPN_IFACE = /^(tun|tap|wg|ppp|utun|ipsec|vti|zt|tailscale|nordlynx|gpd|cscotun)/i;
 
 const isDefault = (r: RouteEntry): boolean => r.prefix === 0;
 const familyOf = (r: RouteEntry): 4 | 6 => (r.destination.includes(':') ? 6 : 4);
@@ -21,22 +19,46 @@ function defaultRoute(routes: readonly RouteEntry[], family: 4 | 6): RouteEntry 
 
 const cidrOf = (r: RouteEntry): string => `${r.destination}/${r.prefix}`;
 
+/**
+ * The interface and route traffic to an address leaves by. The OS's answer names it even for a default route (a
+ * full-tunnel VPN) or a table a policy rule chose; without it, only a specific route of the main table is judged.
+ */
+function egressOf(
+  local: LocalData,
+  routes: readonly RouteEntry[] | null,
+  address: string,
+): { route: string; iface: string; gateway: string | null } | null {
+  const check = routeCheckFor(local, address);
+  if (check) {
+    if (check.decision !== 'route' || !check.iface) return null;
+    return { route: check.route ?? check.iface, iface: check.iface, gateway: check.gateway };
+  }
+  const r = routes ? routeFor(routes, address) : null;
+  return r && !isDefault(r) ? { route: cidrOf(r), iface: r.iface, gateway: r.gateway } : null;
+}
+
 export function routeFindings(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
   const local = probesOf(facts.probes, 'local')[0];
   const routes = local?.data.routes ?? null;
-  if (local && routes) {
+  if (local) {
     const seen = new Set<string>();
     for (const ep of facts.input.endpoints) {
       if (seen.has(ep.address)) continue;
       seen.add(ep.address);
-      const r = routeFor(routes, ep.address);
-      if (!r || isDefault(r) || !VPN_IFACE.test(r.iface)) continue;
+      const r = egressOf(local.data, routes, ep.address);
+      if (!r || !isVpnInterface(r.iface)) continue;
       out.push({
         id: 'local.route_detour',
         target: ep.address,
         evidence: [local.probe.id],
-        params: { address: ep.address, route: cidrOf(r), iface: r.iface, gateway: r.gateway ?? '-' },
+        params: {
+          address: ep.address,
+          route: r.route,
+          iface: r.iface,
+          gateway: r.gateway ?? '',
+          ...(r.gateway ? {} : { context: 'onlink' }),
+        },
       });
     }
   }
@@ -99,6 +121,36 @@ export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[
         command: `New-NetRoute -DestinationPrefix ${host} -InterfaceAlias "${iface}" -NextHop ${gw}`,
       },
     );
+  }
+  return out;
+}
+
+/**
+ * Steps that undo what this machine's own routing decides for each address: delete the reject route or the
+ * policy-routing rule the OS named (Linux commands from its own listing), or test from outside the VPN.
+ */
+export function localRouteSteps(facts: DiagnosisFacts, addresses: readonly string[]): FixDraft[] {
+  const local = probesOf(facts.probes, 'local')[0]?.data;
+  const out: FixDraft[] = [];
+  for (const a of addresses) {
+    const check = routeCheckFor(local, a);
+    if (!check || check.decision === 'route' || !check.route) continue;
+    const params = { address: a, route: check.route };
+    const ip = `ip ${a.includes(':') ? '-6 ' : ''}`;
+    const words = check.route.split(/\s+/);
+    const command =
+      local?.os !== 'linux'
+        ? undefined
+        : check.by === 'rule'
+          ? /^\d+:$/.test(words[0] ?? '')
+            ? `${ip}rule del pref ${words[0]!.slice(0, -1)}`
+            : undefined
+          : `${ip}route del ${words.slice(0, 2).join(' ')}${check.table ? ` table ${check.table}` : ''}`;
+    out.push({
+      key: check.by === 'rule' ? 'fix.local_reject_rule' : 'fix.local_reject_route',
+      params,
+      ...(command ? { env: 'linux', command } : {}),
+    });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { createTranslator } from '../../shared/i18n/translate';
 import { diagnose } from '../diagnosis';
 import { dnsProbe, formatDnsRaw, formatDnsServer } from '../probes/dns';
 import { localEnvProbe } from '../probes/local-env';
+import { queryRoutes } from '../probes/route-query';
 import { runProbes, type RunnerEvent, type RunnerLimits } from '../probes/runner';
 import { DEFAULT_TCP_OPTIONS, formatTcpRaw, tcpProbe, type TcpOptions } from '../probes/tcp';
 import { traceProbe } from '../probes/trace';
@@ -58,7 +59,15 @@ export function planProbes(
     kind: 'local',
     target: 'local',
     key: 'local',
-    run: async () => ({ status: 'ok', data: { ...localEnvProbe() } }),
+    // The OS is asked which route each endpoint address takes: reject routes, policy rules and VPN interfaces
+    // decide before any packet leaves, and the tables read from /proc show none of them.
+    run: async (ctx) => ({
+      status: 'ok',
+      data: {
+        ...localEnvProbe(),
+        routeChecks: await queryRoutes([...new Set(input.endpoints.map((e) => e.address))], ctx.signal),
+      },
+    }),
   });
   if (input.domain && deps.dns !== false) {
     const domain = input.domain;

@@ -84,6 +84,8 @@ export const FINDINGS = {
   'mgmt.open_to_world': { layer: 'policy', severity: 'warn' },
   'local.proxy_set': { layer: 'local', severity: 'info' },
   'local.route_detour': { layer: 'local', severity: 'info' },
+  'vantage.rules_block_this_machine': { layer: 'local', severity: 'warn' },
+  'vantage.symptom_mismatch': { layer: 'network', severity: 'warn' },
   'origin.route_swallows_provider': { layer: 'origin', severity: 'warn' },
   'local.clock_skew': { layer: 'local', severity: 'warn' },
   'capture.unavailable': { layer: 'local', severity: 'info' },

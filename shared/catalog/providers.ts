@@ -14,6 +14,11 @@ export interface ProviderPreset {
   readonly rangesSource: string | null;
   readonly rangesCheckedOn: string | null;
   /**
+   * Published addresses of the provider's edge (where a protected name resolves), when the provider publishes them.
+   * Back-to-origin (egress) ranges say nothing about this; only Cloudflare documents one list for both.
+   */
+  readonly edgeRanges?: readonly string[];
+  /**
    * How long the provider keeps an idle connection to the origin open for reuse, in seconds, with its source; an
    * origin that closes idle connections sooner races the provider's reuse (an occasional 520 / 502).
    */
@@ -37,6 +42,7 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     ranges: [...cloudflare.ipv4, ...cloudflare.ipv6],
     rangesSource: cloudflare.source,
     rangesCheckedOn: cloudflare.checkedOn,
+    edgeRanges: [...cloudflare.ipv4, ...cloudflare.ipv6],
     idleTimeoutS: {
       seconds: 900,
       source:

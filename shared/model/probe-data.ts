@@ -113,6 +113,33 @@ export const routeEntrySchema = z.object({
 });
 export type RouteEntry = z.infer<typeof routeEntrySchema>;
 
+/**
+ * What the OS answered when asked which route a probe to one address takes (`ip route get`, `route -n get`,
+ * `Find-NetRoute`). A reject route or a policy-routing rule decides before any packet leaves; a routing table read
+ * from /proc shows neither, so this answer, when there is one, is the one that counts.
+ */
+export const routeCheckSchema = z.object({
+  address: z.string(),
+  /** route: a route was picked; reject: a reject route or rule refuses; no_route: nothing covers the address;
+   * unknown: the question could not be asked or its answer not read (`problem` says why). */
+  decision: z.enum(['route', 'reject', 'no_route', 'unknown']),
+  /** The route's type where the OS says it: unicast, local, unreachable, blackhole, prohibit, throw. */
+  kind: z.string().nullable(),
+  iface: z.string().nullable(),
+  gateway: z.string().nullable(),
+  /** The routing table a policy rule chose (Linux), when not the main one. */
+  table: z.string().nullable(),
+  /** The route or rule that decides, as the OS prints it, when it could be told. */
+  route: z.string().nullable(),
+  /** Whether a route of a table or a policy-routing rule decided. */
+  by: z.enum(['route', 'rule']).nullable(),
+  /** The command lines run, for the evidence. */
+  commands: z.array(z.string()),
+  output: z.string(),
+  problem: z.string().nullable(),
+});
+export type RouteCheck = z.infer<typeof routeCheckSchema>;
+
 export const localDataSchema = z.object({
   os: z.string(),
   release: z.string(),
@@ -129,6 +156,8 @@ export const localDataSchema = z.object({
   ),
   /** Routes read from the kernel, or null when this platform's table could not be read. */
   routes: z.array(routeEntrySchema).nullable(),
+  /** The OS's own route decision for each endpoint address (absent in sessions recorded before it was asked). */
+  routeChecks: z.array(routeCheckSchema).optional(),
   defaultGateways: z.array(z.string()),
   dnsServers: z.array(z.string()),
   proxy: z.record(z.string(), z.string()),

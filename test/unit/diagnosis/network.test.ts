@@ -382,3 +382,61 @@ test('never throws and is deterministic on any probe data', () => {
     { numRuns: 300 },
   );
 });
+
+describe('DNS against the provider: only its CNAME suffixes and published edge ranges say where a name should resolve', () => {
+  const e = ep(443);
+  const withDomain = (extra: Partial<SessionInput> = {}) =>
+    input([e], { domain: 'www.example.com', ...extra });
+  const egress = '198.51.100.0/24';
+  const bare = (i: SessionInput, probes: ProbeRecord[], ranges: string[], name: string | null) =>
+    diagnose({ input: i, probes, providerRanges: ranges, providerName: name }, t);
+
+  test('back-to-origin ranges alone: no bypass finding, no "-" as a provider, no DNS cause', () => {
+    const d = bare(
+      withDomain({ sourceRanges: [egress] }),
+      [dns('dns-1', '198.18.0.1', 'ok', ['192.0.2.50'])],
+      [egress],
+      null,
+    );
+    expect(d.findings.map((f) => f.id)).not.toContain('dns.not_via_provider');
+    expect(d.causes.map((c) => c.id)).not.toContain('cause.dns_misconfigured');
+    for (const f of d.findings) expect(f.message).not.toMatch(/through -/);
+  });
+
+  test('an egress range that happens to hold the answer does not make it the edge', () => {
+    const d = bare(
+      withDomain({ provider: 'cloudflare', sourceRanges: ['192.0.2.0/24'] }),
+      [dns('dns-1', 's', 'ok', ['192.0.2.50'])],
+      ['192.0.2.0/24', '104.16.0.0/13'],
+      'Cloudflare',
+    );
+    expect(d.findings.map((f) => f.id)).toContain('dns.not_via_provider');
+  });
+
+  test('near miss: a provider preset names itself, by edge range or by CNAME suffix alone', () => {
+    const cf = bare(
+      withDomain({ provider: 'cloudflare' }),
+      [dns('dns-1', 's', 'ok', ['192.0.2.50'])],
+      ['104.16.0.0/13'],
+      'Cloudflare',
+    );
+    const f = cf.findings.find((x) => x.id === 'dns.not_via_provider')!;
+    expect(f.message).toContain('through Cloudflare');
+    // Akamai publishes no edge ranges here, only CNAME suffixes: a name outside them is still judged …
+    const ak = bare(
+      withDomain({ provider: 'akamai' }),
+      [dns('dns-1', 's', 'ok', ['192.0.2.50'])],
+      [],
+      'Akamai',
+    );
+    expect(ak.findings.find((x) => x.id === 'dns.not_via_provider')!.message).toContain('through Akamai');
+    // … and one inside them is not.
+    const ok = bare(
+      withDomain({ provider: 'akamai' }),
+      [dns('dns-1', 's', 'ok', ['192.0.2.50'], ['www.example.com.edgekey.net'])],
+      [],
+      'Akamai',
+    );
+    expect(ok.findings.map((x) => x.id)).not.toContain('dns.not_via_provider');
+  });
+});

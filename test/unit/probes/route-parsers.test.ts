@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { parseProcNetIpv6Route, parseProcNetRoute, routeFor } from '../../../main/probes/route-parsers';
+import { parseProcNetIpv6Route, parseProcNetRoute } from '../../../main/probes/route-parsers';
+import { routeFor } from '../../../shared/net/routes';
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
 eth0\t00000000\t0102000A\t0003\t0\t0\t100\t00000000\t0\t0\t0
