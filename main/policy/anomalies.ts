@@ -111,7 +111,7 @@ function dstKey(s: AddrSet | null, not: boolean): string {
 
 /** Rules only compare when their extra conditions are the same. */
 function conditionKey(r: Rule): string {
-  return `${dstKey(r.dst, r.dstNot)}#${r.portsNot}#${r.family ?? ''}`;
+  return `${dstKey(r.dst, r.dstNot)}#${r.portsNot}#${r.family ?? ''}#${r.match ?? ''}`;
 }
 
 /** How rule `b` relates to rule `a`: is b's match inside a's, equal, containing, overlapping or apart? */

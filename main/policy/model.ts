@@ -55,6 +55,8 @@ export interface Rule {
   readonly dstNot: boolean;
   /** tcp, udp, icmp … or `any`. */
   readonly proto: string;
+  /** A further match that never concerns a CDN's TCP connection but tells rules apart (an ICMP type). */
+  readonly match?: string;
   /** Destination ports; null: any. */
   readonly ports: readonly PortSpan[] | null;
   readonly portsNot: boolean;

@@ -55,7 +55,9 @@ export function detectFormat(text: string): PolicyFormat | null {
     return j.ok ? jsonFormat(j.value) : null;
   }
   if (/^\s*<\?xml|^\s*<zone\b/.test(t)) return 'firewalld-xml';
-  if (/^\*filter\b|^:INPUT\s|^-A\s+\S+/m.test(t)) return 'iptables';
+  // iptables-save, `iptables -S` (-P / -N / -A lines) and `iptables -L -n -v` listings.
+  if (/^\*filter\b|^:INPUT\s|^-A\s+\S+|^-P\s+INPUT\s/m.test(t)) return 'iptables';
+  if (/^Chain\s+\S+\s+\((policy\s+\S+|\d+\s+references?)/m.test(t)) return 'iptables';
   if (/^\s*table\s+(inet|ip|ip6|arp|bridge|netdev)\s+\S+\s*\{/m.test(t)) return 'nftables';
   if (/^Status:\s*(active|inactive)/im.test(t) || /^\s*To\s+Action\s+From\s*$/m.test(t)) return 'ufw';
   if (/^\s+target:\s/m.test(t) && /^\s+services:/m.test(t)) return 'firewalld';
