@@ -1,4 +1,5 @@
 import type { PolicyData, PolicyRow, PolicySegment } from '../../shared/model/probe-data';
+import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
@@ -50,6 +51,23 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
       const first = items[0]!.segment;
       const rule = first.rule!;
       const { cidrs, ports } = blockedScope(items);
+      if (rule.chain === REAL_IP_CHAIN) {
+        // nginx let the CDN node in and judged the visitor it carries: `deny all` answers every visitor with 403.
+        out.push({
+          id: 'policy.real_ip_denies_visitors',
+          target: `${rule.file}:${rule.line}`,
+          evidence,
+          params: {
+            file: rule.file,
+            line: rule.line,
+            rule: rule.text,
+            ranges: listRanges(cidrs),
+            rangeCount: cidrs.length,
+            ports: ports.join(', '),
+          },
+        });
+        continue;
+      }
       const id = first.byDefault ? 'policy.backorigin_not_allowed' : 'policy.backorigin_blocked';
       out.push({
         id,

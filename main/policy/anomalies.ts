@@ -166,6 +166,11 @@ function touchesSensitive(r: Rule): boolean {
   return sensitivePortsOf(r).length > 0;
 }
 
+/** `allow all` / `deny all`: every source of every family. */
+function catchAll(r: Rule): boolean {
+  return r.src === null && !r.srcNot && !r.family;
+}
+
 interface Entry {
   readonly rule: Rule;
   readonly lo: bigint;
@@ -256,8 +261,12 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
               rule: later,
               other: earlier,
             });
-          for (const p of partial)
-            if (!cover.has(p.later)) out.push({ kind: p.kind, set, rule: p.later, other: p.earlier });
+          for (const p of partial) {
+            if (cover.has(p.later)) continue;
+            // nginx's "allow these; deny all" is how an access list is written, not one anomaly per allow line.
+            if (p.kind === 'generalization' && set.layer === 'web' && catchAll(p.later)) continue;
+            out.push({ kind: p.kind, set, rule: p.later, other: p.earlier });
+          }
         }
       }
     }
