@@ -5,6 +5,7 @@ import { analysePolicy } from '../../../main/policy/analyse';
 import { jsonErrorOffset } from '../../../main/policy/json-error';
 import { detectFormat, parsePolicies, parsePolicy } from '../../../main/policy/parse';
 import type { PolicyData } from '../../../shared/model/probe-data';
+import { segmentText } from './segment-text';
 
 /** Cloud security group exports in the shapes the real AWS CLI prints (see the folder's README.md). */
 const dir = join(__dirname, '../../fixtures/policy/real/cloud');
@@ -21,9 +22,7 @@ function analyse(file: string, ports = [443, 22]): PolicyData {
 }
 
 const verdicts = (d: PolicyData): string[] =>
-  d.rows.map(
-    (r) => `${r.range}:${r.port} ${r.segments.map((s) => `${s.outcome}[${s.assumed ?? ''}]`).join(',')}`,
-  );
+  d.rows.map((r) => `${r.range}:${r.port} ${r.segments.map(segmentText).join(',')}`);
 
 describe('AWS: describe-security-group-rules and describe-security-groups', () => {
   test.each([
@@ -46,7 +45,7 @@ describe('AWS: describe-security-group-rules and describe-security-groups', () =
       '2400:cb00::/32:443 allow[]',
       '2400:cb00::/32:22 drop[]',
       // Not in any listed CIDR: the prefix list may hold it; its entries are not in the export.
-      '198.51.100.0/24:443 allow[prefix list pl-0cdn00000000000a1]',
+      '198.51.100.0/24:443 unknown{allow when prefix list pl-0cdn00000000000a1 | drop(default) when not prefix list pl-0cdn00000000000a1}',
       '198.51.100.0/24:22 drop[]',
     ]);
   });
@@ -108,13 +107,15 @@ describe('Tencent templates', () => {
   test('an address template is unknown with its id, never "blocked"; a service template likewise', () => {
     const d = analyse('tencent-templates.json', [443, 22]);
     const at = (range: string, port: number) =>
-      d.rows
-        .find((r) => r.range === range && r.port === port)!
-        .segments.map((s) => `${s.outcome}[${s.assumed ?? ''}]`);
-    expect(at('198.51.100.0/24', 443)).toEqual(['allow[address template ipm-cdn0001]']);
+      d.rows.find((r) => r.range === range && r.port === port)!.segments.map(segmentText);
+    expect(at('198.51.100.0/24', 443)).toEqual([
+      'unknown{allow when address template ipm-cdn0001 | drop when not address template ipm-cdn0001}',
+    ]);
     // Port 22 is not the address-template rule's: the service template rule (any port, from 103.21.244.0/22)
     // and then DROP ALL speak.
-    expect(at('103.21.244.0/22', 22)).toEqual(['allow[service template ppm-web0001]']);
+    expect(at('103.21.244.0/22', 22)).toEqual([
+      'unknown{allow when service template ppm-web0001 | drop when not service template ppm-web0001}',
+    ]);
     expect(at('198.51.100.0/24', 22)).toEqual(['drop[]']);
     expect(d.files[0]!.notes.map((n) => [n.key, n.params.id])).toEqual([
       ['policy.note_prefix_list', 'ipm-cdn0001'],

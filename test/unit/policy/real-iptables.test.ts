@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { analysePolicy } from '../../../main/policy/analyse';
 import { detectFormat, parsePolicies, parsePolicy } from '../../../main/policy/parse';
 import type { PolicyData } from '../../../shared/model/probe-data';
+import { segmentText } from './segment-text';
 
 /** Real outputs of iptables 1.8.9 captured in a throw-away namespace (see the folder's README.md). */
 const dir = join(__dirname, '../../fixtures/policy/real/iptables');
@@ -23,12 +24,9 @@ function analyseText(name: string, text: string, ports = [443, 22]): PolicyData 
 }
 const analyse = (file: string, ports?: number[]): PolicyData => analyseText(file, read(file), ports);
 
-/** Per range and port: the outcome, and per segment the deciding rule's text and what it assumed. */
+/** Per range and port: the outcome and its segments. */
 function verdicts(d: PolicyData): string[] {
-  return d.rows.map(
-    (r) =>
-      `${r.range}:${r.port} ${r.outcome} ${r.segments.map((s) => `${s.outcome}[${s.assumed ?? ''}]`).join(',')}`,
-  );
+  return d.rows.map((r) => `${r.range}:${r.port} ${r.outcome} ${r.segments.map(segmentText).join(',')}`);
 }
 
 describe('real iptables outputs: every format the same ruleset is shown in', () => {
@@ -52,12 +50,32 @@ describe('real iptables outputs: every format the same ruleset is shown in', () 
 });
 
 describe('real iptables: interface-bound rules are not every packet', () => {
-  test.each([...V4, ...V6])('%s: the DROP on wlan0 is named as depending on the interface', (f) => {
-    const d = analyse(f);
-    const range = f.startsWith('ip6') ? '2001:db8::/32' : '198.51.100.0/24';
-    const row = d.rows.find((r) => r.range === range && r.port === 443)!;
-    expect(row.segments.map((s) => s.assumed)).toEqual(['-i wlan0']);
-  });
+  test.each([...V4, ...V6])(
+    '%s: DROP on wlan0 or REJECT on ppp0 (522 or 521): unknown with both answers, per range and port',
+    (f) => {
+      const d = analyse(f);
+      const v6 = f.startsWith('ip6');
+      const other = v6 ? '2001:db8::/32' : '198.51.100.0/24';
+      const cdn = v6 ? '2400:cb00::/32' : '173.245.48.0/20';
+      const row = (range: string, port: number) => d.rows.find((r) => r.range === range && r.port === port)!;
+      expect(row(other, 443).outcome).toBe('unknown');
+      expect(row(other, 443).segments.map(segmentText)).toEqual([
+        'unknown{drop when -i wlan0 | drop(default) when not -i wlan0 & not -i ppp0 | reject when not -i wlan0 & -i ppp0}',
+      ]);
+      // Every possible answer names the rule that gives it: the interface-bound DROP, REJECT, then INPUT's policy.
+      expect(row(other, 443).segments[0]!.possible.map((b) => b.rule!.chain)).toEqual([
+        'WEB',
+        'WEB',
+        'INPUT',
+      ]);
+      // The allowed Cloudflare range is decided before the interface rules: confident.
+      expect(row(cdn, 443).outcome).toBe('allowed');
+      // ssh is accepted on eth0 only; elsewhere INPUT's policy drops it. v6 has no ssh rule: dropped.
+      expect(row(other, 22).segments.map(segmentText)).toEqual(
+        v6 ? ['drop[]'] : ['unknown{allow when -i eth0 | drop(default) when not -i eth0}'],
+      );
+    },
+  );
 
   test('near miss: -i lo never matches a CDN node, ! -i lo is every packet from outside', () => {
     const text = [
@@ -78,8 +96,13 @@ describe('real iptables: interface-bound rules are not every packet', () => {
   test('iptables -L -n without -v hides the interfaces: every rule is named, the note asks for iptables-save', () => {
     const d = analyse('iptables-L-n.txt', [443]);
     expect(d.files[0]!.notes.map((n) => n.key)).toContain('policy.note_iptables_list_no_interfaces');
-    for (const row of d.rows.filter((r) => r.family === 4))
-      for (const s of row.segments) expect(s.assumed ?? '').toContain('in-interface not shown');
+    // The first rule (really `-i lo -j ACCEPT`) prints as "ACCEPT all": it may or may not apply, so no answer is
+    // confident, and one possible answer is that rule's.
+    for (const row of d.rows.filter((r) => r.family === 4)) {
+      expect(row.outcome, row.range).toBe('unknown');
+      expect(row.segments[0]!.undecided[0]!.what).toContain('in-interface not shown');
+      expect(row.segments[0]!.possible.map((b) => b.rule?.line)).toContain(3);
+    }
   });
 
   test('a listing without -n (names instead of addresses) says which line and what to run', () => {
@@ -100,7 +123,13 @@ describe('real iptables: interface-bound rules are not every packet', () => {
       params: { line: 21, text: 'TOS match 0x10/0x3f' },
     });
     const row = d.rows.find((r) => r.range === '173.245.48.0/20')!;
-    expect(row.segments[0]!.assumed).toContain('TOS match');
+    expect(row.segments.map(segmentText)).toEqual([
+      'unknown{' +
+        'allow when "TOS match 0x10/0x3f" | ' +
+        'drop when not "TOS match 0x10/0x3f" & -i wlan0 | ' +
+        'drop(default) when not "TOS match 0x10/0x3f" & not -i wlan0 & not -i ppp0 | ' +
+        'reject when not "TOS match 0x10/0x3f" & not -i wlan0 & -i ppp0}',
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { analysePolicy } from '../../../main/policy/analyse';
 import { detectFormat, parsePolicies } from '../../../main/policy/parse';
 import type { PolicyData } from '../../../shared/model/probe-data';
 import { decodeText } from '../../../shared/text/decode';
+import { segmentText } from './segment-text';
 
 /** Windows Firewall outputs in Microsoft's documented shapes, saved in Windows' encodings (see README.md). */
 const dir = join(__dirname, '../../fixtures/policy/real/windows');
@@ -23,11 +24,16 @@ function analyse(name: string, ports = [443, 8443, 3389]): PolicyData {
   };
 }
 
-/** Per range and port: each segment's outcome, deciding rule line and assumption. */
+/** Per range and port: each segment's outcome, deciding rule line, and for `unknown` each possible answer's. */
 const verdicts = (d: PolicyData): string[] =>
   d.rows.map(
     (r) =>
-      `${r.range}:${r.port} ${r.segments.map((s) => `${s.outcome}@${s.rule?.line ?? '-'}[${s.assumed ?? ''}]`).join(',')}`,
+      `${r.range}:${r.port} ${r.segments
+        .map(
+          (s) =>
+            `${s.outcome}@${s.rule?.line ?? '-'}{${s.possible.map((b) => `${b.outcome}@${b.rule?.line ?? '-'}`).join(',')}}`,
+        )
+        .join(',')}`,
   );
 
 describe('files as Windows saves them', () => {
@@ -86,9 +92,13 @@ describe('Windows Firewall: program-scoped rules and profiles', () => {
   test('netsh without verbose: the protocol-Any rules are named, not read as opening every port', () => {
     const d = analyse('netsh-en.txt');
     const row = d.rows.find((r) => r.range === '198.51.100.0/24' && r.port === 443)!;
-    // The provider range outside the Cloudflare rule meets the nginx rule (line 16), which may be one program's.
-    expect(row.segments.map((s) => [s.rule?.line, s.assumed])).toEqual([
+    // Outside the Cloudflare rule the range meets nginx's and the backup agent's protocol-Any rules (lines 16 and
+    // 28), either of which may be one program's: allowed if one applies, else Windows' default block.
+    expect(row.outcome).toBe('unknown');
+    expect(row.segments[0]!.possible.map((b) => b.outcome).sort()).toEqual(['allow', 'drop']);
+    expect(row.segments[0]!.undecided.map((u) => [u.line, u.what])).toEqual([
       [16, 'program not shown (netsh without verbose)'],
+      [28, 'program not shown (netsh without verbose)'],
     ]);
     expect(d.files[0]!.notes.map((n) => n.key)).toContain('policy.note_windows_ask_verbose');
   });
@@ -112,7 +122,13 @@ describe('Windows Firewall: program-scoped rules and profiles', () => {
       provider: null,
       destinations: [],
     });
-    expect(d2.rows[1]!.segments.map((s) => s.assumed)).toEqual(['program C:\\tools\\sync.exe']);
+    const seg = d2.rows[1]!.segments[0]!;
+    expect(seg.outcome).toBe('unknown');
+    expect(seg.possible.map((b) => b.outcome).sort()).toEqual(['allow', 'drop']);
+    expect(seg.undecided.map((u) => u.what)).toEqual([
+      'program C:\\tools\\sync.exe',
+      'program C:\\Program Files\\Contoso\\Backup\\agent.exe',
+    ]);
   });
 
   test('profiles: with the active profile given (Public), Private-only rules never apply', () => {
@@ -128,12 +144,14 @@ describe('Windows Firewall: program-scoped rules and profiles', () => {
         ports: [8443],
         provider: null,
         destinations: [],
-      }).rows[1]!.segments.map((s) => [s.outcome, s.byDefault, s.assumed]);
+      }).rows[1]!.segments.map(segmentText);
     };
-    expect(run(udp('netsh-en-verbose-with-profile.txt'))).toEqual([['drop', true, null]]);
-    expect(run(udp('netsh-zh-verbose-with-profile.txt'))).toEqual([['drop', true, null]]);
+    expect(run(udp('netsh-en-verbose-with-profile.txt'))).toEqual(['drop[]']);
+    expect(run(udp('netsh-zh-verbose-with-profile.txt'))).toEqual(['drop[]']);
     // Near miss: the same rules without the active profile: the Private rule may apply, and says so.
-    expect(run(udp('netsh-en-verbose.txt'))).toEqual([['allow', false, 'profiles Private']]);
+    expect(run(udp('netsh-en-verbose.txt'))).toEqual([
+      'unknown{allow when profiles Private | drop(default) when not profiles Private}',
+    ]);
   });
 
   test.each(['netsh-en-verbose.txt', 'netsh-zh-verbose.utf16le-bom.txt', 'get-netfirewallrule.json'])(
