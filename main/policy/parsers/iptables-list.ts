@@ -147,6 +147,32 @@ function matches(extra: string, out: string[], unread: string[]): void {
       }
       continue;
     }
+    if (w === 'recent:' && t[i + 1]) {
+      // `recent: UPDATE seconds: 60 hit_count: 20 name: DEFAULT side: source mask: 255.255.255.255`
+      const op = t[++i]!;
+      const flag = { SET: '--set', UPDATE: '--update', CHECK: '--rcheck', REMOVE: '--remove' }[op];
+      if (!flag) {
+        unread.push(t.slice(i - 1).join(' '));
+        break;
+      }
+      neg();
+      out.push('-m', 'recent', flag);
+      while (t[i + 1] && /^(seconds|hit_count|name|side|mask|reap|rttl):$/.test(t[i + 1]!) && t[i + 2]) {
+        const key = t[i + 1]!;
+        if (key === 'seconds:') out.push('--seconds', t[i + 2]!);
+        if (key === 'hit_count:') out.push('--hitcount', t[i + 2]!);
+        i += 2;
+      }
+      continue;
+    }
+    if (w === '#conn' && t[i + 1] && t[i + 2] && t[i + 3]) {
+      // connlimit: `#conn src/32 > 20` (above) or `<= 20` (up to).
+      const cmp = t[i + 2]!;
+      out.push('-m', 'connlimit', cmp === '>' ? '--connlimit-above' : '--connlimit-upto', t[i + 3]!);
+      i += 3;
+      continue;
+    }
+    if (w === 'LOG' && t[i + 1] === 'flags') break; // the LOG target's own settings: it decides nothing
     // A shape we do not read: kept whole, so the rule is named and its answer stays open.
     unread.push(t.slice(i).join(' '));
     break;
