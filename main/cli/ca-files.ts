@@ -1,12 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parseCidr, quoteInput } from '../../shared/net/validate';
+import { decodeText } from '../../shared/text/decode';
 import { UsageError } from './args';
 
 const MAX_CA_FILE = 1024 * 1024;
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
-/** Reads a text file a person gave (a pasted page, a config), at most 1 MiB, or says why it cannot. */
+/**
+ * Reads a text file a person gave (a pasted page, a config), at most 1 MiB, or says why it cannot. Decoded as it
+ * was saved: UTF-16 from PowerShell 5.1, GBK from a Chinese cmd.exe, UTF-8 with or without a BOM.
+ */
 export function readTextFile(
   file: string,
   option: string,
@@ -19,7 +23,7 @@ export function readTextFile(
         key: tooBigKey,
         params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
       });
-    return readFileSync(file, 'utf8');
+    return decodeText(readFileSync(file)).text;
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError({

@@ -257,6 +257,9 @@ function policySupport(facts: DiagnosisFacts, findings: readonly FindingDraft[])
       });
     if (f.id === 'policy.conflict')
       out.push({ cause: 'policy_conflict', confidence: 0.5, target: f.target, findings: [f.id] });
+    // real_ip_header and an allow list of the CDN's own ranges contradict each other: every visitor gets 403.
+    if (f.id === 'policy.real_ip_denies_visitors')
+      out.push({ cause: 'policy_conflict', confidence: 0.85, target: f.target, findings: [f.id] });
     if (f.id === 'policy.rate_limit_backorigin')
       out.push({
         cause: 'rate_limiting',

@@ -4,6 +4,7 @@ import type { Endpoint } from '../../shared/model/report';
 import { probesOf } from './network';
 import { isLoopback } from '../origin/parsers';
 import { routeCheckFor, routeFor } from '../../shared/net/routes';
+import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
 import { addRouteSteps, localRouteSteps, swallowSteps } from './routes';
@@ -637,21 +638,61 @@ function conflictFixes(ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] }
   const clashes = (data?.anomalies ?? []).filter(
     (a) => (a.kind === 'shadowed' || a.kind === 'correlated') && a.relevant && a.other,
   );
+  const realIp = realIpFixes(ctx);
   return {
-    checks: clashes.slice(0, 6).map((a) => ({
-      key: 'check.policy_rule',
-      params: { file: a.rule.file, line: a.rule.line, rule: a.rule.text },
-    })),
-    fix: clashes.slice(0, 6).map((a) => ({
-      key: 'fix.reorder_rule',
-      params: {
-        file: a.rule.file,
-        line: a.rule.line,
-        rule: a.rule.text,
-        otherLine: a.other!.line,
-        other: a.other!.text,
+    checks: [
+      ...realIp.checks,
+      ...clashes.slice(0, 6).map((a) => ({
+        key: 'check.policy_rule',
+        params: { file: a.rule.file, line: a.rule.line, rule: a.rule.text },
+      })),
+    ],
+    fix: [
+      ...realIp.fix,
+      ...clashes.slice(0, 6).map((a) => ({
+        key: 'fix.reorder_rule',
+        params: {
+          file: a.rule.file,
+          line: a.rule.line,
+          rule: a.rule.text,
+          otherLine: a.other!.line,
+          other: a.other!.text,
+        },
+      })),
+    ],
+  };
+}
+
+/**
+ * nginx with real_ip_header judges the visitor's address in allow / deny, so a list of the CDN's ranges then
+ * `deny all` refuses every visitor. The CDN-only restriction belongs on the connecting address, which the realip
+ * module keeps in `$realip_remote_addr` (nginx 1.9.7+), or in the firewall.
+ */
+function realIpFixes(ctx: FixContext): { checks: FixDraft[]; fix: FixDraft[] } {
+  const rows = probesOf(ctx.facts.probes, 'policy').flatMap((p) => p.data.rows);
+  const denied = rows.flatMap((r) =>
+    r.segments.filter((s) => s.outcome === 'http_deny' && s.rule?.chain === REAL_IP_CHAIN),
+  );
+  const first = denied[0]?.rule;
+  if (!first) return { checks: [], fix: [] };
+  const ranges = ctx.facts.providerRanges.length ? ctx.facts.providerRanges : [RANGE_PLACEHOLDER];
+  return {
+    checks: [{ key: 'check.policy_rule', params: { file: first.file, line: first.line, rule: first.text } }],
+    fix: [
+      {
+        key: 'fix.nginx_real_ip_access',
+        params: { file: first.file, line: first.line },
+        env: 'nginx',
+        command: [
+          'geo $realip_remote_addr $from_cdn {',
+          '    default 0;',
+          ...ranges.map((r) => `    ${r} 1;`),
+          '}',
+          '# in the server block, instead of the allow list and deny all:',
+          'if ($from_cdn = 0) { return 403; }',
+        ].join('\n'),
       },
-    })),
+    ],
   };
 }
 

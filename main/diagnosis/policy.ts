@@ -1,4 +1,5 @@
 import type { PolicyData, PolicyRow, PolicySegment } from '../../shared/model/probe-data';
+import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft } from './types';
 
@@ -42,6 +43,42 @@ export function blockedScope(items: readonly Blocked[]): { cidrs: string[]; port
   return { cidrs, ports };
 }
 
+/**
+ * Segments whose outcome depends on a rule the reader could not evaluate fully, grouped by that rule (the first
+ * one named): they are neither allowed nor blocked, and say so as one finding per rule.
+ */
+function undecidedFindings(data: PolicyData, evidence: string[]): FindingDraft[] {
+  const groups = new Map<string, Blocked[]>();
+  for (const row of data.rows)
+    for (const segment of row.segments) {
+      const first = segment.undecided[0];
+      if (segment.outcome !== 'unknown' || !first) continue;
+      const key = `${first.file}:${first.line}`;
+      (groups.get(key) ?? groups.set(key, []).get(key)!).push({ segment, row });
+    }
+  return [...groups.values()].map((items) => {
+    const u = items[0]!.segment.undecided[0]!;
+    const { cidrs, ports } = blockedScope(items);
+    const outcomes = [...new Set(items.flatMap((b) => b.segment.possible.map((p) => p.outcome)))];
+    return {
+      id: 'policy.undecided',
+      target: `${u.file}:${u.line}`,
+      evidence,
+      params: {
+        file: u.file,
+        line: u.line,
+        rule: u.text,
+        what: u.what,
+        ranges: listRanges(cidrs),
+        rangeCount: cidrs.length,
+        ports: ports.join(', '),
+        outcomes: outcomes.join(' / '),
+        provider: data.provider ?? '',
+      },
+    };
+  });
+}
+
 export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
   for (const { probe, data } of probesOf(facts.probes, 'policy')) {
@@ -50,6 +87,23 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
       const first = items[0]!.segment;
       const rule = first.rule!;
       const { cidrs, ports } = blockedScope(items);
+      if (rule.chain === REAL_IP_CHAIN) {
+        // nginx let the CDN node in and judged the visitor it carries: `deny all` answers every visitor with 403.
+        out.push({
+          id: 'policy.real_ip_denies_visitors',
+          target: `${rule.file}:${rule.line}`,
+          evidence,
+          params: {
+            file: rule.file,
+            line: rule.line,
+            rule: rule.text,
+            ranges: listRanges(cidrs),
+            rangeCount: cidrs.length,
+            ports: ports.join(', '),
+          },
+        });
+        continue;
+      }
       const id = first.byDefault ? 'policy.backorigin_not_allowed' : 'policy.backorigin_blocked';
       out.push({
         id,
@@ -76,6 +130,7 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
         },
       });
     }
+    out.push(...undecidedFindings(data, evidence));
     const limits = new Map<string, { l: PolicySegment['limits'][number]; ports: Set<number> }>();
     for (const row of data.rows)
       for (const s of row.segments)

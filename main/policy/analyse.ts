@@ -1,11 +1,13 @@
 import type {
   PolicyAnomaly,
+  PolicyBranch,
   PolicyData,
   PolicyOutcome,
   PolicyRow,
   PolicyRowOutcome,
   PolicyRuleRef,
   PolicySegment,
+  PolicyUndecided,
 } from '../../shared/model/probe-data';
 import {
   formatSpan,
@@ -19,8 +21,8 @@ import {
   type ParsedRange,
 } from './addr';
 import { findAnomalies, sensitivePortsOf, type Anomaly } from './anomalies';
-import { evaluateSpan, type Segment } from './evaluate';
-import type { Rule, RuleSet } from './model';
+import { evaluateSpan, uncertainty, type Branch, type Query, type Segment } from './evaluate';
+import type { Chain, Rule, RuleSet } from './model';
 
 export interface AnalyseInput {
   readonly sets: readonly RuleSet[];
@@ -49,20 +51,46 @@ function ownersOf(sets: readonly RuleSet[]): Map<Rule, RuleSet> {
   return owners;
 }
 
+/** The rule that decided, or the chain default that did, as evidence. */
+function decider(set: RuleSet | undefined, rule: Rule | null, chain: Chain | null): PolicyRuleRef | null {
+  if (set && rule) return ref(set, rule);
+  if (set && chain)
+    return { file: set.name, line: chain.policyLine, text: chain.policyText, chain: chain.name };
+  return null;
+}
+
+function undecidedOut(owners: Map<Rule, RuleSet>, rule: Rule, q: Query): PolicyUndecided {
+  const owner = owners.get(rule);
+  return {
+    file: owner?.name ?? '',
+    line: rule.line,
+    text: rule.text,
+    chain: rule.chain,
+    what: uncertainty(rule, q) ?? '',
+  };
+}
+
+function branchOut(sets: readonly RuleSet[], owners: Map<Rule, RuleSet>, b: Branch, q: Query): PolicyBranch {
+  const set = b.layer !== null ? sets[b.layer] : undefined;
+  return {
+    outcome: b.outcome,
+    layer: set?.layer ?? null,
+    rule: decider(set, b.rule, b.chain),
+    byDefault: !b.rule && !!b.chain,
+    when: b.conds.map((c) => ({ ...undecidedOut(owners, c.rule, q), matched: c.matched })),
+  };
+}
+
 function segmentOut(
   sets: readonly RuleSet[],
   owners: Map<Rule, RuleSet>,
   s: Segment,
-  family: Family,
+  q: Query,
 ): PolicySegment {
+  const family = q.family;
   const set = s.layer !== null ? sets[s.layer] : undefined;
   const cidrs = spanToCidrs(s, family);
-  const rule: PolicyRuleRef | null =
-    set && s.rule
-      ? ref(set, s.rule)
-      : set && s.chain
-        ? { file: set.name, line: s.chain.policyLine, text: s.chain.policyText, chain: s.chain.name }
-        : null;
+  const rule = decider(set, s.rule, s.chain);
   return {
     range: formatSpan(s, family),
     cidrs: cidrs.slice(0, 16),
@@ -73,7 +101,7 @@ function segmentOut(
     rule,
     byDefault: !s.rule && !!s.chain,
     ban: s.rule?.ban === true,
-    assumed: s.rule?.assumed ?? null,
+    assumed: s.rule ? uncertainty(s.rule, q) : null,
     limits: s.limits.map((l) => {
       const owner = owners.get(l) ?? set;
       return {
@@ -86,6 +114,8 @@ function segmentOut(
         detail: l.rate!.detail,
       };
     }),
+    possible: s.possible.map((b) => branchOut(sets, owners, b, q)),
+    undecided: s.undecided.map((r) => undecidedOut(owners, r, q)),
   };
 }
 
@@ -93,6 +123,9 @@ const ALLOWED: ReadonlySet<PolicyOutcome> = new Set(['allow', 'limited']);
 
 function rowOutcome(segs: readonly Segment[]): PolicyRowOutcome {
   if (segs.every((s) => s.outcome === 'unknown')) return 'unknown';
+  if (segs.some((s) => s.outcome === 'unknown'))
+    // Part of the range is surely kept out: that much is known; otherwise the row cannot be called either way.
+    return segs.some((s) => s.outcome !== 'unknown' && !ALLOWED.has(s.outcome)) ? 'partial' : 'unknown';
   if (segs.every((s) => s.outcome === 'allow')) return 'allowed';
   if (segs.every((s) => ALLOWED.has(s.outcome))) return 'limited';
   if (segs.every((s) => !ALLOWED.has(s.outcome))) return 'blocked';
@@ -130,14 +163,18 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
   const owners = ownersOf(input.sets);
   const total: Record<Family, bigint> = { 4: 0n, 6: 0n };
   const allowed: Record<Family, bigint> = { 4: 0n, 6: 0n };
+  const undecided: Record<Family, bigint> = { 4: 0n, 6: 0n };
   for (const range of ranges) {
     for (const port of input.ports) {
-      const segs = evaluateSpan(input.sets, range.span, { family: range.family, port, proto: 'tcp', dst });
+      const q: Query = { family: range.family, port, proto: 'tcp', dst };
+      const segs = evaluateSpan(input.sets, range.span, q);
       const size = sizeOf([range.span]);
       const ok = sizeOf(segs.filter((s) => ALLOWED.has(s.outcome)));
-      // Coverage counts only what some file speaks for: "unknown" is reported, not scored.
-      total[range.family] += size - sizeOf(segs.filter((s) => s.outcome === 'unknown'));
+      // Coverage counts only what some file speaks for; what depends on a rule the reader could not evaluate
+      // is counted apart, as neither allowed nor blocked.
+      total[range.family] += size - sizeOf(segs.filter((s) => s.outcome === 'unknown' && !s.possible.length));
       allowed[range.family] += ok;
+      undecided[range.family] += sizeOf(segs.filter((s) => s.possible.length > 0));
       rows.push({
         range: formatSpan(range.span, range.family),
         family: range.family,
@@ -145,7 +182,7 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
         proto: 'tcp',
         outcome: rowOutcome(segs),
         allowedShare: ratio(ok, size),
-        segments: segs.slice(0, MAX_SEGMENTS).map((s) => segmentOut(input.sets, owners, s, range.family)),
+        segments: segs.slice(0, MAX_SEGMENTS).map((s) => segmentOut(input.sets, owners, s, q)),
         moreSegments: Math.max(0, segs.length - MAX_SEGMENTS),
       });
     }
@@ -190,6 +227,10 @@ export function analysePolicy(input: AnalyseInput): Omit<PolicyData, 'elapsedMs'
     coverage: {
       v4: total[4] > 0n ? ratio(allowed[4], total[4]) : null,
       v6: total[6] > 0n ? ratio(allowed[6], total[6]) : null,
+    },
+    undecided: {
+      v4: total[4] > 0n ? ratio(undecided[4], total[4]) : null,
+      v6: total[6] > 0n ? ratio(undecided[6], total[6]) : null,
     },
     rows,
     anomalies: listed,

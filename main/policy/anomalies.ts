@@ -111,7 +111,7 @@ function dstKey(s: AddrSet | null, not: boolean): string {
 
 /** Rules only compare when their extra conditions are the same. */
 function conditionKey(r: Rule): string {
-  return `${dstKey(r.dst, r.dstNot)}#${r.portsNot}#${r.family ?? ''}`;
+  return `${dstKey(r.dst, r.dstNot)}#${r.portsNot}#${r.family ?? ''}#${r.match ?? ''}`;
 }
 
 /** How rule `b` relates to rule `a`: is b's match inside a's, equal, containing, overlapping or apart? */
@@ -164,6 +164,11 @@ export function sensitivePortsOf(r: Rule): number[] {
 
 function touchesSensitive(r: Rule): boolean {
   return sensitivePortsOf(r).length > 0;
+}
+
+/** `allow all` / `deny all`: every source of every family. */
+function catchAll(r: Rule): boolean {
+  return r.src === null && !r.srcNot && !r.family;
 }
 
 interface Entry {
@@ -256,8 +261,12 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
               rule: later,
               other: earlier,
             });
-          for (const p of partial)
-            if (!cover.has(p.later)) out.push({ kind: p.kind, set, rule: p.later, other: p.earlier });
+          for (const p of partial) {
+            if (cover.has(p.later)) continue;
+            // nginx's "allow these; deny all" is how an access list is written, not one anomaly per allow line.
+            if (p.kind === 'generalization' && set.layer === 'web' && catchAll(p.later)) continue;
+            out.push({ kind: p.kind, set, rule: p.later, other: p.earlier });
+          }
         }
       }
     }

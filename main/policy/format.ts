@@ -1,4 +1,4 @@
-import type { PolicyData, PolicyRuleRef, PolicySegment } from '../../shared/model/probe-data';
+import type { PolicyBranch, PolicyData, PolicyRuleRef, PolicySegment } from '../../shared/model/probe-data';
 import type { Translate } from '../../shared/i18n/translate';
 
 /** The policy analysis as plain text: the CLI's `policy` output and the raw evidence stored with the probe. */
@@ -27,8 +27,31 @@ function pad(s: string, n: number): string {
   return w >= n ? `${s} ` : s + ' '.repeat(n - w);
 }
 
+/** Conditions shown per possible answer; the rest are counted. */
+const MAX_WHEN = 3;
+
+/** One possible answer of an undecided segment: the outcome, where, and on which branches of uncertain rules. */
+function branchText(b: PolicyBranch, t: Translate): string {
+  const outcome = t(`policy.outcome_${b.outcome}`);
+  const where = b.rule
+    ? `${at(b.rule)}${b.byDefault ? ` ${t('policy.by_default')}` : ''}`
+    : t('policy.no_file_speaks');
+  if (b.when.length === 0) return t('policy.branch_always', { outcome, at: where });
+  const conds = b.when
+    .slice(0, MAX_WHEN)
+    .map((w) =>
+      t(w.matched ? 'policy.when_matches' : 'policy.when_not_matches', { what: w.what, at: at(w) }),
+    );
+  if (b.when.length > MAX_WHEN) conds.push(t('policy.when_more', { count: b.when.length - MAX_WHEN }));
+  return t('policy.branch', { outcome, at: where, when: conds.join(t('policy.when_and')) });
+}
+
 /** Who decided a segment, in words: the rule, or the chain default, with bans and limits named. */
 export function decidedBy(s: PolicySegment, t: Translate): string {
+  if (s.possible.length > 0)
+    return t('policy.undecided', {
+      branches: s.possible.map((b) => branchText(b, t)).join(t('policy.branch_or')),
+    });
   if (!s.rule) return t('policy.no_file_speaks');
   const parts = [`${at(s.rule)}`];
   if (s.byDefault) parts.push(t('policy.by_default'));
@@ -40,6 +63,21 @@ export function decidedBy(s: PolicySegment, t: Translate): string {
     );
   if (s.assumed) parts.push(t('policy.assumed', { what: s.assumed }));
   return parts.join('  ');
+}
+
+/** The coverage line: the share allowed per family, and the share no one can call for rules not fully read. */
+export function coverageText(d: PolicyData, t: Translate): string {
+  const fam = (v: number | null): string => (v === null ? t('policy.coverage_none') : pct(v));
+  const line = t('policy.coverage', {
+    provider: d.provider ?? t('policy.custom_ranges'),
+    count: d.ranges.length,
+    ports: d.ports.join(', '),
+    v4: fam(d.coverage.v4),
+    v6: fam(d.coverage.v6),
+  });
+  const { v4, v6 } = d.undecided;
+  if (!v4 && !v6) return line;
+  return `${line}; ${t('policy.coverage_undecided', { v4: fam(v4), v6: fam(v6) })}`;
 }
 
 export function formatPolicyText(d: PolicyData, t: Translate): string {
@@ -54,16 +92,7 @@ export function formatPolicyText(d: PolicyData, t: Translate): string {
   out.push('');
   if (d.ranges.length === 0) out.push(t('policy.no_ranges'));
   else {
-    const fam = (v: number | null): string => (v === null ? t('policy.coverage_none') : pct(v));
-    out.push(
-      t('policy.coverage', {
-        provider: d.provider ?? t('policy.custom_ranges'),
-        count: d.ranges.length,
-        ports: d.ports.join(', '),
-        v4: fam(d.coverage.v4),
-        v6: fam(d.coverage.v6),
-      }),
-    );
+    out.push(coverageText(d, t));
     out.push('');
     out.push(
       `${pad(t('policy.col_range'), 20)}${pad(t('policy.col_port'), 6)}${pad(t('policy.col_result'), 10)}${pad(t('policy.col_allowed'), 10)}${t('policy.col_decided')}`,

@@ -55,6 +55,8 @@ export interface Rule {
   readonly dstNot: boolean;
   /** tcp, udp, icmp … or `any`. */
   readonly proto: string;
+  /** A further match that never concerns a CDN's TCP connection but tells rules apart (an ICMP type). */
+  readonly match?: string;
   /** Destination ports; null: any. */
   readonly ports: readonly PortSpan[] | null;
   readonly portsNot: boolean;
@@ -67,7 +69,11 @@ export interface Rule {
   readonly never?: string;
   /** The rule belongs to a ban list (fail2ban, sshguard, crowdsec …). */
   readonly ban?: boolean;
-  /** Matches the analyser could not evaluate and assumed true, worded for the report. */
+  /**
+   * Matches the reader could not evaluate (the interface, a mark, a set it was not given …), worded for the
+   * report. Such a rule may or may not match: the evaluator follows both branches, and where they end differently
+   * the outcome is `unknown` naming this rule, never a guess.
+   */
   readonly assumed?: string;
   /** The web server answers instead of the kernel (nginx `deny` is an HTTP 403, not a dropped SYN). */
   readonly http?: boolean;

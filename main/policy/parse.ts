@@ -7,6 +7,7 @@ import {
   type PolicyFormat,
   type RuleSet,
 } from './model';
+import { jsonErrorOffset, placeOf } from './json-error';
 import { parseAliyun, parseAws, parseTencent } from './parsers/cloud';
 import { parseFirewalld } from './parsers/firewalld';
 import { parseIpsets, parseIptables } from './parsers/iptables';
@@ -18,13 +19,13 @@ import { parseWindowsJson, parseWindowsNetsh } from './parsers/windows';
 /** The largest rule file accepted: a 10,000-rule iptables-save is about 1 MB. */
 export const MAX_POLICY_BYTES = 8 * 1024 * 1024;
 
-function tryJson(text: string): { ok: true; value: unknown } | { ok: false; line: number } {
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false; line: number; column: number } {
   try {
     return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    const pos = /position (\d+)/.exec((e as Error).message)?.[1];
-    const line = pos ? text.slice(0, Number(pos)).split(/\r\n|\r|\n/).length : 1;
-    return { ok: false, line };
+  } catch {
+    // V8 names a position for some errors only: find the place ourselves.
+    const at = jsonErrorOffset(text) ?? text.length;
+    return { ok: false, ...placeOf(text, at) };
   }
 }
 
@@ -33,7 +34,7 @@ function jsonFormat(v: unknown): PolicyFormat | null {
   if (!first || typeof first !== 'object') return null;
   const o = first as Record<string, unknown>;
   const keys = Object.keys(o);
-  if ('SecurityGroups' in o || 'IpPermissions' in o) return 'aws-sg';
+  if ('SecurityGroups' in o || 'IpPermissions' in o || 'SecurityGroupRules' in o) return 'aws-sg';
   if ('Permissions' in o || ('PortRange' in o && 'Policy' in o)) return 'aliyun-sg';
   if ('SecurityGroupPolicySet' in o || 'Ingress' in o) return 'tencent-sg';
   if (
@@ -55,7 +56,9 @@ export function detectFormat(text: string): PolicyFormat | null {
     return j.ok ? jsonFormat(j.value) : null;
   }
   if (/^\s*<\?xml|^\s*<zone\b/.test(t)) return 'firewalld-xml';
-  if (/^\*filter\b|^:INPUT\s|^-A\s+\S+/m.test(t)) return 'iptables';
+  // iptables-save, `iptables -S` (-P / -N / -A lines) and `iptables -L -n -v` listings.
+  if (/^\*filter\b|^:INPUT\s|^-A\s+\S+|^-P\s+INPUT\s/m.test(t)) return 'iptables';
+  if (/^Chain\s+\S+\s+\((policy\s+\S+|\d+\s+references?)/m.test(t)) return 'iptables';
   if (/^\s*table\s+(inet|ip|ip6|arp|bridge|netdev)\s+\S+\s*\{/m.test(t)) return 'nftables';
   if (/^Status:\s*(active|inactive)/im.test(t) || /^\s*To\s+Action\s+From\s*$/m.test(t)) return 'ufw';
   if (/^\s+target:\s/m.test(t) && /^\s+services:/m.test(t)) return 'firewalld';
@@ -84,6 +87,16 @@ export function parsePolicy(file: PolicyFileInput, sets: Record<string, AddrSet>
   if (text.trim() === '') return { ok: false, error: { key: 'policy.empty', params: { name: file.name } } };
   if (/\u0000/.test(text)) return { ok: false, error: { key: 'policy.binary', params: { name: file.name } } };
   const format = file.format ?? detectFormat(text);
+  if (!format && /^\s*[[{]/.test(text)) {
+    // JSON that does not parse is a broken export, not an unknown format: say where it breaks.
+    const j = tryJson(text);
+    return j.ok
+      ? { ok: false, error: { key: 'policy.json_unknown', params: { name: file.name } } }
+      : {
+          ok: false,
+          error: { key: 'policy.bad_json', params: { name: file.name, line: j.line, column: j.column } },
+        };
+  }
   if (!format)
     return {
       ok: false,
@@ -111,7 +124,7 @@ export function parsePolicy(file: PolicyFileInput, sets: Record<string, AddrSet>
 function parseAs(format: PolicyFormat, text: string, name: string, sets: Record<string, AddrSet>): RuleSet {
   const json = (): unknown => {
     const j = tryJson(text);
-    if (!j.ok) throw new PolicyParseError('policy.bad_json', { line: j.line });
+    if (!j.ok) throw new PolicyParseError('policy.bad_json', { line: j.line, column: j.column });
     return j.value;
   };
   switch (format) {

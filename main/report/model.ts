@@ -6,7 +6,7 @@ import {
   tcpDataSchema,
   traceDataSchema,
 } from '../../shared/model/probe-data';
-import { decidedBy } from '../policy/format';
+import { coverageText, decidedBy } from '../policy/format';
 import type { Finding, Lang, Report } from '../../shared/model/report';
 import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
@@ -141,7 +141,6 @@ function policyModel(probes: Report['probes'], t: Translate): PolicyModel | null
   const parsed = probe ? policyDataSchema.safeParse(probe.data) : null;
   if (!parsed?.success) return null;
   const d = parsed.data;
-  const fam = (v: number | null): string => (v === null ? t('policy.coverage_none') : pctText(v));
   return {
     files: d.files.map((f) =>
       t('policy.file_line', {
@@ -151,16 +150,7 @@ function policyModel(probes: Report['probes'], t: Translate): PolicyModel | null
         count: f.ruleCount,
       }),
     ),
-    coverage:
-      d.ranges.length === 0
-        ? t('policy.no_ranges')
-        : t('policy.coverage', {
-            provider: d.provider ?? t('policy.custom_ranges'),
-            count: d.ranges.length,
-            ports: d.ports.join(', '),
-            v4: fam(d.coverage.v4),
-            v6: fam(d.coverage.v6),
-          }),
+    coverage: d.ranges.length === 0 ? t('policy.no_ranges') : coverageText(d, t),
     notes: d.files.flatMap((f) => f.notes.map((n) => `${f.name}: ${t(n.key, n.params)}`)),
     rows: d.rows.slice(0, MAX_POLICY_ROWS).map((r) => ({
       range: r.range,

@@ -66,6 +66,8 @@ export const FINDINGS = {
   'policy.redundant_rule': { layer: 'policy', severity: 'info' },
   'policy.overly_permissive': { layer: 'policy', severity: 'warn' },
   'policy.rate_limit_backorigin': { layer: 'policy', severity: 'warn' },
+  'policy.real_ip_denies_visitors': { layer: 'policy', severity: 'error' },
+  'policy.undecided': { layer: 'policy', severity: 'warn' },
   'origin.not_listening': { layer: 'origin', severity: 'error' },
   'origin.bound_loopback': { layer: 'origin', severity: 'error' },
   'origin.conntrack_full': { layer: 'origin', severity: 'error' },

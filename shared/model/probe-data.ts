@@ -344,6 +344,21 @@ export const policyLimitSchema = policyRuleRefSchema.extend({
   detail: z.string(),
 });
 
+/** A rule the reader could not evaluate fully, and the part of it that could not be evaluated. */
+export const policyUndecidedSchema = policyRuleRefSchema.extend({ what: z.string() });
+export type PolicyUndecided = z.infer<typeof policyUndecidedSchema>;
+
+/** One possible answer for a segment whose outcome depends on rules the reader could not evaluate. */
+export const policyBranchSchema = z.object({
+  outcome: z.enum(POLICY_OUTCOMES),
+  layer: z.enum(['cloud', 'host', 'web']).nullable(),
+  rule: policyRuleRefSchema.nullable(),
+  byDefault: z.boolean(),
+  /** The uncertain rules on the way to this answer: whether each matched (true) or not (false). */
+  when: z.array(policyUndecidedSchema.extend({ matched: z.boolean() })),
+});
+export type PolicyBranch = z.infer<typeof policyBranchSchema>;
+
 export const policySegmentSchema = z.object({
   /** `first-last` or one CIDR. */
   range: z.string(),
@@ -359,6 +374,10 @@ export const policySegmentSchema = z.object({
   ban: z.boolean(),
   assumed: z.string().nullable(),
   limits: z.array(policyLimitSchema),
+  /** Outcome `unknown` because of rules the reader could not evaluate: each possible answer (empty otherwise). */
+  possible: z.array(policyBranchSchema).default([]),
+  /** The rules that answer depends on. */
+  undecided: z.array(policyUndecidedSchema).default([]),
 });
 export type PolicySegment = z.infer<typeof policySegmentSchema>;
 
@@ -410,6 +429,13 @@ export const policyDataSchema = z.object({
   ports: z.array(z.number().int()),
   /** Share of provider address space × ports allowed, per family; null where no range of that family was asked. */
   coverage: z.object({ v4: z.number().nullable(), v6: z.number().nullable() }),
+  /**
+   * Share of the same space whose outcome depends on rules the reader could not evaluate (counted in neither
+   * allowed nor blocked), per family; null where no range of that family was asked.
+   */
+  undecided: z
+    .object({ v4: z.number().nullable(), v6: z.number().nullable() })
+    .default({ v4: null, v6: null }),
   rows: z.array(policyRowSchema),
   anomalies: z.array(policyAnomalySchema),
   anomalyCounts: z.record(z.string(), z.number().int()),

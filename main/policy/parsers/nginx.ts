@@ -1,4 +1,4 @@
-import { EMPTY_SET, parseRange, setOf, unionSets, type AddrSet } from '../addr';
+import { EMPTY_SET, intersects, parseRange, setOf, unionSets, type AddrSet } from '../addr';
 import {
   bothFamiliesSet,
   makeRule,
@@ -17,6 +17,17 @@ import {
  * the site. `include` is never followed: the note asks for the included file. With `set_real_ip_from` and
  * `real_ip_header`, nginx judges the visitor's address, not the CDN node's, for connections from those ranges.
  */
+
+/**
+ * Where the answer for connections from `set_real_ip_from` ranges lives: judged on the visitor's address. Reports
+ * and the diagnosis read a denial decided here as "the access list judges visitors", not as a CDN range denied.
+ */
+export const REAL_IP_CHAIN = 'nginx real_ip';
+
+function intersects4or6(a: AddrSet | null, b: AddrSet): boolean {
+  if (!a) return true;
+  return intersects(a[4], b[4]) || intersects(a[6], b[6]);
+}
 
 interface Directive {
   readonly name: string;
@@ -144,6 +155,7 @@ export function parseNginx(text: string, name: string): RuleSet {
   const httpCtx = contextOf(http);
   let index = 0;
   const rules: Rule[] = [];
+  const realIpRules: Rule[] = [];
   const addrOf = (d: Directive): AddrSet | null => {
     const a = d.args[0] ?? '';
     if (a === 'all') return null;
@@ -196,15 +208,43 @@ export function parseNginx(text: string, name: string): RuleSet {
         const r = parseRange(d.args[0] ?? '');
         return r ? unionSets(acc, setOf([r])) : acc;
       }, EMPTY_SET);
-      notes.push({ key: 'policy.note_real_ip', params: { line: realIpFrom[0]!.line } });
+      // From a trusted range, allow / deny judge the visitor's address (any address on the Internet), so what a
+      // visitor meets is the list's catch-all (`deny all` / `allow all`), else nginx's default, allow. The rule
+      // sits in a chain of its own: set_real_ip_from is not an allow rule to compare the access list with.
+      const catchAll = access.find((d) => d.args[0] === 'all');
+      const denied = catchAll?.name === 'deny';
+      const at = denied ? catchAll! : realIpFrom[0]!;
+      const cdnListed =
+        denied &&
+        access.some((d) => d.name === 'allow' && d.args[0] !== 'all' && intersects4or6(addrOf(d), trusted));
+      notes.push(
+        denied
+          ? {
+              key: cdnListed ? 'policy.note_real_ip_cdn_allow_list' : 'policy.note_real_ip_visitors_denied',
+              params: { line: catchAll!.line, realIpLine: realIpFrom[0]!.line },
+            }
+          : { key: 'policy.note_real_ip', params: { line: realIpFrom[0]!.line } },
+      );
+      realIpRules.push(
+        makeRule({
+          index: index++,
+          line: at.line,
+          text: at.text,
+          ...base,
+          chain: REAL_IP_CHAIN,
+          src: trusted,
+          action: denied ? 'reject' : 'accept',
+          ...(denied ? { http: true } : {}),
+        }),
+      );
       rules.push(
         makeRule({
           index: index++,
-          line: realIpFrom[0]!.line,
-          text: realIpFrom[0]!.text,
+          line: at.line,
+          text: at.text,
           ...base,
-          src: trusted,
-          action: 'accept',
+          action: 'jump',
+          target: REAL_IP_CHAIN,
         }),
       );
     }
@@ -229,5 +269,18 @@ export function parseNginx(text: string, name: string): RuleSet {
     policyLine: 0,
     policyText: 'nginx: allowed unless denied',
   };
-  return bothFamiliesSet(name, 'nginx', 'web', { chains: { nginx: chain }, entry: ['nginx'] }, notes);
+  const realIpChain: Chain = {
+    name: REAL_IP_CHAIN,
+    rules: realIpRules,
+    policy: null,
+    policyLine: 0,
+    policyText: '',
+  };
+  return bothFamiliesSet(
+    name,
+    'nginx',
+    'web',
+    { chains: { nginx: chain, [REAL_IP_CHAIN]: realIpChain }, entry: ['nginx'] },
+    notes,
+  );
 }

@@ -29,7 +29,69 @@ interface WinRule {
   protocol: string;
   localPort: string;
   remote: string;
+  /** Profiles the rule is active in (`Domain,Private,Public`, `Any`); '' when not shown. */
+  profiles: string;
+  /** Program / service the rule is scoped to; null when the output does not show it (netsh without verbose). */
+  program: string | null;
+  service: string | null;
   line: number;
+}
+
+/** What the export says beyond the rules: the active profile (from `show currentprofile`), when given. */
+interface WinContext {
+  readonly activeProfile: Profile | null;
+  readonly format: 'windows-json' | 'windows-netsh';
+}
+
+type Profile = 'domain' | 'private' | 'public';
+
+/** Profile names as netsh and PowerShell print them, English and Chinese; Get-NetFirewallRule's flags as numbers. */
+function profilesOf(value: string): Set<Profile> | null {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'any' || v === '任何' || v === '0') return null;
+  const out = new Set<Profile>();
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n & 1) out.add('domain');
+    if (n & 2) out.add('private');
+    if (n & 4) out.add('public');
+    return out.size === 3 ? null : out;
+  }
+  for (const part of v.split(/\s*[,，]\s*/)) {
+    if (part === 'domain' || part === '域') out.add('domain');
+    else if (part === 'private' || part === '专用') out.add('private');
+    else if (part === 'public' || part === '公用') out.add('public');
+  }
+  return out.size === 3 || out.size === 0 ? null : out;
+}
+
+/**
+ * Programs and services that are the web server: a rule scoped to one of them opens what the web server listens
+ * on. IIS listens through http.sys, in the System process.
+ */
+const WEB_PROGRAMS =
+  /(^|\\)(nginx|httpd|apache|caddy|w3wp|tomcat\d*|java|node|php-cgi|openresty)\.exe$|^system$/i;
+const WEB_SERVICES = /^(w3svc|was|http|nginx|apache\d*(\.\d+)?|tomcat\d*|caddy)$/i;
+
+/** The scope a rule has beyond addresses and ports, as assumptions for the report; null when it has none. */
+function scopeOf(r: WinRule, ctx: WinContext): { assumed: string[]; never?: string } {
+  const assumed: string[] = [];
+  const profiles = profilesOf(r.profiles);
+  if (profiles) {
+    if (ctx.activeProfile && !profiles.has(ctx.activeProfile)) return { assumed, never: 'profile_inactive' };
+    if (!ctx.activeProfile) assumed.push(`profiles ${r.profiles}`);
+  }
+  const program = r.program?.trim() ?? '';
+  const service = r.service?.trim() ?? '';
+  const isAny = (v: string): boolean => v === '' || /^(any|任何|\*)$/i.test(v);
+  if (r.program === null && protoOf(r.protocol) === 'any') {
+    // netsh without `verbose` hides the program: a "protocol Any" rule is usually one program's, not every port.
+    assumed.push(
+      ctx.format === 'windows-netsh' ? 'program not shown (netsh without verbose)' : 'program not exported',
+    );
+  } else if (!isAny(program) && !WEB_PROGRAMS.test(program)) assumed.push(`program ${program}`);
+  if (!isAny(service) && !WEB_SERVICES.test(service)) assumed.push(`service ${service}`);
+  return { assumed };
 }
 
 const KEYWORDS = new Set([
@@ -72,7 +134,7 @@ function protoOf(p: string): string {
   return l;
 }
 
-function toRules(list: WinRule[], notes: ParseNote[]): Rule[] {
+function toRules(list: WinRule[], notes: ParseNote[], ctx: WinContext): Rule[] {
   const inbound = list.filter((r) => r.enabled && r.inbound && r.action);
   const ordered = [
     ...inbound.filter((r) => r.action !== 'accept'),
@@ -89,6 +151,8 @@ function toRules(list: WinRule[], notes: ParseNote[]): Rule[] {
         never = 'special_port';
       }
     }
+    const scope = scopeOf(r, ctx);
+    if (scope.never) never ??= scope.never;
     return makeRule({
       index,
       line: r.line,
@@ -101,6 +165,7 @@ function toRules(list: WinRule[], notes: ParseNote[]): Rule[] {
       ports,
       action: r.action!,
       ...(never ? { never } : {}),
+      ...(scope.assumed.length ? { assumed: scope.assumed.join(', ') } : {}),
     });
   });
 }
@@ -112,6 +177,12 @@ function finish(
   notes: ParseNote[],
 ): RuleSet {
   notes.push({ key: 'policy.note_windows_default', params: {} });
+  if (rules.some((r) => r.assumed?.includes('program not shown')))
+    notes.push({ key: 'policy.note_windows_ask_verbose', params: {} });
+  if (rules.some((r) => r.assumed?.includes('program not exported')))
+    notes.push({ key: 'policy.note_windows_json_no_program', params: {} });
+  if (rules.some((r) => r.assumed?.includes('profiles ')))
+    notes.push({ key: 'policy.note_windows_profile_unknown', params: {} });
   const program = singleChain('windows', rules, 'drop', 0, 'Windows Firewall default inbound action: Block');
   return bothFamiliesSet(name, format, 'host', program, notes);
 }
@@ -154,10 +225,15 @@ export function parseWindowsJson(data: unknown, text: string, name: string): Rul
       protocol: asList(o.Protocol),
       localPort: asList(o.LocalPort),
       remote: asList(o.RemoteAddress),
+      profiles: asList(o.Profile ?? o.Profiles),
+      program: 'Program' in o ? asList(o.Program) : null,
+      service: 'Service' in o ? asList(o.Service) : null,
       line: lineOf(JSON.stringify(display).slice(1, -1) || '{'),
     });
   }
-  return finish(name, 'windows-json', toRules(rules, notes), notes);
+  // PowerShell's export has no active profile; Get-NetConnectionProfile would say, but is not part of it.
+  const ctx: WinContext = { activeProfile: null, format: 'windows-json' };
+  return finish(name, 'windows-json', toRules(rules, notes, ctx), notes);
 }
 
 /** netsh keys in English and in Simplified Chinese Windows. */
@@ -177,7 +253,17 @@ const NETSH_KEYS: Record<string, keyof WinRule | 'name'> = {
   远程ip: 'remote',
   action: 'action',
   操作: 'action',
+  profiles: 'profiles',
+  配置文件: 'profiles',
+  program: 'program',
+  程序: 'program',
+  service: 'service',
+  服务: 'service',
 };
+
+/** `netsh advfirewall show currentprofile`: "Public Profile Settings:" / "公用配置文件 设置:". */
+const CURRENT_PROFILE =
+  /^\s*(Domain|Private|Public|域|专用|公用)\s*(?:Profile Settings|配置文件\s*设置)\s*[:：]/im;
 
 export function parseWindowsNetsh(text: string, name: string): RuleSet {
   const notes: ParseNote[] = [];
@@ -199,6 +285,9 @@ export function parseWindowsNetsh(text: string, name: string): RuleSet {
         protocol: '',
         localPort: '',
         remote: '',
+        profiles: '',
+        program: null,
+        service: null,
         line: i + 1,
       };
       rules.push(cur);
@@ -214,7 +303,17 @@ export function parseWindowsNetsh(text: string, name: string): RuleSet {
     else if (key === 'protocol') c.protocol = value;
     else if (key === 'localPort') c.localPort = value;
     else if (key === 'remote') c.remote = value;
+    else if (key === 'profiles') c.profiles = value;
+    else if (key === 'program') c.program = value;
+    else if (key === 'service') c.service = value;
   });
   if (rules.length === 0) throw new PolicyParseError('policy.netsh_no_rule', { line: 1 });
-  return finish(name, 'windows-netsh', toRules(rules, notes), notes);
+  const current = CURRENT_PROFILE.exec(text)?.[1]?.toLowerCase();
+  const activeProfile = current === undefined ? null : ([...(profilesOf(current) ?? [])][0] ?? null);
+  return finish(
+    name,
+    'windows-netsh',
+    toRules(rules, notes, { activeProfile, format: 'windows-netsh' }),
+    notes,
+  );
 }

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { decodeText } from '../../../shared/text/decode';
 
 /** The largest file the app reads: rule exports and origin bundles are far smaller. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -8,7 +9,7 @@ export type ReadFile = { name: string; text: string };
 
 /**
  * Reads dropped or picked files as text. A file over the limit is refused by name through `refuse` (nothing is
- * half-read) and the answer is null.
+ * half-read) and the answer is null. Text is decoded as it was saved (UTF-16, GBK, UTF-8 with or without BOM).
  */
 export async function readFiles(
   list: FileList | readonly File[] | null,
@@ -20,7 +21,7 @@ export async function readFiles(
       refuse({ key: 'app.file_too_big', params: { name: f.name, max: MAX_FILE_BYTES / 1024 / 1024 } });
       return null;
     }
-    files.push({ name: f.name, text: await f.text() });
+    files.push({ name: f.name, text: decodeText(new Uint8Array(await f.arrayBuffer())).text });
   }
   return files;
 }

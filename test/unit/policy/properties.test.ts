@@ -4,7 +4,7 @@ import { parseRange, spanToCidrs, type Family } from '../../../main/policy/addr'
 import { evaluateSpan, type Query } from '../../../main/policy/evaluate';
 import { POLICY_FORMATS } from '../../../main/policy/model';
 import { parsePolicies, parsePolicy } from '../../../main/policy/parse';
-import { evaluateAddress } from '../../../main/policy/reference';
+import { evaluateAddress, evaluateAddressIn } from '../../../main/policy/reference';
 
 /**
  * The interval evaluator against the naive per-address reference, on random iptables rule sets with user chains,
@@ -26,6 +26,8 @@ interface RandomRule {
   port?: number | undefined;
   action: string;
   limit: boolean;
+  /** A `-m mark` match: nothing in a rule file tells whether it matches. */
+  mark: boolean;
 }
 
 const rule = fc.record({
@@ -35,16 +37,20 @@ const rule = fc.record({
   port: fc.option(port, { nil: undefined }),
   action,
   limit: fc.boolean(),
+  mark: fc.constantFrom(false, false, false, false, false, true),
 });
 
 function rulesText(rules: RandomRule[], policy: string): string {
   const lines = ['*filter', `:INPUT ${policy} [0:0]`, ':sub - [0:0]'];
+  let marks = 0;
   for (const r of rules) {
     // A sub-chain jumping to itself would only test the depth cap.
     const target = r.chain === 'sub' && r.action === 'sub' ? 'ACCEPT' : r.action;
     const parts = [`-A ${r.chain}`];
     if (r.src) parts.push(`${r.not ? '! ' : ''}-s ${r.src}`);
     if (r.port) parts.push(`-p tcp -m tcp --dport ${r.port}`);
+    // At most six uncertain rules: the reference enumerates every way of deciding them.
+    if (r.mark && marks < 6) parts.push(`-m mark --mark 0x${++marks}`);
     if (r.limit && target !== 'LOG')
       parts.push('-m hashlimit --hashlimit-above 5/sec --hashlimit-mode srcip --hashlimit-name x');
     parts.push(`-j ${target}`);
@@ -84,6 +90,45 @@ describe('evaluator agrees with the per-address reference', () => {
           for (const n of samples) {
             const seg = segments.find((s) => n >= s.lo && n <= s.hi)!;
             expect([n, seg.outcome]).toEqual([n, evaluateAddress(parsed.value, n, q)]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('an unknown rule never turns into a confident outcome', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          rule.map((r) => ({ ...r, mark: r.mark || r.action === 'sub' })),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.constantFrom('DROP', 'ACCEPT'),
+        cidr,
+        port,
+        fc.array(fc.integer({ min: 0, max: 2 ** 24 }), { minLength: 1, maxLength: 10 }),
+        (rules, policy, rangeText, p, offsets) => {
+          const parsed = parsePolicies([{ name: 'r', text: rulesText(rules, policy), format: 'iptables' }]);
+          if (!parsed.ok) return;
+          const sets = parsed.value;
+          const range = parseRange(rangeText)!;
+          const q: Query = { family: range.family as Family, port: p, proto: 'tcp', dst: null };
+          const segments = evaluateSpan(sets, range.span, q);
+          const uncertain = Object.values(sets[0]!.programs[4]!.chains).flatMap((c) =>
+            c.rules.filter((r) => r.assumed),
+          );
+          const size = range.span.hi - range.span.lo + 1n;
+          for (const n of offsets.map((o) => range.span.lo + (BigInt(o) % size))) {
+            const seg = segments.find((s) => n >= s.lo && n <= s.hi)!;
+            // Every uncertain rule alone flipped against all matching and all not matching.
+            for (const base of [true, false])
+              for (const flip of uncertain) {
+                const a = evaluateAddressIn(sets, n, q, () => base);
+                const b = evaluateAddressIn(sets, n, q, (r) => (r === flip ? !base : base));
+                if (a !== b) expect([n, seg.outcome]).toEqual([n, 'unknown']);
+                if (seg.outcome !== 'unknown') expect([n, seg.outcome]).toEqual([n, a]);
+              }
           }
         },
       ),
