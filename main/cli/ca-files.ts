@@ -5,7 +5,8 @@ import { decodeText } from '../../shared/text/decode';
 import { UsageError } from './args';
 
 const MAX_CA_FILE = 1024 * 1024;
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
+const PEM_END = '-----END CERTIFICATE-----';
 
 /**
  * Reads a text file a person gave (a pasted page, a config), at most 1 MiB, or says why it cannot. Decoded as it
@@ -33,6 +34,20 @@ export function readTextFile(
   }
 }
 
+/** The PEM certificate blocks in a text, in order. */
+export function splitPemBlocks(text: string): string[] {
+  // indexOf from BEGIN to the next END, never a lazy regex: with many BEGIN lines and no END, a regex rescans the
+  // rest of the text from each BEGIN (quadratic).
+  const blocks: string[] = [];
+  for (let at = text.indexOf(PEM_BEGIN); at !== -1;) {
+    const end = text.indexOf(PEM_END, at + PEM_BEGIN.length + 1);
+    if (end === -1) break; // no END after this BEGIN: none after a later BEGIN either
+    blocks.push(text.slice(at, end + PEM_END.length));
+    at = text.indexOf(PEM_BEGIN, end + PEM_END.length);
+  }
+  return blocks;
+}
+
 /** Reads `--ca` files: PEM certificates only, each one parsed, so a wrong file is refused with its name. */
 export function readCaFiles(files: readonly string[]): string[] {
   const pems: string[] = [];
@@ -53,7 +68,7 @@ export function readCaFiles(files: readonly string[]): string[] {
         },
       });
     }
-    const blocks = text.match(PEM_BLOCK) ?? [];
+    const blocks = splitPemBlocks(text);
     if (blocks.length === 0)
       throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
     for (const block of blocks) {

@@ -222,7 +222,7 @@ export function parseLsof(text: string): Listener[] | null {
       recognised = true;
       continue;
     }
-    const m = /^(\S+)\s+(\d+)\s+\S+\s+\S+\s+(IPv4|IPv6)\s+.*\bTCP\s+(\S+)\s+\(LISTEN\)/.exec(line);
+    const m = /^(\S+)\s+(\d+)\s+\S+\s+\S+\s+(IPv4|IPv6)\s.*\bTCP\s+(\S+)\s+\(LISTEN\)/.exec(line);
     if (!m) continue;
     const local = splitHostPort(m[4]!);
     if (!local) continue;
@@ -259,8 +259,10 @@ export function parseListeners(text: string): { source: string; listeners: Liste
   return null;
 }
 
+// `.{0,512}`, not `.*`: a line repeating "attempt to connect to" would otherwise be rescanned to its end from each
+// repetition (quadratic); the address and host name between the two phrases are far shorter.
 const LOG_PATTERNS: [string, RegExp][] = [
-  ['connect_failed', /connect\(\) failed|AH00957|AH01114|attempt to connect to .* failed/i],
+  ['connect_failed', /connect\(\) failed|AH00957|AH01114|attempt to connect to .{0,512} failed/i],
   ['upstream_timeout', /upstream timed out|AH01102|The timeout specified has expired|AH01110/i],
   ['ssl_handshake', /SSL_do_handshake\(\) failed|SSL handshake|AH02008|AH02039/i],
   ['limiting_requests', /limiting (requests|connections)/i],
@@ -291,18 +293,25 @@ export function parseErrorLog(text: string, file: string): ErrorLog | null {
 
 /** Kernel log lines saying the conntrack table was full; null when the text is not a kernel log. */
 export function countConntrackFull(text: string): number | null {
-  if (!/^\s*(\[\s*\d+\.\d+\]|\w{3}\s+\d+ \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT)/m.test(text)) return null;
+  // [ \t], not \s: a \s* at a line start would run over all following blank lines from each one (quadratic).
+  if (!/^[ \t]*(\[[ \t]*\d+\.\d+\]|\w{3}[ \t]+\d+ \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT)/m.test(text)) return null;
   return (text.match(/nf_conntrack: (nf_conntrack: )?table full, dropping packet/g) ?? []).length;
 }
 
 /** nginx's keepalive_timeout as it applies to the site: the last one at http or server level; 75 s when unset. */
 export function nginxKeepaliveSeconds(config: string): number | null {
   if (!/\b(http|server)\s*\{/.test(config)) return null;
-  const values = [
-    ...config.replace(/#.*$/gm, '').matchAll(/\bkeepalive_timeout\s+(\d+)(ms|s|m)?\b[^;]*;/g),
-  ].map((m) => {
+  // Statement by statement (split at `;`, the part after the last brace): a regex looking for the `;` after each
+  // directive would rescan the rest of the file for every unterminated one.
+  const statements = config.replace(/#.*$/gm, '').split(';').slice(0, -1);
+  const values: number[] = [];
+  for (const s of statements) {
+    const m = /^\s*keepalive_timeout\s+(\d+)(ms|s|m)?\b/.exec(
+      s.slice(Math.max(s.lastIndexOf('{'), s.lastIndexOf('}')) + 1),
+    );
+    if (!m) continue;
     const n = Number(m[1]);
-    return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
-  });
+    values.push(m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n);
+  }
   return values.length ? values[values.length - 1]! : 75;
 }

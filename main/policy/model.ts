@@ -168,7 +168,8 @@ export function words(line: string): string[] {
 
 /** Splits text into lines, CRLF and CR too. */
 export function linesOf(text: string): string[] {
-  return text.split(/\r\n|\r|\n/);
+  // A string split is several times faster than a regex split on a file of a million short lines.
+  return (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).split('\n');
 }
 
 type RuleCore = Pick<Rule, 'index' | 'line' | 'text' | 'chain' | 'action'>;

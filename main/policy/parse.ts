@@ -57,14 +57,22 @@ export function detectFormat(text: string): PolicyFormat | null {
   }
   if (/^\s*<\?xml|^\s*<zone\b/.test(t)) return 'firewalld-xml';
   // iptables-save, `iptables -S` (-P / -N / -A lines) and `iptables -L -n -v` listings.
-  if (/^\*filter\b|^:INPUT\s|^-A\s+\S+|^-P\s+INPUT\s/m.test(t)) return 'iptables';
-  if (/^Chain\s+\S+\s+\((policy\s+\S+|\d+\s+references?)/m.test(t)) return 'iptables';
-  if (/^\s*table\s+(inet|ip|ip6|arp|bridge|netdev)\s+\S+\s*\{/m.test(t)) return 'nftables';
-  if (/^Status:\s*(active|inactive)/im.test(t) || /^\s*To\s+Action\s+From\s*$/m.test(t)) return 'ufw';
-  if (/^\s+target:\s/m.test(t) && /^\s+services:/m.test(t)) return 'firewalld';
-  if (/^\s*(Rule Name|规则名称)\s*[:：]/m.test(t)) return 'windows-netsh';
+  // Multi-line patterns indent with [ \t], never \s: a \s* at a line start would run over every following blank
+  // line from every line start, quadratic in the number of blank lines.
+  if (/^\*filter\b|^:INPUT\s|^-A[ \t]+\S+|^-P[ \t]+INPUT\s/m.test(t)) return 'iptables';
+  if (/^Chain[ \t]+\S+[ \t]+\((policy[ \t]+\S+|\d+[ \t]+references?)/m.test(t)) return 'iptables';
+  if (/^[ \t]*table[ \t]+(inet|ip|ip6|arp|bridge|netdev)[ \t]+\S+\s*\{/m.test(t)) return 'nftables';
+  if (/^Status:[ \t]*(active|inactive)/im.test(t) || /^[ \t]*To[ \t]+Action[ \t]+From[ \t]*$/m.test(t))
+    return 'ufw';
+  if (/^[ \t]+target:\s/m.test(t) && /^[ \t]+services:/m.test(t)) return 'firewalld';
+  if (/^[ \t]*(Rule Name|规则名称)[ \t]*[:：]/m.test(t)) return 'windows-netsh';
   if (/^create\s+\S+\s+(hash|bitmap|list):/m.test(t)) return 'ipset';
-  if (/^\s*(server|http|location)\b[^;{]*\{|^\s*(allow|deny)\s+\S+\s*;|^\s*limit_req(_zone)?\s/m.test(t))
+  // A block opener looks on its own line and the next only (`server\n{`), never through the rest of the file.
+  if (
+    /^[ \t]*(server|http|location)\b[^;{\n]*(?:\n[ \t]*)?\{|^[ \t]*(allow|deny)[ \t]+\S+[ \t]*;|^[ \t]*limit_req(_zone)?\s/m.test(
+      t,
+    )
+  )
     return 'nginx';
   return null;
 }

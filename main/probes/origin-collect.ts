@@ -33,7 +33,15 @@ export interface CollectOptions {
   /** Extra error logs to read, besides the usual nginx / Apache locations. */
   readonly logFiles?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** The most a tool may print (tests lower it); more is named in `unavailable`, never read as the whole. */
+  readonly maxToolOutput?: number;
 }
+
+/**
+ * What real outputs reach: an iptables-save of 100,000 rules is about 10 MB, `nginx -T` of a large site a few MB.
+ * Above it the output is not used at all: a rule past the cut would turn "allowed" into "no rule allows".
+ */
+const MAX_TOOL_OUTPUT = 32 * 1024 * 1024;
 
 const DEFAULT_LOGS = ['/var/log/nginx/error.log', '/var/log/apache2/error.log', '/var/log/httpd/error_log'];
 const LOG_TAIL = 1024 * 1024;
@@ -123,12 +131,21 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
     if (!useTools) return null;
     const file = findExecutable(name, env);
     if (!file) return null;
+    const max = opts.maxToolOutput ?? MAX_TOOL_OUTPUT;
     const r = await runTool(file, args, {
       deadlineMs: 10_000,
       signal: opts.signal,
       env: { ...env, LC_ALL: 'C' },
+      maxOutput: max,
     });
     if (r.spawnError) return null;
+    if (r.truncated) {
+      unavailable.push({
+        part: [name, ...args].join(' '),
+        reason: `printed more than ${Math.floor(max / 1024)} KiB: not read, since a part would give wrong verdicts`,
+      });
+      return null;
+    }
     return { out: decodeToolOutput(r.stdout), code: r.exitCode };
   };
 

@@ -51,6 +51,8 @@ export interface SpawnOutcome {
   /** Why the process was killed by us, if it was. */
   readonly killed: 'deadline' | 'cancelled' | null;
   readonly spawnError: string | null;
+  /** The output passed the cap and was cut: what is in `stdout` is a part only, never to be read as the whole. */
+  readonly truncated: boolean;
 }
 
 const MAX_OUTPUT = 1024 * 1024;
@@ -58,13 +60,20 @@ const MAX_OUTPUT = 1024 * 1024;
 /**
  * Runs a tool with an argument array (no shell), a deadline and cancellation. On POSIX the child leads a
  * process group of its own, so killing the group also kills helpers it started; on Windows `taskkill /T`
- * kills the tree. Output is capped at 1 MiB.
+ * kills the tree. Output is capped at `maxOutput` (1 MiB by default); a cut output says so (`truncated`).
  */
 export function runTool(
   file: string,
   args: readonly string[],
-  opts: { deadlineMs: number; signal: AbortSignal; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void },
+  opts: {
+    deadlineMs: number;
+    signal: AbortSignal;
+    env?: NodeJS.ProcessEnv;
+    onLine?: (line: string) => void;
+    maxOutput?: number;
+  },
 ): Promise<SpawnOutcome> {
+  const maxOutput = opts.maxOutput ?? MAX_OUTPUT;
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -88,6 +97,7 @@ export function runTool(
         exitCode: null,
         killed: null,
         spawnError: err.code ?? err.message,
+        truncated: false,
       });
       return;
     }
@@ -109,7 +119,7 @@ export function runTool(
     opts.signal.addEventListener('abort', onAbort, { once: true });
     let partial = '';
     child.stdout.on('data', (b: Buffer) => {
-      if (size < MAX_OUTPUT) chunks.push(b.subarray(0, MAX_OUTPUT - size));
+      if (size < maxOutput) chunks.push(b.subarray(0, maxOutput - size));
       size += b.length;
       if (opts.onLine) {
         partial += b.toString('utf8');
@@ -126,7 +136,14 @@ export function runTool(
       settled = true;
       clearTimeout(timer);
       opts.signal.removeEventListener('abort', onAbort);
-      resolve({ stdout: Buffer.concat(chunks), stderr, exitCode, killed, spawnError });
+      resolve({
+        stdout: Buffer.concat(chunks),
+        stderr,
+        exitCode,
+        killed,
+        spawnError,
+        truncated: size > maxOutput,
+      });
     };
     child.on('error', (err: NodeJS.ErrnoException) => done(null, err.code ?? err.message));
     child.on('close', (code) => done(code, null));

@@ -142,7 +142,13 @@ export function parseNft(text: string, name: string, externalSets: Record<string
 
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const l = raw.replace(/\s+#\s*handle\s+\d+\s*$/, '').trim();
+    // The handle comment is cut at the last `#`; a `\s+#…$` regex would be cubic on a long line of spaces.
+    const hash = raw.lastIndexOf('#');
+    const l = (
+      hash > 0 && /^#\s*handle\s+\d+\s*$/.test(raw.slice(hash)) && /\s/.test(raw[hash - 1]!)
+        ? raw.slice(0, hash)
+        : raw
+    ).trim();
     if (inSet) {
       inSet.buf.push(l);
       for (const c of l) {

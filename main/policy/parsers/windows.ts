@@ -270,11 +270,17 @@ export function parseWindowsNetsh(text: string, name: string): RuleSet {
   const rules: WinRule[] = [];
   let cur: WinRule | null = null;
   linesOf(text).forEach((raw, i) => {
-    const m = /^\s*([^:：]+?)\s*[:：]\s*(.*)$/.exec(raw);
-    if (!m) return;
-    const key = NETSH_KEYS[m[1]!.toLowerCase()];
+    // `Key: value` (or the full-width colon): split at the first colon, no backtracking regex on a long line.
+    const colon = raw.search(/[:：]/);
+    if (colon <= 0) return;
+    const label = raw.slice(0, colon).trim();
+    if (label === '') return;
+    const key = NETSH_KEYS[label.toLowerCase()];
     // Chinese Windows says 任何 for Any.
-    const value = m[2]!.trim().replace(/^任何$/, 'Any');
+    const value = raw
+      .slice(colon + 1)
+      .trim()
+      .replace(/^任何$/, 'Any');
     if (!key) return;
     if (key === 'name') {
       cur = {
