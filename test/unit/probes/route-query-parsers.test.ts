@@ -172,6 +172,7 @@ describe('queryRoutes: argument arrays, LC_ALL=C, the follow-up listings only wh
     exitCode,
     killed: null,
     spawnError: null,
+    truncated: false,
   });
   test('Linux: a refused lookup asks for the matching routes and the rules of that family', async () => {
     const calls: { file: string; args: readonly string[]; lc: string | undefined }[] = [];
