@@ -269,8 +269,14 @@ export function parseNft(text: string, name: string, externalSets: Record<string
     return null;
   };
 
+  // A DNAT or redirect statement anywhere (`dnat to …`, `dnat ip to …`, `redirect to :8080`).
+  const hasDnat = pendingRules.some(({ toks }) =>
+    toks.some(
+      (x, j) => (x === 'dnat' || x === 'redirect') && toks[j - 1] !== 'status' && toks[j - 1] !== ',',
+    ),
+  );
   for (const { tc, toks, line, raw } of pendingRules) {
-    const rule = parseNftRule(toks, line, raw, tc, index++, resolveSet, externalSets, notes);
+    const rule = parseNftRule(toks, line, raw, tc, index++, resolveSet, externalSets, notes, hasDnat);
     tc.chain.rules.push(rule);
   }
 
@@ -317,6 +323,7 @@ function parseNftRule(
   resolveSet: (tc: TableChain, ref: string) => string[] | null,
   externalSets: Record<string, AddrSet>,
   notes: ParseNote[],
+  hasDnat: boolean,
 ): Rule {
   let src: AddrSet | null = null;
   let srcNot = false;
@@ -480,7 +487,18 @@ function parseNftRule(
         i = j + 1;
         continue;
       }
-      i = readValue(t, i + 2).next;
+      if (field === 'status') {
+        // `ct status dnat accept` (firewalld): only connections a DNAT rule rewrote. With no DNAT statement in
+        // the whole ruleset none exists; with one, a CDN connection may be one.
+        const v = readValue(t, i + 2);
+        if (!v.neg && v.values.length === 1 && v.values[0] === 'dnat' && !hasDnat) never = 'not_dnat';
+        else assumed.push(`ct status ${v.neg ? '!= ' : ''}${v.values.join(',')}`);
+        i = v.next;
+        continue;
+      }
+      const v = readValue(t, i + 2);
+      assumed.push(`ct ${field ?? ''} ${v.neg ? '!= ' : ''}${v.values.join(',')}`.trim());
+      i = v.next;
       continue;
     }
     if (w === 'limit') {

@@ -77,4 +77,50 @@ describe('real nftables rulesets', () => {
     });
     expect(d.rows.map((r) => r.outcome)).toEqual(['allowed', 'allowed']);
   });
+
+  test('firewalld public zone on the nftables backend: ssh in, the rest rejected by the zone; icmp and dnat rules decide nothing', () => {
+    const d = analyse('firewalld-public-default.nft', [22, 443]);
+    expect(verdicts(d)).toEqual([
+      '173.245.48.0/20 22 allowed',
+      '173.245.48.0/20 443 blocked',
+      '2400:cb00::/32 22 allowed',
+      '2400:cb00::/32 443 blocked',
+    ]);
+    expect(d.rows[1]!.segments[0]!.rule?.text).toBe('reject with icmpx admin-prohibited');
+    expect(d.rows[1]!.segments[0]!.outcome).toBe('reject');
+  });
+
+  test("fail2ban's rich rules through firewalld: the banned address is rejected on its ports, the rest allowed", () => {
+    const d = analyse('firewalld-public-fail2ban.nft', [22, 80, 443]);
+    expect(verdicts(d)).toEqual([
+      '173.245.48.0/20 22 partial',
+      '173.245.48.0/20 80 partial',
+      '173.245.48.0/20 443 partial',
+      '2400:cb00::/32 22 allowed',
+      '2400:cb00::/32 80 allowed',
+      '2400:cb00::/32 443 partial',
+    ]);
+    const banned = d.rows[0]!.segments.find((s) => s.range === '173.245.48.10/32')!;
+    expect(banned.outcome).toBe('reject');
+    expect(banned.rule?.text).toContain('ip saddr 173.245.48.10 tcp dport 22');
+  });
+
+  test('near miss: with a DNAT rule in the ruleset, `ct status dnat accept` may match: undecided, not blocked', () => {
+    const text = readFileSync(path.join(dir, 'firewalld-public-default.nft'), 'utf8').replace(
+      'chain nat_PREROUTING {\n',
+      'chain nat_PREROUTING {\n\t\ttcp dport 8080 dnat ip to 10.0.0.2:80\n',
+    );
+    const parsed = parsePolicies([{ name: 'x', text, format: 'nftables' }]);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const d = analysePolicy({
+      sets: parsed.value,
+      ranges: RANGES,
+      ports: [443],
+      provider: null,
+      destinations: [],
+    });
+    expect(d.rows.map((r) => r.outcome)).toEqual(['unknown', 'unknown']);
+    expect(d.rows[0]!.segments[0]!.undecided[0]!.what).toBe('ct status dnat');
+  });
 });
