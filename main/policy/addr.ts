@@ -72,9 +72,12 @@ export function parseRange(raw: string): ParsedRange | null {
   if (!a) return null;
   const bitsTotal = a.family === 4 ? 32 : 128;
   let prefix = bitsTotal;
+  // An IPv4-mapped block (`::ffff:0.0.0.0/96`, in firewalld's nftables rules) is the IPv4 block it maps.
+  const mapped = a.family === 4 && s.slice(0, slash < 0 ? s.length : slash).includes(':');
   if (slash >= 0) {
     const p = s.slice(slash + 1);
-    if (/^\d{1,3}$/.test(p)) prefix = Number(p);
+    if (mapped && /^\d{1,3}$/.test(p)) prefix = Number(p) - 96;
+    else if (/^\d{1,3}$/.test(p)) prefix = Number(p);
     else if (a.family === 4) prefix = maskToPrefix(p) ?? -1;
     else return null;
     if (prefix < 0 || prefix > bitsTotal) return null;

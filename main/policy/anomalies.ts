@@ -226,10 +226,14 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
   let complete = true;
   for (const set of sets) {
     const seenPrograms = new Set<unknown>();
+    // A chain both families share (an nftables inet table's) is compared once.
+    const seenChains = new Set<unknown>();
     for (const program of [set.programs[4], set.programs[6]]) {
       if (!program || seenPrograms.has(program)) continue;
       seenPrograms.add(program);
       for (const chain of Object.values(program.chains)) {
+        if (seenChains.has(chain)) continue;
+        seenChains.add(chain);
         const byCondition = new Map<string, Rule[]>();
         for (const r of chain.rules) {
           if (r.action === 'accept' && !r.never && !r.http && wholeFamily(r) && touchesSensitive(r))

@@ -199,14 +199,17 @@ export function singleChain(
   return { chains: { [name]: { name, rules, policy, policyLine, policyText } }, entry: [name] };
 }
 
-/** Counts rules in a program set, each program once. */
+/** Counts rules in a program set, each chain once (both families may share one: an nftables inet table's). */
 export function countRules(programs: Partial<Record<4 | 6, Program>>): number {
-  const seen = new Set<Program>();
+  const seen = new Set<Chain>();
   let n = 0;
   for (const p of [programs[4], programs[6]]) {
-    if (!p || seen.has(p)) continue;
-    seen.add(p);
-    for (const c of Object.values(p.chains)) n += c.rules.length;
+    if (!p) continue;
+    for (const c of Object.values(p.chains)) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      n += c.rules.length;
+    }
   }
   return n;
 }

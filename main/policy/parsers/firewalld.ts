@@ -15,6 +15,7 @@ import {
   type RuleSet,
   type Verdict,
 } from '../model';
+import { portOfName } from '../port-names';
 
 /**
  * firewalld, from `firewall-cmd --list-all` / `--list-all-zones` text or a zone's XML file. Zones bound to
@@ -51,6 +52,8 @@ interface RichRule {
   sourceIpset: string | null;
   invert: boolean;
   ports: { proto: string; ports: PortSpan[] | null } | null;
+  /** A port name not in /etc/services: the rule may or may not match (worded for the report). */
+  assumed: string | null;
   service: string | null;
   action: Verdict | null;
   limit: string | null;
@@ -82,6 +85,27 @@ function attr(text: string, name: string): string | null {
   return new RegExp(`\\b${name}="([^"]*)"`).exec(text)?.[1] ?? null;
 }
 
+/**
+ * A rich rule's `port port="…"`: a number, a range (`1000-2000`) or a service name, which firewalld resolves with
+ * getservbyname (fail2ban's firewallcmd actions write `port="ssh"`). A name not in /etc/services leaves the port
+ * unknown: the rule then may or may not match, named in `assumed` and in a note.
+ */
+function richPort(
+  raw: string,
+  proto: string,
+  line: number,
+  notes: ParseNote[],
+): { ports: RichRule['ports']; assumed: string | null } {
+  const span = parsePortSpan(raw);
+  if (span) return { ports: { proto, ports: [span] }, assumed: null };
+  const named = /^[A-Za-z][\w.+-]*$/.test(raw) ? portOfName(raw) : null;
+  if (named !== null) return { ports: { proto, ports: [{ lo: named, hi: named }] }, assumed: null };
+  if (!/^[A-Za-z][\w.+-]*$/.test(raw))
+    throw new PolicyParseError('policy.bad_port', { line, value: ruleText(raw) });
+  notes.push({ key: 'policy.note_firewalld_port_name', params: { line, port: ruleText(raw) } });
+  return { ports: { proto, ports: null }, assumed: `port port="${ruleText(raw)}"` };
+}
+
 function portSpec(spec: string): { proto: string; ports: PortSpan[] | null } | null {
   const m = /^([\d:-]+)\/(tcp|udp|sctp|dccp)$/.exec(spec.trim());
   if (!m) return null;
@@ -89,29 +113,31 @@ function portSpec(spec: string): { proto: string; ports: PortSpan[] | null } | n
   return p ? { proto: m[2]!, ports: [p] } : null;
 }
 
-/** A rich rule as `--list-all` prints it: `rule family="ipv4" source address="…" port port="443" protocol="tcp" accept`. */
-function parseRich(text: string, line: number): RichRule {
+/**
+ * A rich rule as `--list-all` prints it: `rule family="ipv4" source address="…" port port="443" protocol="tcp" accept`.
+ * Quoted values are masked (same length) before keywords are looked for, so a log prefix saying "reject" is text.
+ * A `limit` before the verdict belongs to `log` / `audit` and throttles the logging, not the traffic (fail2ban's
+ * firewallcmd-rich-logging writes `log prefix="f2b-sshd" level="info" limit value="1/m" reject`).
+ */
+function parseRich(text: string, line: number, notes: ParseNote[]): RichRule {
   const family = attr(text, 'family');
+  const masked = text.replace(/"[^"]*"/g, (q) => `"${'x'.repeat(q.length - 2)}"`);
   const src =
-    /source\s+([^]*?)(?=\s(?:destination|service|port|protocol|icmp|forward-port|source-port|masquerade|log|audit|accept|reject|drop|mark)\b|$)/.exec(
+    /source\s+([^]*?)(?=\s(?:destination|service|port|protocol|icmp|forward-port|source-port|masquerade|log|audit|nflog|accept|reject|drop|mark)\b|$)/.exec(
       text,
     )?.[1] ?? '';
   const portM = /\bport\s+port="([^"]+)"\s+protocol="(\w+)"/.exec(text);
-  const action = /\b(accept|reject|drop)\b(?![^"]*")/.exec(text.replace(/"[^"]*"/g, '""'))?.[1] as
-    Verdict | undefined;
-  const limit = /\blimit\s+value="([^"]+)"/.exec(text)?.[1] ?? null;
-  let ports = null;
-  if (portM) {
-    const p = parsePortSpan(portM[1]!);
-    if (!p) throw new PolicyParseError('policy.bad_port', { line, value: ruleText(portM[1]!) });
-    ports = { proto: portM[2]!, ports: [p] };
-  }
+  const actionM = /\b(accept|reject|drop)\b/.exec(masked);
+  const action = actionM?.[1] as Verdict | undefined;
+  const limit = actionM ? (/\blimit\s+value="([^"]+)"/.exec(text.slice(actionM.index))?.[1] ?? null) : null;
+  const port = portM ? richPort(portM[1]!, portM[2]!, line, notes) : { ports: null, assumed: null };
   return {
     family: family === 'ipv4' ? 4 : family === 'ipv6' ? 6 : null,
     source: attr(src, 'address'),
     sourceIpset: attr(src, 'ipset'),
     invert: /invert="(?:yes|true)"/i.test(src),
-    ports,
+    ports: port.ports,
+    assumed: port.assumed,
     service: /\bservice\s+name="([^"]+)"/.exec(text)?.[1] ?? null,
     action: action ?? null,
     limit,
@@ -138,7 +164,7 @@ function newZone(name: string, line: number): Zone {
 }
 
 /** Zones from `firewall-cmd --list-all[-zones]` text. */
-function zonesFromText(text: string): Zone[] {
+function zonesFromText(text: string, notes: ParseNote[]): Zone[] {
   const zones: Zone[] = [];
   let zone: Zone | null = null;
   let inRich = false;
@@ -174,7 +200,7 @@ function zonesFromText(text: string): Zone[] {
       return;
     }
     if (inRich && /^\s+rule\b/.test(raw)) {
-      z.rich.push(parseRich(raw.trim(), line));
+      z.rich.push(parseRich(raw.trim(), line, notes));
       return;
     }
   });
@@ -192,7 +218,7 @@ const decodeXml = (s: string): string =>
  * A zone XML file (/etc/firewalld/zones/NAME.xml). Read as tags only: a DOCTYPE or entity declaration is
  * refused, so no external entity is ever resolved.
  */
-function zoneFromXml(text: string, name: string): Zone {
+function zoneFromXml(text: string, name: string, notes: ParseNote[]): Zone {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new PolicyParseError('policy.xml_doctype', { line: 1 });
   const lineAt = (offset: number): number => text.slice(0, offset).split(/\r\n|\r|\n/).length;
   const zoneTag = /<zone\b([^>]*)>/.exec(text);
@@ -209,18 +235,23 @@ function zoneFromXml(text: string, name: string): Zone {
     const body = m[2]!;
     const srcTag = /<source\b([^>]*)\/?>/.exec(body)?.[1] ?? '';
     const portTag = /<port\b([^>]*)\/?>/.exec(body)?.[1] ?? null;
-    const p = portTag ? parsePortSpan(decodeXml(attr(portTag, 'port') ?? '')) : null;
     const line = lineAt(m.index);
-    const action = /<(accept|reject|drop)\b/.exec(body)?.[1] as Verdict | undefined;
+    const port = portTag
+      ? richPort(decodeXml(attr(portTag, 'port') ?? ''), attr(portTag, 'protocol') ?? 'tcp', line, notes)
+      : { ports: null, assumed: null };
+    // The verdict element, and a limit inside it (a limit inside <log> throttles the logging only).
+    const actionM = /<(accept|reject|drop)\b[^>]*?(\/>|>([^]*?)<\/\1>)/.exec(body);
+    const action = actionM?.[1] as Verdict | undefined;
     zone.rich.push({
       family: attr(a, 'family') === 'ipv4' ? 4 : attr(a, 'family') === 'ipv6' ? 6 : null,
       source: srcTag ? attr(srcTag, 'address') : null,
       sourceIpset: srcTag ? attr(srcTag, 'ipset') : null,
       invert: /invert="(?:yes|true)"/i.test(srcTag),
-      ports: portTag && p ? { proto: attr(portTag, 'protocol') ?? 'tcp', ports: [p] } : null,
+      ports: port.ports,
+      assumed: port.assumed,
       service: /<service\b[^>]*name="([^"]+)"/.exec(body)?.[1] ?? null,
       action: action ?? null,
-      limit: /<limit\b[^>]*value="([^"]+)"/.exec(body)?.[1] ?? null,
+      limit: /<limit\b[^>]*value="([^"]+)"/.exec(actionM?.[3] ?? '')?.[1] ?? null,
       priority: Number(attr(a, 'priority') ?? 0) || 0,
       line,
       text: ruleText(decodeXml(m[0].replace(/\s+/g, ' '))),
@@ -299,6 +330,7 @@ function zoneChain(zone: Zone, sets: Record<string, AddrSet>, notes: ParseNote[]
       src,
       srcNot: r.invert,
       ...(r.family ? { family: r.family } : {}),
+      ...(r.assumed ? { assumed: r.assumed } : {}),
     };
     const rate: RateLimit | undefined = r.limit
       ? { kind: 'limit', perSource: false, detail: `limit value="${r.limit}"` }
@@ -345,6 +377,40 @@ function zoneChain(zone: Zone, sets: Record<string, AddrSet>, notes: ParseNote[]
   };
 }
 
+/** The uncertain match of a candidate zone, as firewalld's own words for it. */
+function whichZone(z: Zone): string {
+  return z.interfaces.length > 0
+    ? `interface ${z.interfaces.join(',')} (zone ${z.name})`
+    : `DefaultZone=${z.name}`;
+}
+
+/**
+ * The zone(s) that may handle a provider connection that no source zone claims. An interface bound to a zone makes
+ * it active; one such zone decides. Several: which interface the provider's traffic arrives on is not in the output.
+ * None: the default zone decides, but firewalld 1.x prints no `(default)` mark in `--list-all-zones` (`--list-all`
+ * prints the default zone alone, so a single zone is it); the zones without sources are then each possible.
+ */
+function interfaceZones(zones: readonly Zone[], notes: ParseNote[]): Zone[] {
+  const bound = zones.filter((z) => z.interfaces.length > 0);
+  if (bound.length === 1) return bound;
+  if (bound.length > 1) {
+    notes.push({
+      key: 'policy.note_firewalld_interfaces',
+      params: { zones: bound.map((z) => z.name).join(', ') },
+    });
+    return bound;
+  }
+  const marked = zones.find((z) => z.isDefault);
+  if (marked) return [marked];
+  const open = zones.filter((z) => z.sources.length === 0);
+  if (open.length <= 1) return open.length ? open : [zones[0]!];
+  notes.push({
+    key: 'policy.note_firewalld_default_zone',
+    params: { zones: open.map((z) => z.name).join(', ') },
+  });
+  return open;
+}
+
 export function parseFirewalld(
   text: string,
   name: string,
@@ -352,17 +418,13 @@ export function parseFirewalld(
   externalSets: Record<string, AddrSet>,
 ): RuleSet {
   const notes: ParseNote[] = [];
-  const zones = xml ? [zoneFromXml(text, name)] : zonesFromText(text);
+  const zones = xml ? [zoneFromXml(text, name, notes)] : zonesFromText(text, notes);
   let index = 0;
   const next = (): number => index++;
   const chains: Record<string, Chain> = {};
   const dispatch: Rule[] = [];
   const sourceZones = zones.filter((z) => z.sources.length > 0);
-  const ifaceZone =
-    zones.find((z) => z.active && z.interfaces.length > 0) ??
-    zones.find((z) => z.isDefault) ??
-    zones.find((z) => z.sources.length === 0) ??
-    zones[0]!;
+  const candidates = interfaceZones(zones, notes);
   for (const z of sourceZones) {
     chains[z.name] = zoneChain(z, externalSets, notes, next);
     const set = z.sources.reduce<AddrSet>((acc, s) => {
@@ -385,17 +447,22 @@ export function parseFirewalld(
       }),
     );
   }
-  if (!chains[ifaceZone.name]) chains[ifaceZone.name] = zoneChain(ifaceZone, externalSets, notes, next);
-  dispatch.push(
-    makeRule({
-      index: next(),
-      line: ifaceZone.targetLine,
-      text: `zone ${ifaceZone.name}`,
-      chain: 'zones',
-      action: 'goto',
-      target: ifaceZone.name,
-    }),
-  );
+  // One zone handles the traffic; when the output does not say which, each but the last may or may not be it.
+  candidates.forEach((z, i) => {
+    if (!chains[z.name]) chains[z.name] = zoneChain(z, externalSets, notes, next);
+    const last = i === candidates.length - 1;
+    dispatch.push(
+      makeRule({
+        index: next(),
+        line: z.targetLine,
+        text: `zone ${z.name}`,
+        chain: 'zones',
+        action: 'goto',
+        target: z.name,
+        ...(last ? {} : { assumed: whichZone(z) }),
+      }),
+    );
+  });
   chains.zones = { name: 'zones', rules: dispatch, policy: 'reject', policyLine: 0, policyText: '' };
   return bothFamiliesSet(
     name,

@@ -114,6 +114,28 @@ function portOf(v: string): PortSpan | null {
   return parsePortSpan(v);
 }
 
+/** nftables protocol names and numbers for TCP and UDP; anything else never carries a CDN's TCP connection. */
+const L4: Record<string, 'tcp' | 'udp'> = { tcp: 'tcp', '6': 'tcp', udp: 'udp', '17': 'udp' };
+
+/**
+ * What a protocol match (`ip protocol`, `ip6 nexthdr`, `meta l4proto`, with a value, a set or `!=`) lets through,
+ * in the rule model's one word: `tcp`, `udp`, `any` (both), or the first other protocol (neither: never a CDN's
+ * TCP connection). Null when it names a set the reader does not have.
+ */
+function protoOf(v: Value): string | null {
+  if (v.setRef) return null;
+  const named = new Set(v.values.map((x) => L4[x.toLowerCase()] ?? 'other'));
+  const tcp = named.has('tcp') !== v.neg;
+  const udp = named.has('udp') !== v.neg;
+  if (tcp && udp) return 'any';
+  if (tcp) return 'tcp';
+  if (udp) return 'udp';
+  return v.values.find((x) => !L4[x.toLowerCase()]) ?? 'other';
+}
+
+/** Protocol words that open a header match on a protocol other than TCP and UDP (`icmp type echo-request`). */
+const OTHER_L4 = new Set(['icmp', 'icmpv6', 'icmpx', 'igmp', 'esp', 'ah', 'comp', 'dccp', 'udplite', 'gre']);
+
 const INTERNAL_IF = /^(lo|docker\d*|br-[0-9a-f]+|veth\w*|virbr\d*|cni\d*)$/;
 const LOG_OPTIONS = new Set(['prefix', 'level', 'flags', 'group', 'snaplen', 'queue-threshold']);
 
@@ -253,11 +275,28 @@ export function parseNft(text: string, name: string, externalSets: Record<string
     return null;
   };
 
+  // A DNAT or redirect statement anywhere (`dnat to …`, `dnat ip to …`, `redirect to :8080`).
+  const hasDnat = pendingRules.some(({ toks }) =>
+    toks.some(
+      (x, j) => (x === 'dnat' || x === 'redirect') && toks[j - 1] !== 'status' && toks[j - 1] !== ',',
+    ),
+  );
   for (const { tc, toks, line, raw } of pendingRules) {
-    const rule = parseNftRule(toks, line, raw, tc, index++, resolveSet, externalSets, notes);
+    const rule = parseNftRule(toks, line, raw, tc, index++, resolveSet, externalSets, notes, hasDnat);
     tc.chain.rules.push(rule);
   }
 
+  // Jump targets are chain names within the table: rename them to the table-qualified key. One chain object per
+  // table chain, shared by both families of an inet table, so its rules are counted and compared once.
+  const qualified = new Map<TableChain, Chain>(
+    tableChains.map((tc) => [
+      tc,
+      {
+        ...tc.chain,
+        rules: tc.chain.rules.map((r) => (r.target ? { ...r, target: `${tc.table} ${r.target}` } : r)),
+      },
+    ]),
+  );
   const programs: Partial<Record<Family, Program>> = {};
   for (const f of [4, 6] as const) {
     const mine = tableChains.filter((tc) => tc.families.includes(f));
@@ -267,13 +306,7 @@ export function parseNft(text: string, name: string, externalSets: Record<string
       .map((tc) => tc.key);
     if (entry.length === 0) continue;
     const chains: Record<string, Chain> = {};
-    for (const tc of mine) {
-      // Jump targets are chain names within the table: rename them to the table-qualified key.
-      chains[tc.key] = {
-        ...tc.chain,
-        rules: tc.chain.rules.map((r) => (r.target ? { ...r, target: `${tc.table} ${r.target}` } : r)),
-      };
-    }
+    for (const tc of mine) chains[tc.key] = qualified.get(tc)!;
     programs[f] = { chains, entry };
   }
   return {
@@ -296,6 +329,7 @@ function parseNftRule(
   resolveSet: (tc: TableChain, ref: string) => string[] | null,
   externalSets: Record<string, AddrSet>,
   notes: ParseNote[],
+  hasDnat: boolean,
 ): Rule {
   let src: AddrSet | null = null;
   let srcNot = false;
@@ -366,8 +400,9 @@ function parseNftRule(
         i = v.next;
       } else if (field === 'protocol' || field === 'nexthdr') {
         const v = readValue(t, i + 2);
-        if (!v.neg && v.values.length === 1) proto = v.values[0]!;
-        else assumed.push(`${w} ${field}`);
+        const p = protoOf(v);
+        if (p === null) assumed.push(`${w} ${field} @${v.setRef}`);
+        else proto = p;
         i = v.next;
       } else {
         const v = readValue(t, i + 2);
@@ -399,11 +434,20 @@ function parseNftRule(
       } else i += 1;
       continue;
     }
+    if (OTHER_L4.has(w)) {
+      // `icmp type …`, `icmpv6 type …`, `esp spi …`: a match on another protocol's header, never a TCP SYN.
+      proto = w === 'icmpv6' ? 'ipv6-icmp' : w;
+      i = t[i + 1] !== undefined && /^[a-z-]+$/.test(t[i + 1]!) ? readValue(t, i + 2).next : i + 1;
+      continue;
+    }
     if (w === 'meta') {
       const field = t[i + 1];
       const v = readValue(t, i + 2);
-      if (field === 'l4proto' && !v.neg && v.values.length === 1) proto = v.values[0]!;
-      else if (field === 'nfproto' && !v.neg && v.values.length === 1)
+      if (field === 'l4proto') {
+        const p = protoOf(v);
+        if (p === null) assumed.push(`meta l4proto @${v.setRef}`);
+        else proto = p;
+      } else if (field === 'nfproto' && !v.neg && v.values.length === 1)
         family = v.values[0] === 'ipv6' ? 6 : 4;
       else if (field === 'iif' || field === 'iifname') {
         if (!v.neg && v.values.every((x) => INTERNAL_IF.test(x)))
@@ -449,7 +493,18 @@ function parseNftRule(
         i = j + 1;
         continue;
       }
-      i = readValue(t, i + 2).next;
+      if (field === 'status') {
+        // `ct status dnat accept` (firewalld): only connections a DNAT rule rewrote. With no DNAT statement in
+        // the whole ruleset none exists; with one, a CDN connection may be one.
+        const v = readValue(t, i + 2);
+        if (!v.neg && v.values.length === 1 && v.values[0] === 'dnat' && !hasDnat) never = 'not_dnat';
+        else assumed.push(`ct status ${v.neg ? '!= ' : ''}${v.values.join(',')}`);
+        i = v.next;
+        continue;
+      }
+      const v = readValue(t, i + 2);
+      assumed.push(`ct ${field ?? ''} ${v.neg ? '!= ' : ''}${v.values.join(',')}`.trim());
+      i = v.next;
       continue;
     }
     if (w === 'limit') {
