@@ -63,6 +63,7 @@ export const FINDINGS = {
   'policy.overly_permissive': { layer: 'policy', severity: 'warn' },
   'policy.rate_limit_backorigin': { layer: 'policy', severity: 'warn' },
   'origin.not_listening': { layer: 'origin', severity: 'error' },
+  'origin.listeners_unread': { layer: 'origin', severity: 'warn' },
   'origin.bound_loopback': { layer: 'origin', severity: 'error' },
   'origin.conntrack_full': { layer: 'origin', severity: 'error' },
   'origin.listen_overflow': { layer: 'origin', severity: 'warn' },
