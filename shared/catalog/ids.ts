@@ -62,6 +62,7 @@ export const FINDINGS = {
   'policy.redundant_rule': { layer: 'policy', severity: 'info' },
   'policy.overly_permissive': { layer: 'policy', severity: 'warn' },
   'policy.rate_limit_backorigin': { layer: 'policy', severity: 'warn' },
+  'policy.unreadable': { layer: 'policy', severity: 'warn' },
   'origin.not_listening': { layer: 'origin', severity: 'error' },
   'origin.listeners_unread': { layer: 'origin', severity: 'warn' },
   'origin.bound_loopback': { layer: 'origin', severity: 'error' },
