@@ -55,6 +55,10 @@ export function formatCaptureText(d: CaptureData): string {
       lines.push(
         `  ${ep.connectionsNotFollowed} connections past the bound: counted, their answers not read`,
       );
+    if (ep.segmentsUnreadable)
+      lines.push(
+        `  ${ep.segmentsUnreadable} segments cut before their TCP flags: not counted (raise the snap length)`,
+      );
     if (ep.segmentsCut)
       lines.push(
         `  ${ep.segmentsCut} segments captured only in part (snap length or fragment): their data not read`,

@@ -51,6 +51,8 @@ export interface Packet {
   readonly dst: string;
   readonly ttl: number;
   readonly tcp?: TcpSegment;
+  /** A TCP segment cut before its flags (fewer than 14 bytes kept): only its ports are known. */
+  readonly tcpUnreadable?: { sport: number; dport: number };
   readonly icmp?: IcmpError;
 }
 
@@ -99,7 +101,8 @@ export function decodeFrame(frame: Frame): Packet | null {
   const base = { time: frame.time, family, src, dst, ttl };
   if (proto === 6) {
     const tcp = decodeTcp(body, decoded.wireLength, decoded.fragment);
-    return tcp ? { ...base, tcp } : null;
+    if (tcp) return { ...base, tcp };
+    return body.length >= 4 ? { ...base, tcpUnreadable: { sport: u16(body, 0), dport: u16(body, 2) } } : null;
   }
   if ((proto === 1 && family === 4) || (proto === 58 && family === 6)) {
     const icmp = decodeIcmp(body, family);

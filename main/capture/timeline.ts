@@ -139,6 +139,7 @@ interface Group {
   readonly conns: Conn[];
   notFollowed: Set<string>;
   segmentsCut: number;
+  segmentsUnreadable: number;
 }
 
 function newStream(): Stream {
@@ -175,7 +176,10 @@ export function buildTimeline(
   const norm = targets.map((t) => ({ ...t, key: `${normalizeAddress(t.address)}|${t.port}` }));
   // Endpoints that share an address and port (two names for one origin) share its connections.
   const groups = new Map<string, Group>(
-    norm.map((t) => [t.key, { conns: [], notFollowed: new Set<string>(), segmentsCut: 0 }]),
+    norm.map((t) => [
+      t.key,
+      { conns: [], notFollowed: new Set<string>(), segmentsCut: 0, segmentsUnreadable: 0 },
+    ]),
   );
   const addressOf = new Map(norm.map((t) => [t.key, normalizeAddress(t.address)]));
   const conns = new Map<string, Conn>();
@@ -192,6 +196,13 @@ export function buildTimeline(
   for (const frame of frames) {
     const p = decodeFrame(frame);
     if (!p) continue;
+    if (p.tcpUnreadable) {
+      // Its flags were cut off: whether it was a SYN, an answer or data is unknown, so it is counted apart.
+      const u = p.tcpUnreadable;
+      const group = groups.get(`${p.dst}|${u.dport}`) ?? groups.get(`${p.src}|${u.sport}`);
+      if (group) group.segmentsUnreadable++;
+      continue;
+    }
     if (p.tcp) {
       const outKey = `${p.dst}|${p.tcp.dport}`;
       const inKey = `${p.src}|${p.tcp.sport}`;
@@ -529,5 +540,6 @@ function summarise(t: TimelineTarget, group: Group, t0: number): CaptureEndpoint
     ).map((e) => ({ dir: e.dir, name: e.name ?? '', level: e.level ?? 'fatal' })),
     ...(group.notFollowed.size > 0 ? { connectionsNotFollowed: group.notFollowed.size } : {}),
     ...(group.segmentsCut > 0 ? { segmentsCut: group.segmentsCut } : {}),
+    ...(group.segmentsUnreadable > 0 ? { segmentsUnreadable: group.segmentsUnreadable } : {}),
   };
 }

@@ -480,6 +480,8 @@ export const captureEndpointSchema = z.object({
   connectionsNotFollowed: z.number().int().optional(),
   /** Segments captured only in part (snap length, first fragment): counted, their data not read. */
   segmentsCut: z.number().int().optional(),
+  /** Segments cut before their TCP flags: not counted as SYN, answer or data, since which they were is unknown. */
+  segmentsUnreadable: z.number().int().optional(),
 });
 export type CaptureEndpoint = z.infer<typeof captureEndpointSchema>;
 

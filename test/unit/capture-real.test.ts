@@ -159,6 +159,23 @@ describe('SYNs whose TCP header is cut still count', () => {
   });
 });
 
+test('near miss: an IPv6 SYN cut before its flags is not counted as a SYN, and the cut is said', () => {
+  const r = readCapture(bytes('tls13-close.pcap'));
+  // Ethernet 14 + IPv6 40 + 4 bytes of TCP: what `-s 64` keeps of IPv6 on the cooked `any` interface.
+  const cut = r.frames.map((f) => ({ ...f, data: f.data.subarray(0, 58) }));
+  const [ep] = buildTimeline(cut, [{ url: 'v6', address: SERVER6, port: 4433 }]);
+  expect(ep!.connectionsTotal).toBe(0);
+  expect(ep!.segmentsUnreadable).toBe(r.frames.length);
+  expect(
+    formatCaptureText({
+      ...captureData(Buffer.alloc(0), 0, { filter: '', tool: null, iface: null }, []),
+      problem: null,
+      detail: null,
+      endpoints: [ep!],
+    }),
+  ).toMatch(/segments cut before their TCP flags: not counted/);
+});
+
 describe('TCP Fast Open', () => {
   test('the data in the SYN is shown: its size, and the request it carries', () => {
     const f = file('tfo.pcap');
