@@ -11,6 +11,9 @@ import { MAX_FRAMES, readCapture, type Frame } from '../../main/capture/pcap';
 import { buildTimeline, MAX_FOLLOWED_CONNECTIONS, type TimelineTarget } from '../../main/capture/timeline';
 import { captureData } from '../../main/probes/capture';
 import type { CaptureEndpoint } from '../../shared/model/probe-data';
+import type { Report } from '../../shared/model/report';
+import { captureModel } from '../../main/report/capture-view';
+import { createTranslator } from '../../shared/i18n/translate';
 
 /**
  * The capture reader on real captures (test/fixtures/pcap/README.md: tcpdump in a namespace pair while
@@ -174,6 +177,25 @@ test('near miss: an IPv6 SYN cut before its flags is not counted as a SYN, and t
       endpoints: [ep!],
     }),
   ).toMatch(/segments cut before their TCP flags: not counted/);
+});
+
+test('the report says what the reader left out, in both languages; a complete capture says nothing of it', () => {
+  const model = (name: string, lang: 'en' | 'zh-CN') => {
+    const b = bytes(name);
+    const data = captureData(b, b.length, { filter: 'tcp port 4433', tool: 'tcpdump', iface: 'any' }, [
+      { url: 'cut', address: SERVER4, port: 4433 },
+    ]);
+    const report = {
+      session: { id: 's1' },
+      probes: [{ id: 'capture-1', kind: 'capture', data }],
+    } as unknown as Report;
+    return captureModel(report, false, createTranslator(lang))!.summary;
+  };
+  expect(model('snaplen-64.pcap', 'en')).toMatch(
+    /Not all of it was read: 0 frames .* \d+ segments captured only in part/,
+  );
+  expect(model('snaplen-64.pcap', 'zh-CN')).toMatch(/并未全部读取/);
+  expect(model('tls12-close.pcap', 'en')).not.toMatch(/Not all of it was read/);
 });
 
 describe('TCP Fast Open', () => {
