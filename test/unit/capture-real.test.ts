@@ -134,6 +134,22 @@ describe('a ClientHello over several segments keeps its SNI', () => {
   });
 });
 
+test('segments out of order are held until the gap fills; a held segment the capture cut stops the reading', () => {
+  const r = readCapture(bytes('tls13-split-hello.pcap'));
+  const target = [{ url: 'split', address: SERVER4, port: 4433 }];
+  // Frames 4 and 6 are the hello's first two segments (tshark's tcp.segment): deliver the second first.
+  const swapped = [...r.frames];
+  [swapped[3], swapped[5]] = [swapped[5]!, swapped[3]!];
+  const hello = (frames: Frame[]) =>
+    buildTimeline(frames, target)[0]!.connections[0]!.events.filter((e) => e.kind === 'tls_client_hello');
+  expect(hello(swapped).map((e) => e.text)).toEqual(['origin.example.test']);
+  // Near miss: the early segment was cut by the snap length while it waited: nothing is read past it.
+  const cut = [...swapped];
+  const held = cut[3]!;
+  cut[3] = { ...held, data: held.data.subarray(0, 100) };
+  expect(hello(cut)).toEqual([]);
+});
+
 describe('SYNs whose TCP header is cut still count', () => {
   for (const snap of [64, 68])
     test(`tcpdump -s ${snap}: the handshake is counted as tshark counts it, and the cut is said`, () => {
