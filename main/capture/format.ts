@@ -8,7 +8,7 @@ export function describeEvent(e: CaptureEvent): string {
   const arrow = e.dir === 'out' ? '→' : '←';
   switch (e.kind) {
     case 'syn':
-      return `${arrow} SYN`;
+      return e.bytes ? `${arrow} SYN with ${e.bytes} bytes of data (TCP Fast Open)` : `${arrow} SYN`;
     case 'syn_retransmit':
       return `${arrow} SYN (retransmitted after ${e.gapMs} ms)`;
     case 'syn_ack':
@@ -26,6 +26,8 @@ export function describeEvent(e: CaptureEvent): string {
       return `${arrow} TLS ServerHello ${e.text ?? ''}`.trimEnd();
     case 'tls_alert':
       return `${arrow} TLS Alert ${e.level ?? ''} ${e.name ?? ''}`.replace(/ +/g, ' ').trimEnd();
+    case 'tls_encrypted':
+      return `${arrow} TLS encrypted ${e.name === 'alert' ? 'alert' : 'handshake message'}`;
     case 'tls_app_data':
       return `${arrow} TLS application data`;
     case 'http_request':
@@ -43,11 +45,24 @@ export function formatCaptureText(d: CaptureData): string {
     `${d.tool ?? 'capture'} on ${d.interface ?? '-'}: ${d.packets} packets, ${d.bytes} bytes${d.sha256 ? `, sha256 ${d.sha256}` : ''}`,
     `filter: ${d.filter}`,
   ];
+  if (d.framesNotRead) lines.push(`${d.framesNotRead} frames past the reader's bound were not read`);
   for (const ep of d.endpoints) {
     lines.push(
       '',
       `${ep.url}: ${ep.connectionsTotal} connections: ${ep.answered} answered, ${ep.refused} RST, ${ep.icmp} ICMP, ${ep.unanswered} unanswered; ${ep.synRetransmits} SYN retransmissions`,
     );
+    if (ep.connectionsNotFollowed)
+      lines.push(
+        `  ${ep.connectionsNotFollowed} connections past the bound: counted, their answers not read`,
+      );
+    if (ep.segmentsUnreadable)
+      lines.push(
+        `  ${ep.segmentsUnreadable} segments cut before their TCP flags: not counted (raise the snap length)`,
+      );
+    if (ep.segmentsCut)
+      lines.push(
+        `  ${ep.segmentsCut} segments captured only in part (snap length or fragment): their data not read`,
+      );
     for (const c of ep.connections) {
       const events = c.events.map((e) => `+${e.t} ms ${describeEvent(e)}`).join('; ');
       lines.push(

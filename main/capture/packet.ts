@@ -27,7 +27,13 @@ export interface TcpSegment {
   readonly seq: number;
   readonly ack: number;
   readonly flags: number;
+  /** The payload bytes captured; fewer than were sent when `cut`. */
   readonly payload: Uint8Array;
+  /**
+   * True when the capture holds less than the whole segment: the snap length cut the TCP options or the payload,
+   * or the packet is the first fragment of a fragmented datagram. Ports, sequence numbers and flags are still read.
+   */
+  readonly cut: boolean;
 }
 
 /** An ICMP / ICMPv6 error and the start of the packet it is about (RFC 792 / 4443). */
@@ -45,6 +51,8 @@ export interface Packet {
   readonly dst: string;
   readonly ttl: number;
   readonly tcp?: TcpSegment;
+  /** A TCP segment cut before its flags (fewer than 14 bytes kept): only its ports are known. */
+  readonly tcpUnreadable?: { sport: number; dport: number };
   readonly icmp?: IcmpError;
 }
 
@@ -92,8 +100,9 @@ export function decodeFrame(frame: Frame): Packet | null {
   const { family, src, dst, ttl, proto, body } = decoded;
   const base = { time: frame.time, family, src, dst, ttl };
   if (proto === 6) {
-    const tcp = decodeTcp(body);
-    return tcp ? { ...base, tcp } : null;
+    const tcp = decodeTcp(body, decoded.wireLength, decoded.fragment);
+    if (tcp) return { ...base, tcp };
+    return body.length >= 4 ? { ...base, tcpUnreadable: { sport: u16(body, 0), dport: u16(body, 2) } } : null;
   }
   if ((proto === 1 && family === 4) || (proto === 58 && family === 6)) {
     const icmp = decodeIcmp(body, family);
@@ -109,6 +118,10 @@ interface IpHeader {
   ttl: number;
   proto: number;
   body: Uint8Array;
+  /** Length of the transport part as sent (from the IP header), whatever the snap length kept. */
+  wireLength: number;
+  /** The first fragment of a fragmented datagram: the transport part continues in packets not read here. */
+  fragment: boolean;
 }
 
 function decodeIp(ip: Uint8Array): IpHeader | null {
@@ -118,6 +131,7 @@ function decodeIp(ip: Uint8Array): IpHeader | null {
     const ihl = (ip[0]! & 0x0f) * 4;
     const total = u16(ip, 2);
     const fragOffset = u16(ip, 6) & 0x1fff;
+    const moreFragments = (u16(ip, 6) & 0x2000) !== 0;
     if (ihl < 20 || ip.length < ihl) return null;
     // Only first fragments carry the transport header.
     if (fragOffset !== 0) return null;
@@ -128,18 +142,23 @@ function decodeIp(ip: Uint8Array): IpHeader | null {
       src: addr(ip.subarray(12, 16)),
       dst: addr(ip.subarray(16, 20)),
       body: ip.subarray(ihl, Math.max(ihl, Math.min(ip.length, total || ip.length))),
+      // A TSO / GRO super-packet captured before segmentation says 0; then the captured length is all there is.
+      wireLength: Math.max(0, (total || ip.length) - ihl),
+      fragment: moreFragments,
     };
   }
   if (version === 6) {
     if (ip.length < 40) return null;
     let next = ip[6]!;
     let off = 40;
+    let fragment = false;
     const end = Math.min(ip.length, 40 + u16(ip, 4));
     // Hop-by-hop, routing and destination options are skipped; a non-first fragment ends the walk.
     while (next === 0 || next === 43 || next === 60 || next === 44) {
       if (off + 8 > end) return null;
       if (next === 44) {
         if ((u16(ip, off + 2) & 0xfff8) !== 0) return null;
+        fragment = (u16(ip, off + 2) & 1) !== 0;
         next = ip[off]!;
         off += 8;
       } else {
@@ -155,22 +174,32 @@ function decodeIp(ip: Uint8Array): IpHeader | null {
       src: addr(ip.subarray(8, 24)),
       dst: addr(ip.subarray(24, 40)),
       body: ip.subarray(Math.min(off, end), end),
+      wireLength: Math.max(0, (u16(ip, 4) || ip.length - 40) + 40 - off),
+      fragment,
     };
   }
   return null;
 }
 
-function decodeTcp(b: Uint8Array): TcpSegment | null {
-  if (b.length < 20) return null;
+/**
+ * The TCP header needs 14 bytes for ports, sequence numbers and flags; the options after them are often cut by
+ * a small snap length (`tcpdump -s 64`: a SYN's 20 bytes of options do not fit) or sit past a first fragment's
+ * end. Such a segment is still a SYN, SYN-ACK or RST and is counted; its payload is marked cut.
+ */
+function decodeTcp(b: Uint8Array, wireLength: number, fragment: boolean): TcpSegment | null {
+  if (b.length < 14) return null;
   const dataOffset = (b[12]! >> 4) * 4;
-  if (dataOffset < 20 || dataOffset > b.length) return null;
+  if (dataOffset < 20) return null;
+  const headerCut = dataOffset > b.length;
+  const payload = headerCut ? b.subarray(b.length) : b.subarray(dataOffset);
   return {
     sport: u16(b, 0),
     dport: u16(b, 2),
     seq: u32(b, 4),
     ack: u32(b, 8),
     flags: b[13]!,
-    payload: b.subarray(dataOffset),
+    payload,
+    cut: headerCut || fragment || dataOffset + payload.length < wireLength,
   };
 }
 

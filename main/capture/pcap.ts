@@ -1,8 +1,9 @@
 /**
  * A small reader for the capture files tcpdump and dumpcap write: classic pcap (either byte order, micro- or
- * nanosecond stamps) and pcapng (section, interface description, enhanced and simple packet blocks). It yields
- * each frame with its link type and time; `decodeFrame` (./packet) takes it from there. Pure: bytes in, frames out.
- * A damaged or cut-off file ends the frames where the damage starts and says so, it never throws.
+ * nanosecond stamps) and pcapng (section, interface description, enhanced, simple and the obsolete packet blocks).
+ * It yields each frame with its link type and time; `decodeFrame` (./packet) takes it from there. Pure: bytes in,
+ * frames out. A damaged or cut-off file ends the frames where the damage starts and says so, it never throws.
+ * At most MAX_FRAMES frames are kept: the rest are counted, not read, and `framesNotRead` says how many.
  */
 
 export interface Frame {
@@ -19,6 +20,8 @@ export interface CaptureFile {
   readonly frames: Frame[];
   /** Why reading stopped before the end of the bytes, when it did. */
   readonly problem: string | null;
+  /** Frames past MAX_FRAMES: counted, not kept (a capture of the session's own probes is far smaller). */
+  readonly framesNotRead: number;
 }
 
 const PCAP_MAGIC = {
@@ -27,10 +30,13 @@ const PCAP_MAGIC = {
 } as const;
 
 const MAX_FRAME = 256 * 1024;
+/** Frames kept from one file: a session's probes make hundreds; a huge or crafted file must not fill memory. */
+export const MAX_FRAMES = 100_000;
 
 /** Reads a pcap or pcapng file. Anything else: no frames and a problem that says what the bytes are not. */
 export function readCapture(bytes: Uint8Array): CaptureFile {
-  if (bytes.length < 4) return { format: 'pcap', frames: [], problem: 'not a capture file (too short)' };
+  if (bytes.length < 4)
+    return { format: 'pcap', frames: [], problem: 'not a capture file (too short)', framesNotRead: 0 };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) === 0x0a0d0d0a) return readPcapng(bytes, view);
   return readPcap(bytes, view);
@@ -48,22 +54,39 @@ function readPcap(bytes: Uint8Array, view: DataView): CaptureFile {
     little = false;
     nano = PCAP_MAGIC[be as keyof typeof PCAP_MAGIC].nano;
   } else {
-    return { format: 'pcap', frames: [], problem: 'not a capture file (no pcap or pcapng signature)' };
+    return {
+      format: 'pcap',
+      frames: [],
+      problem: 'not a capture file (no pcap or pcapng signature)',
+      framesNotRead: 0,
+    };
   }
-  if (bytes.length < 24) return { format: 'pcap', frames: [], problem: 'the file header is cut off' };
+  if (bytes.length < 24)
+    return { format: 'pcap', frames: [], problem: 'the file header is cut off', framesNotRead: 0 };
   // The link type's low 16 bits; the upper bits carry FCS flags.
   const linkType = view.getUint32(20, little) & 0xffff;
   const frames: Frame[] = [];
+  let notRead = 0;
+  const done = (problem: string | null): CaptureFile => ({
+    format: 'pcap',
+    frames,
+    problem,
+    framesNotRead: notRead,
+  });
   let off = 24;
   while (off < bytes.length) {
-    if (off + 16 > bytes.length) return { format: 'pcap', frames, problem: 'the last record is cut off' };
+    if (off + 16 > bytes.length) return done('the last record is cut off');
     const sec = view.getUint32(off, little);
     const frac = view.getUint32(off + 4, little);
     const incl = view.getUint32(off + 8, little);
     const orig = view.getUint32(off + 12, little);
-    if (incl > MAX_FRAME) return { format: 'pcap', frames, problem: `a record claims ${incl} bytes` };
-    if (off + 16 + incl > bytes.length)
-      return { format: 'pcap', frames, problem: 'the last record is cut off' };
+    if (incl > MAX_FRAME) return done(`a record claims ${incl} bytes`);
+    if (off + 16 + incl > bytes.length) return done('the last record is cut off');
+    if (frames.length >= MAX_FRAMES) {
+      notRead++;
+      off += 16 + incl;
+      continue;
+    }
     frames.push({
       time: sec + frac / (nano ? 1e9 : 1e6),
       linkType,
@@ -72,7 +95,7 @@ function readPcap(bytes: Uint8Array, view: DataView): CaptureFile {
     });
     off += 16 + incl;
   }
-  return { format: 'pcap', frames, problem: null };
+  return done(null);
 }
 
 interface NgInterface {
@@ -83,23 +106,34 @@ interface NgInterface {
 
 function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
   const frames: Frame[] = [];
+  let notRead = 0;
+  const done = (problem: string | null): CaptureFile => ({
+    format: 'pcapng',
+    frames,
+    problem,
+    framesNotRead: notRead,
+  });
+  const keep = (frame: Frame): void => {
+    if (frames.length < MAX_FRAMES) frames.push(frame);
+    else notRead++;
+  };
   let little = true;
   let interfaces: NgInterface[] = [];
   let off = 0;
   while (off < bytes.length) {
-    if (off + 12 > bytes.length) return { format: 'pcapng', frames, problem: 'the last block is cut off' };
+    if (off + 12 > bytes.length) return done('the last block is cut off');
     const type = view.getUint32(off, little);
     if (type === 0x0a0d0d0a) {
       // Section header: its byte-order magic decides how everything in the section is read.
       const magic = view.getUint32(off + 8, true);
       if (magic === 0x1a2b3c4d) little = true;
       else if (magic === 0x4d3c2b1a) little = false;
-      else return { format: 'pcapng', frames, problem: 'a section header has no byte-order magic' };
+      else return done('a section header has no byte-order magic');
       interfaces = [];
     }
     const length = view.getUint32(off + 4, little);
     if (length < 12 || length % 4 !== 0 || off + length > bytes.length)
-      return { format: 'pcapng', frames, problem: 'a block has an impossible length' };
+      return done('a block has an impossible length');
     const body = off + 8;
     const end = off + length - 4;
     if (type === 1 && body + 8 <= end) {
@@ -107,14 +141,16 @@ function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
         linkType: view.getUint16(body, little),
         ticks: tsResolution(view, body + 8, end, little),
       });
-    } else if (type === 6 && body + 20 <= end) {
-      const iface = interfaces[view.getUint32(body, little)];
+    } else if ((type === 6 || type === 2) && body + 20 <= end) {
+      // Enhanced packet block; or the obsolete packet block (type 2, older tools): the same layout but a 16-bit
+      // interface id followed by a 16-bit drop count.
+      const iface = interfaces[type === 6 ? view.getUint32(body, little) : view.getUint16(body, little)];
       const incl = view.getUint32(body + 12, little);
       const orig = view.getUint32(body + 16, little);
-      if (!iface) return { format: 'pcapng', frames, problem: 'a packet names an undeclared interface' };
-      if (body + 20 + incl > end) return { format: 'pcapng', frames, problem: 'a packet block is cut off' };
+      if (!iface) return done('a packet names an undeclared interface');
+      if (body + 20 + incl > end) return done('a packet block is cut off');
       const ts = view.getUint32(body + 4, little) * 2 ** 32 + view.getUint32(body + 8, little);
-      frames.push({
+      keep({
         time: ts / iface.ticks,
         linkType: iface.linkType,
         data: bytes.subarray(body + 20, body + 20 + incl),
@@ -125,8 +161,8 @@ function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
       const iface = interfaces[0];
       const orig = view.getUint32(body, little);
       const incl = Math.min(orig, end - body - 4);
-      if (!iface) return { format: 'pcapng', frames, problem: 'a packet names an undeclared interface' };
-      frames.push({
+      if (!iface) return done('a packet names an undeclared interface');
+      keep({
         time: frames.at(-1)?.time ?? 0,
         linkType: iface.linkType,
         data: bytes.subarray(body + 4, body + 4 + incl),
@@ -135,7 +171,7 @@ function readPcapng(bytes: Uint8Array, view: DataView): CaptureFile {
     }
     off += length;
   }
-  return { format: 'pcapng', frames, problem: null };
+  return done(null);
 }
 
 /** The if_tsresol option (code 9): a power of 10, or of 2 with the high bit set; microseconds when absent. */

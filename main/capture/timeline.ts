@@ -80,17 +80,47 @@ const TLS_VERSION_NAMES: Record<number, string> = {
   0x0301: 'TLSv1',
 };
 
+/** Connections followed per address and port; SYNs past it are counted, their answers not read. */
+export const MAX_FOLLOWED_CONNECTIONS = 1000;
+/** Out-of-order segments held per direction while waiting for the gap before them. */
+const MAX_PENDING_SEGMENTS = 32;
+/** Bytes held per direction: a TLS record is at most 18 KiB; a capture taken before segmentation holds 64 KiB. */
+const MAX_STREAM_BUFFER = 128 * 1024;
+/** A handshake message read whole (ClientHello, ServerHello); larger ones are skipped. */
+const MAX_HELLO = 64 * 1024;
+/** The random of a HelloRetryRequest (RFC 8446 4.1.3): a ServerHello in form, not the server's choice. */
+const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
+
+/**
+ * One direction of a connection, reassembled: the bytes are read in stream order whatever the segments were (a
+ * ClientHello over two segments keeps its SNI), retransmissions add nothing, TLS records are walked one by one,
+ * and what follows a ChangeCipherSpec (before TLS 1.3) is encrypted: shown as such, never decoded as a phantom
+ * hello or alert.
+ */
 interface Stream {
   /** Sequence number of the stream's first byte (ISN + 1), once the SYN is seen. */
   base: number | null;
-  /** Offset of the next TLS record header, or -1 when the stream is not (or no longer) readable as TLS. */
-  nextRecord: number;
   mode: 'unknown' | 'tls' | 'plain' | 'done';
-  seen: Set<number>;
+  /** Stream offset of the next byte expected; bytes before it have been taken into `buf`. */
+  next: number;
+  /** Bytes taken in but not yet parsed. */
+  buf: Uint8Array;
+  pending: Map<number, Uint8Array>;
+  /** Bytes of the current record still to pass over unread (encrypted or not needed). */
+  skip: number;
+  /** A ChangeCipherSpec was sent in this direction. */
+  ccs: boolean;
+  /** Plaintext handshake bytes not yet parsed (a message may span records), and bytes to pass over. */
+  hs: Uint8Array;
+  hsSkip: number;
+  appData: boolean;
+  /** A segment was captured in part: the stream cannot be read past what it held. */
+  cut: boolean;
 }
 
 interface Conn {
-  readonly target: TimelineTarget;
+  readonly key: string;
+  readonly address: string;
   readonly clientPort: number;
   readonly isn: number;
   readonly start: number;
@@ -99,15 +129,44 @@ interface Conn {
   lastSyn: number;
   synAcked: boolean;
   firstAnswer: 'syn_ack' | 'rst' | 'icmp' | null;
+  /** The version the ServerHello chose, once seen. */
+  version: number | null;
   readonly out: Stream;
   readonly in: Stream;
 }
 
+interface Group {
+  readonly conns: Conn[];
+  notFollowed: Set<string>;
+  segmentsCut: number;
+  segmentsUnreadable: number;
+}
+
 function newStream(): Stream {
-  return { base: null, nextRecord: 0, mode: 'unknown', seen: new Set() };
+  return {
+    base: null,
+    mode: 'unknown',
+    next: 0,
+    buf: new Uint8Array(0),
+    pending: new Map(),
+    skip: 0,
+    ccs: false,
+    hs: new Uint8Array(0),
+    hsSkip: 0,
+    appData: false,
+    cut: false,
+  };
 }
 
 const ms = (s: number): number => Math.round(s * 1e6) / 1e3;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 /** Builds the per-endpoint timeline from a capture's frames. */
 export function buildTimeline(
@@ -115,9 +174,15 @@ export function buildTimeline(
   targets: readonly TimelineTarget[],
 ): CaptureEndpoint[] {
   const norm = targets.map((t) => ({ ...t, key: `${normalizeAddress(t.address)}|${t.port}` }));
-  const byKey = new Map(norm.map((t) => [t.key, t]));
+  // Endpoints that share an address and port (two names for one origin) share its connections.
+  const groups = new Map<string, Group>(
+    norm.map((t) => [
+      t.key,
+      { conns: [], notFollowed: new Set<string>(), segmentsCut: 0, segmentsUnreadable: 0 },
+    ]),
+  );
+  const addressOf = new Map(norm.map((t) => [t.key, normalizeAddress(t.address)]));
   const conns = new Map<string, Conn>();
-  const all = new Map<string, Conn[]>(norm.map((t) => [t.url, []]));
   const t0 = frames[0]?.time ?? 0;
 
   const push = (c: Conn, p: Packet, e: Omit<CaptureEvent, 't'>): void => {
@@ -131,21 +196,37 @@ export function buildTimeline(
   for (const frame of frames) {
     const p = decodeFrame(frame);
     if (!p) continue;
+    if (p.tcpUnreadable) {
+      // Its flags were cut off: whether it was a SYN, an answer or data is unknown, so it is counted apart.
+      const u = p.tcpUnreadable;
+      const group = groups.get(`${p.dst}|${u.dport}`) ?? groups.get(`${p.src}|${u.sport}`);
+      if (group) group.segmentsUnreadable++;
+      continue;
+    }
     if (p.tcp) {
       const outKey = `${p.dst}|${p.tcp.dport}`;
       const inKey = `${p.src}|${p.tcp.sport}`;
-      const outTarget = byKey.get(outKey);
-      const inTarget = outTarget ? undefined : byKey.get(inKey);
-      const target = outTarget ?? inTarget;
-      if (!target) continue;
-      const clientPort = outTarget ? p.tcp.sport : p.tcp.dport;
-      const connKey = `${target.url}|${clientPort}`;
+      const outbound = groups.has(outKey);
+      const key = outbound ? outKey : groups.has(inKey) ? inKey : null;
+      if (key === null) continue;
+      const group = groups.get(key)!;
+      if (p.tcp.cut) group.segmentsCut++;
+      const clientPort = outbound ? p.tcp.sport : p.tcp.dport;
+      const connKey = `${key}|${clientPort}`;
       const f = p.tcp.flags;
+      const dir = outbound ? 'out' : 'in';
       let c = conns.get(connKey);
-      if (outTarget && f & TCP_FLAGS.syn && !(f & TCP_FLAGS.ack)) {
+      if (outbound && f & TCP_FLAGS.syn && !(f & TCP_FLAGS.ack)) {
         if (!c || c.isn !== p.tcp.seq) {
+          if (group.conns.length >= MAX_FOLLOWED_CONNECTIONS) {
+            if (group.notFollowed.size < MAX_FOLLOWED_CONNECTIONS * 100)
+              group.notFollowed.add(`${clientPort}|${p.tcp.seq}`);
+            conns.delete(connKey);
+            continue;
+          }
           c = {
-            target,
+            key,
+            address: addressOf.get(key)!,
             clientPort,
             isn: p.tcp.seq,
             start: p.time,
@@ -154,41 +235,50 @@ export function buildTimeline(
             lastSyn: p.time,
             synAcked: false,
             firstAnswer: null,
+            version: null,
             out: newStream(),
             in: newStream(),
           };
           c.out.base = (p.tcp.seq + 1) >>> 0;
           conns.set(connKey, c);
-          all.get(target.url)!.push(c);
-          push(c, p, { dir: 'out', kind: 'syn', from: p.src });
+          group.conns.push(c);
+          // Data in a SYN is TCP Fast Open: the request leaves before the handshake.
+          push(c, p, {
+            dir: 'out',
+            kind: 'syn',
+            from: p.src,
+            ...(p.tcp.payload.length > 0 ? { bytes: p.tcp.payload.length } : {}),
+          });
         } else {
           push(c, p, { dir: 'out', kind: 'syn_retransmit', from: p.src, gapMs: ms(p.time - c.lastSyn) });
           c.lastSyn = p.time;
         }
+        if (p.tcp.payload.length > 0) feed(c, p, 'out', (p.tcp.seq + 1) >>> 0, push);
         continue;
       }
       if (!c) continue;
-      if (inTarget && f & TCP_FLAGS.syn && f & TCP_FLAGS.ack) {
+      if (!outbound && f & TCP_FLAGS.syn && f & TCP_FLAGS.ack) {
         if (!c.synAcked) {
           c.synAcked = true;
           c.firstAnswer ??= 'syn_ack';
           c.in.base = (p.tcp.seq + 1) >>> 0;
           push(c, p, { dir: 'in', kind: 'syn_ack', from: p.src });
+          if (p.tcp.payload.length > 0) feed(c, p, 'in', (p.tcp.seq + 1) >>> 0, push);
         }
         continue;
       }
       if (f & TCP_FLAGS.rst) {
-        if (inTarget) c.firstAnswer ??= 'rst';
-        push(c, p, { dir: inTarget ? 'in' : 'out', kind: 'rst', from: p.src, established: c.synAcked });
+        if (!outbound) c.firstAnswer ??= 'rst';
+        push(c, p, { dir, kind: 'rst', from: p.src, established: c.synAcked });
         continue;
       }
-      if (p.tcp.payload.length > 0) readPayload(c, p, inTarget ? 'in' : 'out', push);
-      if (f & TCP_FLAGS.fin) push(c, p, { dir: inTarget ? 'in' : 'out', kind: 'fin', from: p.src });
+      if (p.tcp.payload.length > 0 || p.tcp.cut) feed(c, p, dir, p.tcp.seq, push);
+      if (f & TCP_FLAGS.fin) push(c, p, { dir, kind: 'fin', from: p.src });
     } else if (p.icmp?.quoted) {
       const q = p.icmp.quoted;
-      const target = byKey.get(`${q.dst}|${q.dport}`);
-      if (!target) continue;
-      const c = conns.get(`${target.url}|${q.sport}`);
+      const key = `${q.dst}|${q.dport}`;
+      if (!groups.has(key)) continue;
+      const c = conns.get(`${key}|${q.sport}`);
       if (!c) continue;
       if (!c.synAcked) c.firstAnswer ??= 'icmp';
       const names = p.family === 4 ? ICMP_NAMES_V4 : ICMP_NAMES_V6;
@@ -199,55 +289,117 @@ export function buildTimeline(
         icmpType: p.icmp.type,
         icmpCode: p.icmp.code,
         name: p.icmp.kind === 'unreachable' ? (names[p.icmp.code] ?? 'other') : 'ttl_exceeded',
-        fromTarget: p.src === normalizeAddress(target.address),
+        fromTarget: p.src === c.address,
       });
     }
   }
 
-  return norm.map((t) => summarise(t, all.get(t.url) ?? [], t0));
+  return norm.map((t) => summarise(t, groups.get(t.key)!, t0));
 }
 
 type Push = (c: Conn, p: Packet, e: Omit<CaptureEvent, 't'>) => void;
 
-function readPayload(c: Conn, p: Packet, dir: 'in' | 'out', push: Push): void {
+/** Takes one segment's bytes into its direction's stream, in order, then reads what became complete. */
+function feed(c: Conn, p: Packet, dir: 'in' | 'out', seq: number, push: Push): void {
   const s = dir === 'out' ? c.out : c.in;
   const seg = p.tcp!;
-  if (s.base === null || s.mode === 'done' || s.mode === 'plain') return;
-  const rel = (seg.seq - s.base) >>> 0;
-  // A retransmitted segment adds nothing new.
-  if (s.seen.has(rel)) return;
-  s.seen.add(rel);
-  const data = seg.payload;
+  if (s.base === null || s.mode === 'done' || s.mode === 'plain' || s.cut) return;
+  const rel = (seq - s.base) >>> 0;
+  // Before the stream's start (a wrapped difference) or a retransmission of what was read: nothing new.
+  if (rel >= 0x80000000 || rel + seg.payload.length <= s.next) {
+    if (seg.cut && rel <= s.next && rel < 0x80000000) s.cut = true;
+    return;
+  }
+  if (rel > s.next) {
+    // A gap: held until the bytes before it arrive; a capture that never has them ends the reading.
+    if (s.pending.size >= MAX_PENDING_SEGMENTS) s.mode = 'done';
+    else if (!s.pending.has(rel)) s.pending.set(rel, seg.cut ? seg.payload.slice() : seg.payload);
+    return;
+  }
+  take(s, rel, seg.payload);
+  if (seg.cut) s.cut = true;
+  while (!s.cut && s.pending.size > 0) {
+    const ready = [...s.pending.keys()].filter((k) => k <= s.next).sort((a, b) => a - b);
+    if (ready.length === 0) break;
+    for (const k of ready) {
+      take(s, k, s.pending.get(k)!);
+      s.pending.delete(k);
+    }
+  }
+  if (s.buf.length > MAX_STREAM_BUFFER) {
+    s.mode = 'done';
+    return;
+  }
+  read(c, s, p, dir, push);
+}
+
+function take(s: Stream, rel: number, data: Uint8Array): void {
+  if (rel + data.length <= s.next) return;
+  s.buf = concat(s.buf, data.subarray(s.next - rel));
+  s.next = rel + data.length;
+}
+
+function read(c: Conn, s: Stream, p: Packet, dir: 'in' | 'out', push: Push): void {
   if (s.mode === 'unknown') {
-    if (rel !== 0) return;
-    const b0 = data[0]!;
-    if (b0 >= 20 && b0 <= 23 && data[1] === 3) {
+    if (s.buf.length < 2) return;
+    const b0 = s.buf[0]!;
+    if (b0 >= 20 && b0 <= 23 && s.buf[1] === 3) {
       s.mode = 'tls';
     } else {
       s.mode = 'plain';
-      const line = firstLine(data);
+      const line = firstLine(s.buf);
       if (dir === 'out' && /^[A-Z]{3,10} \S+ HTTP\/\d/.test(line))
         push(c, p, { dir, kind: 'http_request', from: p.src, text: line });
       else if (dir === 'in' && /^HTTP\/\d/.test(line))
         push(c, p, { dir, kind: 'http_response', from: p.src, text: line });
-      else push(c, p, { dir, kind: 'data', from: p.src, bytes: data.length });
+      else push(c, p, { dir, kind: 'data', from: p.src, bytes: s.buf.length });
+      s.buf = new Uint8Array(0);
       return;
     }
   }
-  // TLS: walk the record headers that start inside this segment.
-  while (s.nextRecord >= rel && s.nextRecord < rel + data.length) {
-    const off = s.nextRecord - rel;
-    if (off + 5 > data.length) {
-      s.mode = 'done';
-      return;
+  let off = 0;
+  const buf = s.buf;
+  while (s.mode === 'tls') {
+    if (s.skip > 0) {
+      const n = Math.min(s.skip, buf.length - off);
+      s.skip -= n;
+      off += n;
+      if (s.skip > 0) break;
     }
-    const type = data[off]!;
-    const length = (data[off + 3]! << 8) | data[off + 4]!;
-    const body = data.subarray(off + 5, Math.min(data.length, off + 5 + length));
-    if (type === 22) {
-      const hs = tlsHandshake(body);
-      if (hs) push(c, p, { dir, kind: hs.kind, from: p.src, ...(hs.text ? { text: hs.text } : {}) });
-    } else if (type === 21 && body.length >= 2) {
+    if (buf.length - off < 5) break;
+    const type = buf[off]!;
+    const length = (buf[off + 3]! << 8) | buf[off + 4]!;
+    if (type < 20 || type > 23 || buf[off + 1] !== 3) {
+      s.mode = 'done';
+      break;
+    }
+    // After ChangeCipherSpec (TLS 1.2 and older) handshake and alert records are encrypted; a plaintext alert is
+    // exactly two bytes, so a longer one is encrypted whatever the version.
+    const encrypted =
+      type === 23 ||
+      ((type === 22 || type === 21) && s.ccs && c.version !== 0x0304) ||
+      (type === 21 && length !== 2);
+    if (encrypted) {
+      if (type === 23) {
+        if (!s.appData) push(c, p, { dir, kind: 'tls_app_data', from: p.src });
+        s.appData = true;
+      } else {
+        push(c, p, { dir, kind: 'tls_encrypted', from: p.src, name: type === 21 ? 'alert' : 'handshake' });
+      }
+      off += 5;
+      s.skip = length;
+      continue;
+    }
+    if (type === 20) {
+      s.ccs = true;
+      off += 5;
+      s.skip = length;
+      continue;
+    }
+    if (buf.length - off < 5 + length) break;
+    const body = buf.subarray(off + 5, off + 5 + length);
+    off += 5 + length;
+    if (type === 21) {
       push(c, p, {
         dir,
         kind: 'tls_alert',
@@ -255,31 +407,48 @@ function readPayload(c: Conn, p: Packet, dir: 'in' | 'out', push: Push): void {
         level: body[0] === 2 ? 'fatal' : 'warning',
         name: TLS_ALERTS[body[1]!] ?? `alert_${body[1]}`,
       });
-    } else if (type === 23) {
-      // Encrypted from here on: nothing more to read in this direction.
-      push(c, p, { dir, kind: 'tls_app_data', from: p.src });
-      s.mode = 'done';
-      return;
-    } else if (type !== 20) {
-      s.mode = 'done';
-      return;
+    } else {
+      handshake(c, s, p, dir, body, push);
     }
-    s.nextRecord += 5 + length;
   }
+  s.buf = off >= buf.length ? new Uint8Array(0) : buf.slice(off);
 }
 
-function tlsHandshake(b: Uint8Array): { kind: CaptureEvent['kind']; text?: string } | null {
-  if (b.length < 4) return null;
-  const type = b[0]!;
-  if (type === 1) {
-    const sni = clientHelloSni(b.subarray(4));
-    return sni ? { kind: 'tls_client_hello', text: sni } : { kind: 'tls_client_hello' };
+/** Plaintext handshake messages, which may span records: ClientHello and ServerHello are read, the rest passed. */
+function handshake(c: Conn, s: Stream, p: Packet, dir: 'in' | 'out', body: Uint8Array, push: Push): void {
+  let data = body;
+  if (s.hsSkip > 0) {
+    const n = Math.min(s.hsSkip, data.length);
+    s.hsSkip -= n;
+    data = data.subarray(n);
   }
-  if (type === 2) {
-    const v = serverHelloVersion(b.subarray(4));
-    return v ? { kind: 'tls_server_hello', text: v } : { kind: 'tls_server_hello' };
+  let hs = concat(s.hs, data);
+  while (hs.length >= 4) {
+    const type = hs[0]!;
+    const length = (hs[1]! << 16) | (hs[2]! << 8) | hs[3]!;
+    if ((type === 1 || type === 2) && length <= MAX_HELLO) {
+      if (hs.length < 4 + length) break;
+      const msg = hs.subarray(4, 4 + length);
+      if (type === 1) {
+        const sni = clientHelloSni(msg);
+        push(c, p, { dir, kind: 'tls_client_hello', from: p.src, ...(sni ? { text: sni } : {}) });
+      } else {
+        const hello = serverHello(msg);
+        if (dir === 'in' && hello.version !== null && !hello.retry) c.version = hello.version;
+        const text = hello.retry ? 'HelloRetryRequest' : hello.name;
+        push(c, p, { dir, kind: 'tls_server_hello', from: p.src, ...(text ? { text } : {}) });
+      }
+      hs = hs.subarray(4 + length);
+      continue;
+    }
+    if (hs.length >= 4 + length) {
+      hs = hs.subarray(4 + length);
+      continue;
+    }
+    s.hsSkip = 4 + length - hs.length;
+    hs = new Uint8Array(0);
   }
-  return null;
+  s.hs = hs.slice();
 }
 
 function clientHelloSni(b: Uint8Array): string | null {
@@ -302,9 +471,10 @@ function clientHelloSni(b: Uint8Array): string | null {
   return null;
 }
 
-function serverHelloVersion(b: Uint8Array): string | null {
-  if (b.length < 2) return null;
+function serverHello(b: Uint8Array): { version: number | null; name: string | null; retry: boolean } {
+  if (b.length < 34) return { version: null, name: null, retry: false };
   let version = (b[0]! << 8) | b[1]!;
+  const retry = Buffer.from(b.subarray(2, 34)).toString('hex') === HRR_RANDOM;
   let off = 2 + 32;
   off += 1 + (b[off] ?? 0);
   off += 3;
@@ -316,7 +486,7 @@ function serverHelloVersion(b: Uint8Array): string | null {
     if (type === 43 && len === 2 && off + 6 <= end) version = (b[off + 4]! << 8) | b[off + 5]!;
     off += 4 + len;
   }
-  return TLS_VERSION_NAMES[version] ?? `0x${version.toString(16)}`;
+  return { version, name: TLS_VERSION_NAMES[version] ?? `0x${version.toString(16)}`, retry };
 }
 
 function firstLine(data: Uint8Array): string {
@@ -325,7 +495,8 @@ function firstLine(data: Uint8Array): string {
   return line.replace(/[^\x20-\x7e]/g, '?');
 }
 
-function summarise(t: TimelineTarget, conns: readonly Conn[], t0: number): CaptureEndpoint {
+function summarise(t: TimelineTarget, group: Group, t0: number): CaptureEndpoint {
+  const conns = group.conns;
   const connections: CaptureConnection[] = conns.slice(0, MAX_CONNECTIONS_PER_ENDPOINT).map((c) => ({
     clientPort: c.clientPort,
     startMs: ms(c.start - t0),
@@ -348,7 +519,7 @@ function summarise(t: TimelineTarget, conns: readonly Conn[], t0: number): Captu
     address: t.address,
     port: t.port,
     connections,
-    connectionsTotal: conns.length,
+    connectionsTotal: conns.length + group.notFollowed.size,
     answered: conns.filter((c) => c.firstAnswer === 'syn_ack').length,
     refused: conns.filter((c) => c.firstAnswer === 'rst').length,
     icmp: conns.filter((c) => c.firstAnswer === 'icmp').length,
@@ -367,5 +538,8 @@ function summarise(t: TimelineTarget, conns: readonly Conn[], t0: number): Captu
       allEvents.filter((e) => e.kind === 'tls_alert'),
       (e) => `${e.dir}|${e.name}`,
     ).map((e) => ({ dir: e.dir, name: e.name ?? '', level: e.level ?? 'fatal' })),
+    ...(group.notFollowed.size > 0 ? { connectionsNotFollowed: group.notFollowed.size } : {}),
+    ...(group.segmentsCut > 0 ? { segmentsCut: group.segmentsCut } : {}),
+    ...(group.segmentsUnreadable > 0 ? { segmentsUnreadable: group.segmentsUnreadable } : {}),
   };
 }

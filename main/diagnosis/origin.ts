@@ -1,5 +1,5 @@
 import type { OriginBundle } from '../../shared/model/origin-bundle';
-import { isLoopback } from '../origin/parsers';
+import { isLoopback, listenersUnread } from '../origin/parsers';
 import { findProvider } from '../../shared/catalog/providers';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft } from './types';
@@ -33,7 +33,16 @@ export function originFindings(facts: DiagnosisFacts): FindingDraft[] {
     if (b.listenersSource !== null) {
       for (const port of expectedPorts(facts, b)) {
         const on = b.listeners.filter((l) => l.port === port);
-        if (on.length === 0) {
+        if (on.length === 0 && listenersUnread(b)) {
+          // A line the reader could not place may be this port's listener: unknown, not "nothing listens".
+          const notes = (b.listenerNotes ?? []).filter((n) => n.reason === 'unread' || n.reason === 'no_tcp');
+          out.push({
+            id: 'origin.listeners_unread',
+            target: originTarget(b, port),
+            evidence,
+            params: { port, source: b.listenersSource, count: notes.length, line: notes[0]!.line },
+          });
+        } else if (on.length === 0) {
           out.push({
             id: 'origin.not_listening',
             target: originTarget(b, port),

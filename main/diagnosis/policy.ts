@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PolicyData, PolicyRow, PolicySegment } from '../../shared/model/probe-data';
 import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { probesOf } from './network';
@@ -79,8 +80,44 @@ function undecidedFindings(data: PolicyData, evidence: string[]): FindingDraft[]
   });
 }
 
-export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
+/** The data of a policy probe whose rule files could not be read (run-diagnosis's error record). */
+const policyErrorSchema = z.object({
+  error: z.object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }),
+});
+
+/**
+ * A rule file that could not be read: the policy was not simulated, so whether the provider gets in is unknown.
+ * Said as a finding (text, app and reports alike) that keeps the verdict from reading as if the policy were fine;
+ * `context: origin` when the file is a firewall dump from the origin-check bundle.
+ */
+function unreadablePolicies(facts: DiagnosisFacts): FindingDraft[] {
   const out: FindingDraft[] = [];
+  const originDumps = new Set(
+    probesOf(facts.probes, 'origin').flatMap(({ data }) => data.firewall.map((f) => f.name)),
+  );
+  for (const probe of facts.probes) {
+    if (probe.kind !== 'policy' || probe.status !== 'error') continue;
+    const parsed = policyErrorSchema.safeParse(probe.data);
+    if (!parsed.success) continue;
+    const { key, params } = parsed.data.error;
+    const file = typeof params.name === 'string' ? params.name : probe.target;
+    out.push({
+      id: 'policy.unreadable',
+      target: file,
+      evidence: [probe.id],
+      params: {
+        file,
+        line: typeof params.line === 'number' ? params.line : null,
+        reason: probe.raw ?? key,
+        ...(originDumps.has(file) ? { context: 'origin' } : {}),
+      },
+    });
+  }
+  return out;
+}
+
+export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
+  const out: FindingDraft[] = unreadablePolicies(facts);
   for (const { probe, data } of probesOf(facts.probes, 'policy')) {
     const evidence = [probe.id];
     for (const [, items] of blockedByRule(data)) {

@@ -1,16 +1,17 @@
 import type { Translate } from '../../shared/i18n/translate';
 import type { OriginBundle } from '../../shared/model/origin-bundle';
-import { isLoopback, isWildcard } from './parsers';
+import { isLoopback, isWildcard, listenersUnread } from './parsers';
 
 /** A short human summary of a bundle: listeners on the expected ports, the firewall, counters, what needed root. */
 export function formatBundleText(b: OriginBundle, t: Translate): string {
   const out: string[] = [t('origin.summary_heading', { host: b.host.hostname || '-', at: b.collectedAt })];
   if (b.listenersSource === null) out.push(`  ${t('origin.summary_no_listeners')}`);
+  const unread = listenersUnread(b);
   for (const port of b.ports) {
     const on = b.listeners.filter((l) => l.port === port);
     const state =
       on.length === 0
-        ? t('origin.summary_port_none')
+        ? t(unread ? 'origin.summary_port_unknown' : 'origin.summary_port_none')
         : on.some((l) => isWildcard(l.address))
           ? t('origin.summary_port_all')
           : on.every((l) => isLoopback(l.address))
@@ -20,6 +21,10 @@ export function formatBundleText(b: OriginBundle, t: Translate): string {
       `  ${t('origin.summary_port', { port, state, listeners: on.map((l) => `${l.address}:${l.port}${l.process ? ` (${l.process})` : ''}`).join(', ') || '-' })}`,
     );
   }
+  for (const n of b.listenerNotes ?? [])
+    out.push(
+      `  ${t('origin.summary_listener_note', { reason: t(`origin.listener_note.${n.reason}`), line: n.line })}`,
+    );
   out.push(`  ${t('origin.summary_firewall', { files: b.firewall.map((f) => f.name).join(', ') || '-' })}`);
   if (b.conntrack)
     out.push(`  ${t('origin.summary_conntrack', { count: b.conntrack.count, max: b.conntrack.max })}`);

@@ -1,10 +1,15 @@
-import type { ErrorLog, Listener } from '../../shared/model/origin-bundle';
+import ipaddr from 'ipaddr.js';
+import type { ErrorLog, Listener, ListenerNote, OriginBundle } from '../../shared/model/origin-bundle';
+import { servicePort } from './services';
 
 /**
  * Parsers of what an origin server prints, for when nothing can be installed on it: listening sockets from
- * `ss -ltnp`, `netstat -tlnp`, Windows `netstat -ano` and `Get-NetTCPConnection -State Listen` (table or JSON),
- * `/proc/net/tcp{,6}`; web-server error logs counted by kind; kernel "conntrack table full" lines. Each returns
- * null when the text is not its format, and never throws.
+ * `ss -ltnp` / `ss -a`, `netstat -tlnp` / `netstat -l`, `lsof -i`, Windows `netstat -ano` and
+ * `Get-NetTCPConnection -State Listen` (table or JSON), `/proc/net/tcp{,6}`; web-server error logs counted by kind;
+ * kernel "conntrack table full" lines. Each returns null when the text is not its format, and never throws.
+ * A listener parser given a `notes` array adds to it every line it could not read fully (a port printed as a
+ * service name this project does not know, an address netstat cut off), so "nothing listens" is never said on
+ * evidence that could not have shown the port.
  */
 
 const cap = (s: string): string => {
@@ -12,29 +17,59 @@ const cap = (s: string): string => {
   return t.length > 300 ? `${t.slice(0, 297)}...` : t;
 };
 
-/** `127.0.0.53%lo:53`, `[::]:22`, `*:443`, `:::80`, `0.0.0.0:80` → address, port, family. */
+/** At most this many notes are kept per text: enough to name the problem, bounded for a huge paste. */
+export const MAX_LISTENER_NOTES = 20;
+
+function note(notes: ListenerNote[] | undefined, reason: ListenerNote['reason'], line: string): void {
+  if (notes && notes.length < MAX_LISTENER_NOTES) notes.push({ reason, line: cap(line) });
+}
+
+/**
+ * An address as one form: IPv6 in canonical lower case (RFC 5952, as ipaddr.js prints it), an IPv4-mapped IPv6
+ * address as the IPv4 address it is; names (`localhost`, a host name netstat resolved) and `*` as printed.
+ */
+export function canonicalAddress(address: string): { address: string; family: 4 | 6 } {
+  if (address === '*') return { address, family: 6 };
+  // Four-part decimal only: ipaddr.js would also take `127.1` or a bare number, which no tool prints.
+  if (ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address)) {
+    const parsed = ipaddr.parse(address);
+    if (parsed.kind() === 'ipv6') {
+      const v6 = parsed as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress()) return { address: v6.toIPv4Address().toString(), family: 4 };
+      return { address: v6.toString(), family: 6 };
+    }
+    return { address: parsed.toString(), family: 4 };
+  }
+  return { address, family: address.includes(':') ? 6 : 4 };
+}
+
+/**
+ * `127.0.0.53%lo:53`, `[::]:22`, `*:443`, `:::80`, `0.0.0.0:80`, and the same with the port as a service name
+ * (`0.0.0.0:ssh`, `*:https`, `localhost:domain`, as ss, netstat and lsof print without -n / -P) → address, port,
+ * family. Null when the port is neither a number nor a name in the shipped services table.
+ */
 export function splitHostPort(raw: string): { address: string; port: number; family: 4 | 6 } | null {
   const s = raw.trim();
   const i = s.lastIndexOf(':');
   if (i <= 0 && !s.startsWith(':')) return null;
   const portText = s.slice(i + 1);
-  if (!/^\d{1,5}$/.test(portText)) return null;
-  const port = Number(portText);
-  if (port > 65535) return null;
+  let port: number | null;
+  if (/^\d{1,5}$/.test(portText)) port = Number(portText);
+  else if (/^[A-Za-z][\w.+-]*$/.test(portText)) port = servicePort(portText);
+  else port = null;
+  if (port === null || port > 65535) return null;
   let address = s.slice(0, i).replace(/%[\w.-]+$/, '');
   if (address.startsWith('[') && address.endsWith(']'))
     address = address.slice(1, -1).replace(/%[\w.-]+$/, '');
   if (address === '') return null;
   // `*` in ss means every address of both families.
-  const family = address === '*' ? 6 : address.includes(':') ? 6 : 4;
-  if (address.startsWith('::ffff:') && /^::ffff:\d+\.\d+\.\d+\.\d+$/.test(address))
-    return { address: address.slice(7), port, family: 4 };
-  return { address, port, family };
+  return { ...canonicalAddress(address), port };
 }
 
-/** True for a loopback-only bind: 127.0.0.0/8, ::1. */
+/** True for a loopback-only bind: 127.0.0.0/8, ::1, ::ffff:127.x (an IPv4-mapped loopback), `localhost`. */
 export function isLoopback(address: string): boolean {
-  return /^127\./.test(address) || address === '::1' || address === 'localhost';
+  const a = canonicalAddress(address).address;
+  return /^127\./.test(a) || a === '::1' || a.toLowerCase() === 'localhost';
 }
 
 /** True for a wildcard bind: every address of the host. */
@@ -52,40 +87,83 @@ function dedupe(list: Listener[]): Listener[] {
   });
 }
 
-/** `ss -ltnp` (with or without the header, old and new `users:` formats). */
-export function parseSs(text: string): Listener[] | null {
+/**
+ * The local address field of a listener line, or null (and an `unread` note) when its port cannot be read. A
+ * listener whose port is known but whose address is a host name the tool resolved gets an `address_name` note.
+ */
+function readLocal(
+  field: string,
+  line: string,
+  notes: ListenerNote[] | undefined,
+  cut = false,
+): { address: string; port: number; family: 4 | 6 } | null {
+  const local = splitHostPort(field);
+  if (!local) {
+    note(notes, 'unread', line);
+    return null;
+  }
+  const a = local.address;
+  if (cut) note(notes, 'address_cut', line);
+  else if (a !== '*' && a.toLowerCase() !== 'localhost' && !ipaddr.isValid(a))
+    note(notes, 'address_name', line);
+  return local;
+}
+
+/** ss's socket kinds (Netid column) that are TCP. */
+const SS_TCP = new Set(['tcp', 'tcp6']);
+
+/**
+ * `ss -ltnp`, `ss -lt`, `ss -a` (with or without the header, with or without the Netid column, old and new `users:`
+ * formats). Output that holds sockets but no TCP one (`ss -lx`, `ss -lu`) could not have shown a TCP port: a note.
+ */
+export function parseSs(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
+  let tcpRows = 0;
+  let otherRow: string | null = null;
   for (const line of text.split(/\r?\n/)) {
     const l = line.trim();
-    if (/^(State|Netid)\s+Recv-Q/i.test(l)) {
+    if (/^(Netid\s+)?State\s+Recv-Q/i.test(l)) {
       recognised = true;
       continue;
     }
     const f = l.split(/\s+/);
     // [Netid] State Recv-Q Send-Q Local Peer [Process]
-    const at = f[0] === 'tcp' || f[0] === 'tcp6' ? 1 : 0;
+    const netid = /^[a-z][a-z0-9_]*$/.test(f[0] ?? '') && /^[A-Z][A-Z0-9-]+$/.test(f[1] ?? '') ? f[0]! : null;
+    const at = netid ? 1 : 0;
+    if (netid && !SS_TCP.has(netid)) {
+      otherRow ??= l;
+      continue;
+    }
+    if (/^[A-Z][A-Z0-9-]+$/.test(f[at] ?? '') && /^\d+$/.test(f[at + 1] ?? '')) tcpRows++;
     if (f[at] !== 'LISTEN' || f.length < at + 5) continue;
-    const local = splitHostPort(f[at + 3]!);
-    if (!local) continue;
     recognised = true;
+    const local = readLocal(f[at + 3]!, l, notes);
+    if (!local) continue;
     const users = /users:\(\("([^"]+)",(?:pid=)?(\d+)/.exec(l);
     out.push({ ...local, process: users?.[1] ?? null, pid: users ? Number(users[2]) : null, line: cap(l) });
   }
+  if (recognised && tcpRows === 0 && otherRow !== null) note(notes, 'no_tcp', otherRow);
   return recognised ? dedupe(out) : null;
 }
 
-/** Linux `netstat -tlnp` / `-tln`. */
-export function parseNetstatLinux(text: string): Listener[] | null {
+/**
+ * netstat's Local Address column is 23 characters wide: without -W it cuts the address (never the port) so that
+ * address and port fit, and an IPv6 or host-name address that filled the column may be cut short.
+ */
+const NETSTAT_COLUMN = 23;
+
+/** Linux `netstat -tlnp` / `-tln` / `-l` / `-tl` (service names and host names resolved or not). */
+export function parseNetstatLinux(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
   for (const line of text.split(/\r?\n/)) {
     const l = line.trim();
     const f = l.split(/\s+/);
     if (!/^tcp6?$/.test(f[0] ?? '') || f[5] !== 'LISTEN') continue;
-    const local = splitHostPort(f[3]!);
-    if (!local) continue;
     recognised = true;
+    const local = readLocal(f[3]!, l, notes, f[3]!.length >= NETSTAT_COLUMN);
+    if (!local) continue;
     const prog = /^(\d+)\/(.+)$/.exec(f.slice(6).join(' '));
     out.push({
       ...local,
@@ -98,16 +176,16 @@ export function parseNetstatLinux(text: string): Listener[] | null {
 }
 
 /** Windows `netstat -ano` (English or Chinese: LISTENING / 侦听). */
-export function parseNetstatWindows(text: string): Listener[] | null {
+export function parseNetstatWindows(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
   for (const line of text.split(/\r?\n/)) {
     const l = line.trim();
     const f = l.split(/\s+/);
     if (f[0] !== 'TCP' || !/^(LISTENING|侦听|监听)$/.test(f[3] ?? '')) continue;
-    const local = splitHostPort(f[1]!);
-    if (!local) continue;
     recognised = true;
+    const local = readLocal(f[1]!, l, notes);
+    if (!local) continue;
     const pid = /^\d+$/.test(f[4] ?? '') ? Number(f[4]) : null;
     out.push({ ...local, process: null, pid, line: cap(l) });
   }
@@ -136,9 +214,8 @@ export function parseGetNetTcpConnection(text: string): Listener[] | null {
       if (!Number.isInteger(port) || port < 0 || port > 65535) continue;
       const address = o.LocalAddress;
       out.push({
-        address,
+        ...canonicalAddress(address),
         port,
-        family: address.includes(':') ? 6 : 4,
         process: typeof o.ProcessName === 'string' ? o.ProcessName : null,
         pid: Number.isInteger(Number(o.OwningProcess)) ? Number(o.OwningProcess) : null,
         line: cap(`${address} ${port} pid ${String(o.OwningProcess ?? '-')}`),
@@ -151,12 +228,10 @@ export function parseGetNetTcpConnection(text: string): Listener[] | null {
   for (const line of t.split(/\r?\n/)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 5 || !/^\d+$/.test(f[1] ?? '') || !f.includes('Listen')) continue;
-    const address = f[0]!;
     const pid = Number(f[f.length - 1]);
     out.push({
-      address,
+      ...canonicalAddress(f[0]!),
       port: Number(f[1]),
-      family: address.includes(':') ? 6 : 4,
       process: null,
       pid: Number.isInteger(pid) ? pid : null,
       line: cap(line),
@@ -199,7 +274,8 @@ export function parseProcNetTcp(text: string): (Listener & { inode: number })[] 
     if (f.length < 10 || f[3] !== '0A') continue;
     const [addrHex, portHex] = f[1]!.split(':') as [string, string];
     const v6 = addrHex.length === 32;
-    const address = v6 ? hexToV6(addrHex) : hexToV4(addrHex);
+    // The kernel prints IPv6 in upper-case hex, and a dual-stack socket's IPv4 peer as ::ffff:a.b.c.d.
+    const address = canonicalAddress(v6 ? hexToV6(addrHex) : hexToV4(addrHex)).address;
     out.push({
       address,
       port: parseInt(portHex, 16),
@@ -213,8 +289,11 @@ export function parseProcNetTcp(text: string): (Listener & { inode: number })[] 
   return recognised ? out : null;
 }
 
-/** macOS (and any BSD): `lsof -nP -iTCP -sTCP:LISTEN`. `*:80` on an IPv4 line is every IPv4 address. */
-export function parseLsof(text: string): Listener[] | null {
+/**
+ * macOS (and any BSD): `lsof -nP -iTCP -sTCP:LISTEN`, and `lsof -i` without -n / -P (`*:https`, `localhost:domain`).
+ * `*:80` on an IPv4 line is every IPv4 address.
+ */
+export function parseLsof(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
   for (const line of text.split(/\r?\n/)) {
@@ -224,9 +303,9 @@ export function parseLsof(text: string): Listener[] | null {
     }
     const m = /^(\S+)\s+(\d+)\s+\S+\s+\S+\s+(IPv4|IPv6)\s.*\bTCP\s+(\S+)\s+\(LISTEN\)/.exec(line);
     if (!m) continue;
-    const local = splitHostPort(m[4]!);
-    if (!local) continue;
     recognised = true;
+    const local = readLocal(m[4]!, line, notes);
+    if (!local) continue;
     const v6 = m[3] === 'IPv6';
     const address = local.address === '*' ? (v6 ? '::' : '0.0.0.0') : local.address;
     // lsof escapes unusual bytes in command names as \xNN; shown as printed.
@@ -242,9 +321,19 @@ export function parseLsof(text: string): Listener[] | null {
   return recognised ? dedupe(out) : null;
 }
 
-/** Tries every listener format; the first that recognises the text wins. */
-export function parseListeners(text: string): { source: string; listeners: Listener[] } | null {
-  const tries: [string, (t: string) => Listener[] | null][] = [
+/**
+ * True when the listener evidence holds a line whose port could not be read (or no TCP socket at all): then a port
+ * without a listener may still have one, and "nothing listens" cannot be said.
+ */
+export function listenersUnread(b: Pick<OriginBundle, 'listenerNotes'>): boolean {
+  return (b.listenerNotes ?? []).some((n) => n.reason === 'unread' || n.reason === 'no_tcp');
+}
+
+/** Tries every listener format; the first that recognises the text wins, with the notes on what it could not read. */
+export function parseListeners(
+  text: string,
+): { source: string; listeners: Listener[]; notes: ListenerNote[] } | null {
+  const tries: [string, (t: string, notes: ListenerNote[]) => Listener[] | null][] = [
     ['ss', parseSs],
     ['netstat', parseNetstatLinux],
     ['lsof', parseLsof],
@@ -253,8 +342,9 @@ export function parseListeners(text: string): { source: string; listeners: Liste
     ['/proc/net/tcp', (t) => parseProcNetTcp(t)?.map(({ inode: _inode, ...l }) => l) ?? null],
   ];
   for (const [source, parse] of tries) {
-    const listeners = parse(text);
-    if (listeners) return { source, listeners };
+    const notes: ListenerNote[] = [];
+    const listeners = parse(text, notes);
+    if (listeners) return { source, listeners, notes };
   }
   return null;
 }
@@ -279,7 +369,13 @@ export function parseErrorLog(text: string, file: string): ErrorLog | null {
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') continue;
     lines++;
-    if (/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[\w+\]|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} .*\] \[/.test(line))
+    // nginx `2026/11/29 06:00:00 [error]`; Apache `[Sun Nov 29 06:00:00.123456 2026] [core:error]` (2.4) or
+    // `[…] [error]` (2.2). A kernel line from dmesg -T (`[Sun Nov 29 …] [UFW BLOCK] …`) is not one.
+    if (
+      /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[\w+\]|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [^\]]*\] \[(\w+:)?\w+\]/.test(
+        line,
+      )
+    )
       recognised = true;
     for (const [kind, re] of LOG_PATTERNS)
       if (re.test(line)) {
@@ -293,8 +389,14 @@ export function parseErrorLog(text: string, file: string): ErrorLog | null {
 
 /** Kernel log lines saying the conntrack table was full; null when the text is not a kernel log. */
 export function countConntrackFull(text: string): number | null {
+  // dmesg (`[ 8123.456789]`), dmesg -T (`[Sun Nov 29 05:55:45 2026]`), syslog and journalctl short / ISO stamps.
   // [ \t], not \s: a \s* at a line start would run over all following blank lines from each one (quadratic).
-  if (!/^[ \t]*(\[[ \t]*\d+\.\d+\]|\w{3}[ \t]+\d+ \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT)/m.test(text)) return null;
+  if (
+    !/^[ \t]*(\[[ \t]*\d+\.\d+\]|\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\]|\w{3}[ \t]+\d+ \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT)/m.test(
+      text,
+    )
+  )
+    return null;
   return (text.match(/nf_conntrack: (nf_conntrack: )?table full, dropping packet/g) ?? []).length;
 }
 

@@ -40,6 +40,7 @@ export function bundleFromPastes(
     const listeners = parseListeners(p.text);
     if (listeners) {
       bundle.listeners.push(...listeners.listeners);
+      if (listeners.notes.length > 0) (bundle.listenerNotes ??= []).push(...listeners.notes);
       bundle.listenersSource = `${listeners.source} (pasted: ${p.name})`;
       continue;
     }

@@ -182,6 +182,7 @@ export function captureData(
     sha256: tooLarge ? null : createHash('sha256').update(bytes).digest('hex'),
     pcap: tooLarge ? null : bytes.toString('base64'),
     endpoints: buildTimeline(parsed.frames, targets),
+    ...(parsed.framesNotRead > 0 ? { framesNotRead: parsed.framesNotRead } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ErrorLog, Listener, OriginBundle } from '../../shared/model/origin-bundle';
+import type { ErrorLog, Listener, ListenerNote, OriginBundle } from '../../shared/model/origin-bundle';
 import { detectFormat } from '../policy/parse';
 import {
   countConntrackFull,
@@ -152,25 +152,34 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
   // Listening sockets: ss, else netstat, else /proc/net/tcp{,6} with owners from /proc/*/fd.
   let listeners: Listener[] = [];
   let listenersSource: string | null = null;
+  // What each tool's output could not read fully; only the notes of the source used are kept.
+  let listenerNotes: ListenerNote[] = [];
+  const lsofNotes: ListenerNote[] = [];
+  const ssNotes: ListenerNote[] = [];
   const lsof = process.platform === 'darwin' ? await tool('lsof', ['-nP', '-iTCP', '-sTCP:LISTEN']) : null;
-  const fromLsof = lsof ? parseLsof(lsof.out) : null;
+  const fromLsof = lsof ? parseLsof(lsof.out, lsofNotes) : null;
   const ss = process.platform === 'linux' ? await tool('ss', ['-Hltnp']) : null;
-  const ssHeader = ss && ss.code === 0 ? parseSs(`State Recv-Q Send-Q Local Peer Process\n${ss.out}`) : null;
+  const ssHeader =
+    ss && ss.code === 0 ? parseSs(`State Recv-Q Send-Q Local Peer Process\n${ss.out}`, ssNotes) : null;
   if (fromLsof) {
     listeners = fromLsof;
+    listenerNotes = lsofNotes;
     listenersSource = 'lsof -iTCP -sTCP:LISTEN';
   } else if (ssHeader) {
     listeners = ssHeader;
+    listenerNotes = ssNotes;
     listenersSource = 'ss -ltnp';
   } else {
     const netstat = await tool('netstat', process.platform === 'win32' ? ['-ano', '-p', 'TCP'] : ['-tlnp']);
+    const netstatNotes: ListenerNote[] = [];
     const parsed = netstat
       ? process.platform === 'win32'
-        ? parseNetstatWindows(netstat.out)
-        : parseNetstatLinux(netstat.out)
+        ? parseNetstatWindows(netstat.out, netstatNotes)
+        : parseNetstatLinux(netstat.out, netstatNotes)
       : null;
     if (parsed) {
       listeners = parsed;
+      listenerNotes = netstatNotes;
       listenersSource = process.platform === 'win32' ? 'netstat -ano' : 'netstat -tlnp';
     } else {
       const v4 = readText(path.join(procRoot, 'net', 'tcp'));
@@ -334,6 +343,7 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
     ports: [...opts.ports],
     listenersSource,
     listeners,
+    ...(listenerNotes.length > 0 ? { listenerNotes } : {}),
     firewall,
     routes,
     webServer,

@@ -110,14 +110,26 @@ export function captureModel(r: Report, redacted: boolean, t: Translate): Captur
     const c = telling(ep);
     return c ? [ladderOf(ep, c, t)] : [];
   });
+  // What the reader left out (its bounds, a small snap length) is said, so a quiet ladder is not read as complete.
+  const sum = (k: 'connectionsNotFollowed' | 'segmentsCut' | 'segmentsUnreadable'): number =>
+    d.endpoints.reduce((n, ep) => n + (ep[k] ?? 0), 0);
+  const partial = {
+    frames: d.framesNotRead ?? 0,
+    connections: sum('connectionsNotFollowed'),
+    cut: sum('segmentsCut'),
+    unreadable: sum('segmentsUnreadable'),
+  };
+  const summary = t('report.capture_summary', {
+    tool: d.tool ?? '-',
+    iface: d.interface ?? '-',
+    packets: d.packets,
+    bytes: d.bytes,
+    filter: d.filter,
+  });
   return {
-    summary: t('report.capture_summary', {
-      tool: d.tool ?? '-',
-      iface: d.interface ?? '-',
-      packets: d.packets,
-      bytes: d.bytes,
-      filter: d.filter,
-    }),
+    summary: Object.values(partial).some((n) => n > 0)
+      ? `${summary} ${t('report.capture_partial', partial)}`
+      : summary,
     problem: null,
     pcapDataUri: d.pcap && !redacted ? `data:application/vnd.tcpdump.pcap;base64,${d.pcap}` : null,
     pcapName: `origin-doctor-${r.session.id}.pcap`,

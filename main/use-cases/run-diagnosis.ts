@@ -208,7 +208,14 @@ export function planProbes(
           rangesInForce(input),
           () => performance.now(),
         );
-        if (!result.ok) return { status: 'error', data: { error: result.error } };
+        // A rule file that cannot be read: the probe says why in the session's language, and the diagnosis
+        // names it (policy.unreadable) so the verdict never reads as if the policy were fine.
+        if (!result.ok)
+          return {
+            status: 'error',
+            data: { error: result.error },
+            raw: createTranslator(input.lang)(result.error.key, result.error.params),
+          };
         const d = result.data;
         const denied = d.rows.some((r) => r.outcome === 'blocked' || r.outcome === 'partial');
         const warned =

@@ -18,6 +18,17 @@ export const listenerSchema = z.object({
 });
 export type Listener = z.infer<typeof listenerSchema>;
 
+/**
+ * A line of listener evidence that was not read fully: `unread` (its port is unknown, e.g. a service name not in
+ * the shipped table), `no_tcp` (the output lists sockets but no TCP one), `address_cut` (netstat cut the address
+ * to fit its column), `address_name` (the address is a host name the tool resolved).
+ */
+export const listenerNoteSchema = z.object({
+  reason: z.enum(['unread', 'no_tcp', 'address_cut', 'address_name']),
+  line: z.string(),
+});
+export type ListenerNote = z.infer<typeof listenerNoteSchema>;
+
 export const errorLogSchema = z.object({
   file: z.string(),
   lines: z.number().int().nonnegative(),
@@ -42,6 +53,8 @@ export const originBundleSchema = z.object({
   /** Where the listeners came from (ss, netstat, /proc/net/tcp, a paste), null when nothing could be read. */
   listenersSource: z.string().nullable(),
   listeners: z.array(listenerSchema),
+  /** Lines of the listener evidence that could not be read fully; absent in bundles from before it was kept. */
+  listenerNotes: z.array(listenerNoteSchema).optional(),
   /** Firewall dumps to feed the policy analyser. */
   firewall: z.array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() })),
   /** The web server's idle keep-alive timeout, read from its configuration (nginx -T or a pasted nginx.conf). */

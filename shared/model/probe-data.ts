@@ -486,6 +486,8 @@ export const CAPTURE_EVENT_KINDS = [
   'tls_client_hello',
   'tls_server_hello',
   'tls_alert',
+  /** A handshake message or alert sent after ChangeCipherSpec: encrypted, so its type is not known. */
+  'tls_encrypted',
   'tls_app_data',
   'http_request',
   'http_response',
@@ -509,6 +511,7 @@ export const captureEventSchema = z.object({
   level: z.enum(['warning', 'fatal']).optional(),
   /** SNI of a ClientHello, version of a ServerHello, first line of HTTP. */
   text: z.string().optional(),
+  /** Bytes of data: a `data` event's, or those a SYN carried (TCP Fast Open). */
   bytes: z.number().int().optional(),
 });
 export type CaptureEvent = z.infer<typeof captureEventSchema>;
@@ -541,6 +544,12 @@ export const captureEndpointSchema = z.object({
   rstFrom: z.array(z.string()),
   icmpFrom: z.array(z.object({ from: z.string(), name: z.string(), fromTarget: z.boolean() })),
   tlsAlerts: z.array(z.object({ dir: z.enum(['in', 'out']), name: z.string(), level: z.string() })),
+  /** Connections past the per-endpoint bound: their SYNs counted in connectionsTotal, their answers not read. */
+  connectionsNotFollowed: z.number().int().optional(),
+  /** Segments captured only in part (snap length, first fragment): counted, their data not read. */
+  segmentsCut: z.number().int().optional(),
+  /** Segments cut before their TCP flags: not counted as SYN, answer or data, since which they were is unknown. */
+  segmentsUnreadable: z.number().int().optional(),
 });
 export type CaptureEndpoint = z.infer<typeof captureEndpointSchema>;
 
@@ -568,6 +577,8 @@ export const captureDataSchema = z.object({
   /** The capture file itself, base64, for Wireshark (absent when it was too large to keep). */
   pcap: z.string().nullable(),
   endpoints: z.array(captureEndpointSchema),
+  /** Frames past the reader's bound: counted, not read (the pcap itself keeps them). */
+  framesNotRead: z.number().int().optional(),
 });
 export type CaptureData = z.infer<typeof captureDataSchema>;
 

@@ -15,7 +15,10 @@ import {
   parseLsof,
   parseSs,
   nginxKeepaliveSeconds,
+  isLoopback,
+  splitHostPort,
 } from '../../main/origin/parsers';
+import { formatBundleText } from '../../main/origin/format';
 import { collectOrigin } from '../../main/probes/origin-collect';
 import { createTranslator } from '../../shared/i18n/translate';
 import type { OriginBundle } from '../../shared/model/origin-bundle';
@@ -92,6 +95,114 @@ describe('listener parsers', () => {
   });
 });
 
+describe('listener evidence as the tools print it without -n / -P (real outputs, test/fixtures/origin/README.md)', () => {
+  const notesOf = (text: string) => parseListeners(text)?.notes.map((n) => `${n.reason}: ${n.line}`) ?? null;
+
+  test('ss -a: the Netid header is recognised, service names resolve, only TCP LISTEN rows count', () => {
+    const r = parseListeners(read('ss-a.txt'))!;
+    expect(r.source).toBe('ss');
+    expect(brief(r.listeners)).toEqual([
+      '0.0.0.0:22 - -',
+      '0.0.0.0:18080 - -',
+      '127.0.0.1:8080 - -',
+      '198.18.7.1:80 - -',
+      '127.0.0.1:53 - -',
+      '::1:3306 - -',
+      '::443 - -'.replace('::443', '::' + ':443'),
+      '::22 - -'.replace('::22', '::' + ':22'),
+      '2001:db8::7:8443 - -',
+    ]);
+    expect(r.notes).toEqual([]);
+  });
+
+  test('ss -lt, netstat -l and lsof -i name ports and hosts; each reads the same listeners', () => {
+    const ports = (f: string) => [...new Set(parseListeners(read(f))!.listeners.map((l) => l.port))].sort();
+    const want = [18080, 22, 3306, 443, 53, 80, 8080, 8443].sort();
+    expect(ports('ss-lt.txt')).toEqual(want);
+    expect(ports('netstat-l.txt')).toEqual(want);
+    expect(ports('lsof-i.txt')).toEqual(want);
+    expect(parseListeners(read('netstat-l.txt'))!.source).toBe('netstat');
+    expect(parseListeners(read('lsof-i.txt'))!.source).toBe('lsof');
+    // `localhost:domain` from netstat and lsof is a loopback bind, like ss's 127.0.0.1:domain.
+    const dns = parseListeners(read('netstat-l.txt'))!.listeners.filter((l) => l.port === 53);
+    expect(dns.map((l) => l.address)).toEqual(['localhost']);
+    expect(isLoopback(dns[0]!.address)).toBe(true);
+    expect(notesOf(read('lsof-i.txt'))).toEqual([]);
+  });
+
+  test('a service name the table does not know is a note, never a dropped line', () => {
+    for (const f of [
+      'ss-lt-unknown-service.txt',
+      'netstat-tl-unknown-service.txt',
+      'lsof-i-unknown-service.txt',
+    ]) {
+      const r = parseListeners(read(f))!;
+      expect(
+        r.notes.filter((n) => n.reason === 'unread').map((n) => n.line),
+        f,
+      ).toEqual([expect.stringMatching(/odd-svc/)]);
+      expect(
+        r.listeners.map((l) => l.port),
+        f,
+      ).toContain(443);
+    }
+  });
+
+  test('netstat cuts long addresses to its column: the port is kept, the address is noted as cut', () => {
+    const r = parseListeners(read('netstat-tln-cut.txt'))!;
+    expect(r.listeners.map((l) => l.port)).toEqual([18080, 443, 8443]);
+    expect(r.notes.map((n) => n.reason)).toEqual(['address_cut']);
+    expect(r.notes[0]!.line).toMatch(/2001:db8:1234:5678::443/);
+    // Near miss: a wildcard that fills no column is not cut.
+    expect(notesOf(read('netstat-tlnp.txt'))).toEqual([]);
+  });
+
+  test('IPv6 is canonical lower case and ::ffff:127.0.0.1 is loopback', () => {
+    expect(splitHostPort('[2001:DB8:0:0::7]:443')).toEqual({ address: '2001:db8::7', port: 443, family: 6 });
+    expect(splitHostPort('[::FFFF:127.0.0.1]:8443')).toEqual({ address: '127.0.0.1', port: 8443, family: 4 });
+    expect(splitHostPort('0.0.0.0:https')).toEqual({ address: '0.0.0.0', port: 443, family: 4 });
+    expect(splitHostPort('0.0.0.0:no-such-service')).toBeNull();
+    expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
+    expect(isLoopback('::ffff:198.18.0.1')).toBe(false);
+    const ss = parseListeners(read('ss-lt-unknown-service.txt'))!;
+    expect(ss.listeners.find((l) => l.port === 8443)).toMatchObject({ address: '127.0.0.1', family: 4 });
+    const json = parseGetNetTcpConnection(
+      '[{"LocalAddress":"FE80::1","LocalPort":443,"State":2,"OwningProcess":4}]',
+    );
+    expect(json?.[0]).toMatchObject({ address: 'fe80::1', family: 6 });
+    // /proc/net/tcp6 prints upper-case hex words.
+    const proc = parseProcNetTcp(
+      '  sl  local_address remote_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode\n' +
+        '   0: B80D0120000000000000000007000000:01BB 00000000000000000000000000000000:0000 0A 0:0 0:0 0 0 0 42 1\n',
+    );
+    expect(proc?.[0]?.address).toBe('2001:db8::7');
+  });
+
+  test('"nothing listens" only when the list could have shown the port', () => {
+    const unknown = bundleFromPastes(
+      [{ name: 'ss.txt', text: read('ss-lt-unknown-service.txt') }],
+      [18080],
+      new Date('2026-11-29T06:00:00Z'),
+    ).bundle;
+    const d = withBundle(unknown, ['http://198.18.7.1:18080']);
+    expect(d.findings.map((f) => f.id)).toEqual(['origin.listeners_unread']);
+    expect(d.findings[0]!.message).toMatch(/odd-svc/);
+    expect(d.causes.map((c) => c.id)).not.toContain('cause.service_down');
+    expect(formatBundleText(unknown, createTranslator('en'))).toMatch(/port 18080: unknown/);
+    // Near miss: the same host's list with every line read does say nothing listens on a port it lacks.
+    const full = bundleFromPastes([{ name: 'ss.txt', text: read('ss-lt.txt') }], [9000], new Date()).bundle;
+    expect(withBundle(full, ['http://198.18.7.1:9000']).findings.map((f) => f.id)).toEqual([
+      'origin.not_listening',
+    ]);
+    // ss -lx lists sockets, none of them TCP: it could not have shown any TCP port.
+    const unix = parseListeners(
+      'Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n' +
+        'u_str LISTEN 0      4096   /run/systemd/private 13445 * 0\n',
+    )!;
+    expect(unix.notes.map((n) => n.reason)).toEqual(['no_tcp']);
+  });
+});
+
 describe('logs', () => {
   test('nginx error log counted by kind, with a sample each', () => {
     const log = parseErrorLog(read('nginx-error.txt'), 'error.log')!;
@@ -110,6 +221,12 @@ describe('logs', () => {
   });
   test('dmesg "table full" lines', () => {
     expect(countConntrackFull(read('dmesg.txt'))).toBe(2);
+    // dmesg -T stamps are kernel logs too; a [UFW BLOCK] line after the stamp is not an Apache log.
+    expect(countConntrackFull(read('dmesg-T.txt'))).toBe(2);
+    expect(parseErrorLog(read('dmesg-T.txt'), 'dmesg')).toBeNull();
+    const pasted = bundleFromPastes([{ name: 'dmesg -T', text: read('dmesg-T.txt') }], [443], new Date());
+    expect(pasted.unrecognised).toEqual([]);
+    expect(pasted.bundle.conntrackFullMessages).toBe(2);
     expect(countConntrackFull('hello')).toBeNull();
   });
 });
