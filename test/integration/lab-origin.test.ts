@@ -61,7 +61,11 @@ describe('origin side in the namespace lab', () => {
     expect(on(LOOPBACK_PORT).map((l) => [l.address, l.process])).toEqual([['127.0.0.1', 'node']]);
     expect(on(PORTS.open).length).toBeGreaterThan(0);
     expect(on(PORTS.closed)).toEqual([]);
-    expect(bundle.firewall.map((f) => f.name)).toEqual(['iptables-save', 'ip6tables-save']);
+    // The web server's config (`nginx -T`) joins the dumps when nginx is installed on the machine running the test.
+    expect(bundle.firewall.map((f) => f.name).filter((n) => !n.startsWith('nginx'))).toEqual([
+      'iptables-save',
+      'ip6tables-save',
+    ]);
     expect(bundle.listenQueue).not.toBeNull();
   });
 
@@ -136,7 +140,7 @@ describe('origin-check without root', () => {
       const mine = bundle.listeners.find((l) => l.port === port)!;
       expect([mine.address, mine.process]).toEqual(['127.0.0.1', null]);
       expect(bundle.needsRoot).toEqual(expect.arrayContaining(['listener processes', 'firewall rules']));
-      expect(bundle.firewall).toEqual([]);
+      expect(bundle.firewall.filter((f) => !f.name.startsWith('nginx'))).toEqual([]);
       expect(out.stderr).toMatch(/partial without root: .*listener processes/);
     } finally {
       server.close();
