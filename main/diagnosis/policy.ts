@@ -37,6 +37,18 @@ export function blockedByRule(data: PolicyData): Map<string, Blocked[]> {
   return groups;
 }
 
+/**
+ * The jump and goto rules before the deciding one, as `file:line text → ` each (the finding's text names the
+ * deciding rule after them); empty when the base chain decided or the session predates paths.
+ */
+export function viaText(segment: PolicySegment): string {
+  const path = segment.path ?? [];
+  return path
+    .slice(0, -1)
+    .map((r) => `${r.file}:${r.line} ${r.text} → `)
+    .join('');
+}
+
 /** The distinct CIDR blocks and ports a group of blocked segments covers. */
 export function blockedScope(items: readonly Blocked[]): { cidrs: string[]; ports: number[] } {
   const cidrs = [...new Set(items.flatMap((b) => b.segment.cidrs))];
@@ -151,6 +163,7 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
           file: rule.file,
           line: rule.line,
           rule: rule.text,
+          via: viaText(first),
           ranges: listRanges(cidrs),
           rangeCount: cidrs.length,
           ports: ports.join(', '),

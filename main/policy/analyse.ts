@@ -59,6 +59,17 @@ function decider(set: RuleSet | undefined, rule: Rule | null, chain: Chain | nul
   return null;
 }
 
+/** The jumps taken to the deciding rule, then that rule (or the default); absent when no file spoke. */
+function pathOut(
+  set: RuleSet | undefined,
+  via: readonly Rule[],
+  decided: PolicyRuleRef | null,
+): PolicyRuleRef[] | undefined {
+  if (!set || !decided) return undefined;
+  // A jump and the rule it leads to sit in the same file: the program is one file's.
+  return [...via.map((r) => ref(set, r)), decided];
+}
+
 function undecidedOut(owners: Map<Rule, RuleSet>, rule: Rule, q: Query): PolicyUndecided {
   const owner = owners.get(rule);
   return {
@@ -72,11 +83,14 @@ function undecidedOut(owners: Map<Rule, RuleSet>, rule: Rule, q: Query): PolicyU
 
 function branchOut(sets: readonly RuleSet[], owners: Map<Rule, RuleSet>, b: Branch, q: Query): PolicyBranch {
   const set = b.layer !== null ? sets[b.layer] : undefined;
+  const rule = decider(set, b.rule, b.chain);
+  const path = pathOut(set, b.via, rule);
   return {
     outcome: b.outcome,
     layer: set?.layer ?? null,
-    rule: decider(set, b.rule, b.chain),
+    rule,
     byDefault: !b.rule && !!b.chain,
+    ...(path ? { path } : {}),
     when: b.conds.map((c) => ({ ...undecidedOut(owners, c.rule, q), matched: c.matched })),
   };
 }
@@ -91,6 +105,7 @@ function segmentOut(
   const set = s.layer !== null ? sets[s.layer] : undefined;
   const cidrs = spanToCidrs(s, family);
   const rule = decider(set, s.rule, s.chain);
+  const path = pathOut(set, s.via, rule);
   return {
     range: formatSpan(s, family),
     cidrs: cidrs.slice(0, 16),
@@ -100,6 +115,7 @@ function segmentOut(
     layer: set?.layer ?? null,
     rule,
     byDefault: !s.rule && !!s.chain,
+    ...(path ? { path } : {}),
     ban: s.rule?.ban === true,
     assumed: s.rule ? uncertainty(s.rule, q) : null,
     limits: s.limits.map((l) => {

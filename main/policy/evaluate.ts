@@ -35,8 +35,13 @@ interface Part {
   readonly limits: readonly Rule[];
   /** Limits whose rule the reader could not evaluate fully: the traffic may or may not pass through them. */
   readonly maybeLimits: readonly Rule[];
-  /** The last explicit rule that accepted it (a later default accept does not hide it). */
-  readonly acceptedBy?: { readonly rule: Rule; readonly chain: Chain; readonly layer: number };
+  /** The last explicit rule that accepted it (a later default accept does not hide it), and the jumps to it. */
+  readonly acceptedBy?: {
+    readonly rule: Rule;
+    readonly chain: Chain;
+    readonly layer: number;
+    readonly via: readonly Rule[];
+  };
   /** The last chain default that accepted it, when no explicit rule did. */
   readonly defaultBy?: { readonly chain: Chain; readonly layer: number };
   readonly conds: readonly Cond[];
@@ -50,6 +55,8 @@ export interface Branch {
   readonly layer: number | null;
   readonly rule: Rule | null;
   readonly chain: Chain | null;
+  /** The jump and goto rules taken from the base chain to the deciding rule, outermost first. */
+  readonly via: readonly Rule[];
   readonly limits: readonly Rule[];
   readonly conds: readonly Cond[];
 }
@@ -65,6 +72,11 @@ export interface Segment {
   readonly rule: Rule | null;
   /** The chain whose default decided, when no rule did. */
   readonly chain: Chain | null;
+  /**
+   * The jump and goto rules taken from the base chain to the deciding rule, outermost first: empty when the rule
+   * sits in the base chain itself, or a chain default decided.
+   */
+  readonly via: readonly Rule[];
   readonly limits: readonly Rule[];
   /**
    * When the answer depends on rules the reader could not evaluate (outcome `unknown`): every possible answer and
@@ -80,6 +92,7 @@ interface Decided {
   readonly verdict: Verdict;
   readonly rule: Rule | null;
   readonly chain: Chain;
+  readonly via: readonly Rule[];
 }
 
 const MAX_DEPTH = 32;
@@ -273,12 +286,12 @@ interface WalkCtx {
 
 /**
  * Walks one chain. Decided parts go to `out`; what falls off the end of a user chain (or RETURNs) comes back to
- * the caller. A built-in chain's default decides the rest.
+ * the caller. A built-in chain's default decides the rest. `via` holds the jump and goto rules that led here.
  */
-function walk(ctx: WalkCtx, chainName: string, start: Part[], depth: number): Part[] {
+function walk(ctx: WalkCtx, chainName: string, start: Part[], via: readonly Rule[]): Part[] {
   const { program, q } = ctx;
   const chain = program.chains[chainName];
-  if (!chain || depth > MAX_DEPTH) return start;
+  if (!chain || via.length > MAX_DEPTH) return start;
   let parts = start;
   const returned: Part[] = [];
   for (const rule of ctx.rulesOf(chain)) {
@@ -302,16 +315,16 @@ function walk(ctx: WalkCtx, chainName: string, start: Part[], depth: number): Pa
       case 'accept':
       case 'drop':
       case 'reject':
-        for (const part of hit) ctx.out.push({ part, verdict: rule.action, rule, chain });
+        for (const part of hit) ctx.out.push({ part, verdict: rule.action, rule, chain, via });
         parts = rest;
         break;
       case 'jump': {
-        const back = hit.length ? walk(ctx, rule.target ?? '', hit, depth + 1) : [];
+        const back = hit.length ? walk(ctx, rule.target ?? '', hit, [...via, rule]) : [];
         parts = normalize([...rest, ...back]);
         break;
       }
       case 'goto':
-        if (hit.length) returned.push(...walk(ctx, rule.target ?? '', hit, depth + 1));
+        if (hit.length) returned.push(...walk(ctx, rule.target ?? '', hit, [...via, rule]));
         parts = rest;
         break;
       case 'return':
@@ -324,7 +337,7 @@ function walk(ctx: WalkCtx, chainName: string, start: Part[], depth: number): Pa
     // A built-in (base) chain: what falls off its end, RETURNs from it, or ends a chain it went to with goto
     // meets its default.
     for (const part of [...returned, ...parts])
-      ctx.out.push({ part, verdict: chain.policy, rule: null, chain });
+      ctx.out.push({ part, verdict: chain.policy, rule: null, chain, via: [] });
     return [];
   }
   return [...returned, ...parts];
@@ -343,10 +356,10 @@ function runProgram(
   const unsure = (rule: Rule): boolean => uncertainty(rule, q) !== null;
   for (const [i, entry] of program.entry.entries()) {
     const out: Decided[] = [];
-    const rest = walk({ program, q, rulesOf, unsure, out }, entry, pending, 0);
+    const rest = walk({ program, q, rulesOf, unsure, out }, entry, pending, []);
     // A base chain without a default (nftables' default is accept) lets the rest through.
     const chain = program.chains[entry];
-    if (chain) for (const part of rest) out.push({ part, verdict: 'accept', rule: null, chain });
+    if (chain) for (const part of rest) out.push({ part, verdict: 'accept', rule: null, chain, via: [] });
     const last = i === program.entry.length - 1;
     const accepted: Part[] = [];
     for (const d of out) {
@@ -355,7 +368,7 @@ function runProgram(
         continue;
       }
       const part: Part = d.rule
-        ? { ...d.part, acceptedBy: { rule: d.rule, chain: d.chain, layer } }
+        ? { ...d.part, acceptedBy: { rule: d.rule, chain: d.chain, layer, via: d.via } }
         : last
           ? { ...d.part, defaultBy: { chain: d.chain, layer } }
           : d.part;
@@ -384,6 +397,7 @@ function passedEnds(p: Part, spoke: boolean): End[] {
     layer: by ? by.layer : (p.defaultBy?.layer ?? null),
     rule: by ? by.rule : null,
     chain: by ? null : (p.defaultBy?.chain ?? null),
+    via: by ? by.via : [],
   };
   if (!spoke) return [];
   if (p.limits.length > 0 || p.maybeLimits.length === 0)
@@ -416,16 +430,17 @@ function combine(lo: bigint, hi: bigint, ends: readonly End[]): Segment {
     // Several paths, one answer: show the one that assumed least.
     let best = first;
     for (const e of ends) if (matchedCount(e.conds) < matchedCount(best.conds)) best = e;
-    const { outcome, layer, rule, chain, limits } = best;
-    return { lo, hi, outcome, layer, rule, chain, limits, possible: [], undecided: [] };
+    const { outcome, layer, rule, chain, via, limits } = best;
+    return { lo, hi, outcome, layer, rule, chain, via, limits, possible: [], undecided: [] };
   }
   const possible = new Map<string, Branch>();
   for (const e of ends) {
-    const key = `${e.outcome}:${e.layer}:${e.rule ? idOf(e.rule) : ''}:${e.chain?.name ?? ''}`;
+    // The same rule reached through another jump is another answer: the path is part of its evidence.
+    const key = `${e.outcome}:${e.layer}:${e.rule ? idOf(e.rule) : ''}:${e.chain?.name ?? ''}:${e.via.map(idOf).join(',')}`;
     const prev = possible.get(key);
     if (!prev || matchedCount(e.conds) < matchedCount(prev.conds)) {
-      const { outcome, layer, rule, chain, limits, conds } = e;
-      possible.set(key, { outcome, layer, rule, chain, limits, conds });
+      const { outcome, layer, rule, chain, via, limits, conds } = e;
+      possible.set(key, { outcome, layer, rule, chain, via, limits, conds });
     }
   }
   const undecided = [...new Set(ends.flatMap((e) => e.conds.map((c) => c.rule)))];
@@ -436,6 +451,7 @@ function combine(lo: bigint, hi: bigint, ends: readonly End[]): Segment {
     layer: null,
     rule: null,
     chain: null,
+    via: [],
     limits: [],
     possible: [...possible.values()],
     undecided,
@@ -490,6 +506,7 @@ export function evaluateSpan(sets: readonly RuleSet[], span: Span, q: Query): Se
           layer,
           rule: d.rule,
           chain: d.rule ? null : d.chain,
+          via: d.via,
           limits: d.part.limits,
           conds: d.part.conds,
         });
@@ -504,6 +521,7 @@ export function evaluateSpan(sets: readonly RuleSet[], span: Span, q: Query): Se
         layer: null,
         rule: null,
         chain: null,
+        via: [],
         limits: [],
         possible: [],
         undecided: [],
@@ -527,6 +545,7 @@ function sameBranches(a: readonly Branch[], b: readonly Branch[]): boolean {
         x.layer === y.layer &&
         x.rule === y.rule &&
         x.chain === y.chain &&
+        sameRules(x.via, y.via) &&
         sameRules(x.limits, y.limits) &&
         x.conds.length === y.conds.length &&
         x.conds.every((c, j) => c.rule === y.conds[j]!.rule && c.matched === y.conds[j]!.matched)
@@ -541,6 +560,7 @@ function sameDecision(a: Segment, b: Segment): boolean {
     a.layer === b.layer &&
     a.rule === b.rule &&
     a.chain === b.chain &&
+    sameRules(a.via, b.via) &&
     sameRules(a.limits, b.limits) &&
     sameBranches(a.possible, b.possible) &&
     sameRules(a.undecided, b.undecided)

@@ -27,14 +27,35 @@ function pad(s: string, n: number): string {
   return w >= n ? `${s} ` : s + ' '.repeat(n - w);
 }
 
+/** A rule's text without the `-A CHAIN` its step already names. */
+function stepText(r: PolicyRuleRef): string {
+  const head = `-A ${r.chain} `;
+  return r.text.startsWith(head) ? r.text.slice(head.length) : r.text;
+}
+
+/**
+ * The way to the deciding rule when it took a jump or goto ("INPUT line 10 -j ufw-before-input → ufw-user-input
+ * line 17 -s … -j DROP"); empty when the base chain decided (the rule alone says it all).
+ */
+export function pathText(path: readonly PolicyRuleRef[] | undefined, t: Translate): string {
+  if (!path || path.length < 2) return '';
+  const steps = path.map((r) => t('policy.path_step', { chain: r.chain, line: r.line, text: stepText(r) }));
+  return t('policy.path', { path: steps.join(' → ') });
+}
+
 /** Conditions shown per possible answer; the rest are counted. */
 const MAX_WHEN = 3;
+
+function via(path: readonly PolicyRuleRef[] | undefined, t: Translate): string {
+  const text = pathText(path, t);
+  return text ? ` (${text})` : '';
+}
 
 /** One possible answer of an undecided segment: the outcome, where, and on which branches of uncertain rules. */
 function branchText(b: PolicyBranch, t: Translate): string {
   const outcome = t(`policy.outcome_${b.outcome}`);
   const where = b.rule
-    ? `${at(b.rule)}${b.byDefault ? ` ${t('policy.by_default')}` : ''}`
+    ? `${at(b.rule)}${b.byDefault ? ` ${t('policy.by_default')}` : ''}${via(b.path, t)}`
     : t('policy.no_file_speaks');
   if (b.when.length === 0) return t('policy.branch_always', { outcome, at: where });
   const conds = b.when
@@ -57,6 +78,8 @@ export function decidedBy(s: PolicySegment, t: Translate): string {
   if (s.byDefault) parts.push(t('policy.by_default'));
   if (s.ban) parts.push(t('policy.ban_list'));
   parts.push(s.rule.text);
+  const path = pathText(s.path, t);
+  if (path) parts.push(path);
   for (const l of s.limits)
     parts.push(
       t(l.perSource ? 'policy.limit_per_source' : 'policy.limit_global', { at: at(l), detail: l.detail }),

@@ -338,6 +338,13 @@ export const policyRuleRefSchema = z.object({
 });
 export type PolicyRuleRef = z.infer<typeof policyRuleRefSchema>;
 
+/**
+ * How the packet got to the deciding rule: the jump and goto rules taken from the base chain (INPUT line 7
+ * `-j ufw-before-input`, …), then the deciding rule itself, so one element when the base chain decided. Absent in
+ * sessions recorded before paths were kept.
+ */
+export const policyPathSchema = z.array(policyRuleRefSchema).optional();
+
 export const policyLimitSchema = policyRuleRefSchema.extend({
   kind: z.string(),
   perSource: z.boolean(),
@@ -354,6 +361,7 @@ export const policyBranchSchema = z.object({
   layer: z.enum(['cloud', 'host', 'web']).nullable(),
   rule: policyRuleRefSchema.nullable(),
   byDefault: z.boolean(),
+  path: policyPathSchema,
   /** The uncertain rules on the way to this answer: whether each matched (true) or not (false). */
   when: z.array(policyUndecidedSchema.extend({ matched: z.boolean() })),
 });
@@ -371,6 +379,7 @@ export const policySegmentSchema = z.object({
   /** The deciding rule, or the chain default that decided (byDefault). */
   rule: policyRuleRefSchema.nullable(),
   byDefault: z.boolean(),
+  path: policyPathSchema,
   ban: z.boolean(),
   assumed: z.string().nullable(),
   limits: z.array(policyLimitSchema),
