@@ -116,7 +116,8 @@ export async function watchProbes(input: SessionInput, deps: WatchDeps): Promise
       { signal: deps.signal, timeoutMs: input.timeoutMs, onProgress: () => undefined },
       end - performance.now(),
     );
-    // A round the end of the watch cut short had less than --timeout: its failures may be ours, not the origin's.
+    // A round the end of the watch cut short had less than --timeout: a timeout in it may be ours, not the origin's
+    // (a refusal or an HTTP status is still the origin's answer).
     const cut = remainingMs(ctx) < input.timeoutMs;
     const endpoints = await Promise.all(input.endpoints.map((ep) => probeEndpoint(ep, input, ctx)));
     const round: WatchRound = {
@@ -127,7 +128,7 @@ export async function watchProbes(input: SessionInput, deps: WatchDeps): Promise
     };
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     const record: ProbeRecord =
-      cut && !round.ok
+      cut && endpoints.some((e) => e.httpOutcome === 'timeout' || e.tcpFailure === 'timeout')
         ? {
             // Not a round the diagnosis may count: what failed may only have run out of the watch's time.
             id,
