@@ -2,7 +2,7 @@ import { Resolver } from 'node:dns/promises';
 import { performance } from 'node:perf_hooks';
 import type { DnsServer } from '../../shared/model/report';
 import type { DnsAnswer, DnsData, DnsOutcome } from '../../shared/model/probe-data';
-import type { ProbeContext } from './types';
+import { remainingMs, withDeadline, type ProbeContext } from './types';
 
 /**
  * Maps c-ares error codes to DNS outcomes. ENOTFOUND is NXDOMAIN (the name does not exist); ENODATA is
@@ -46,7 +46,10 @@ export function formatDnsServer(server: DnsServer): string {
   return server.port === 53 ? server.address : `${host}:${server.port}`;
 }
 
-async function timed(fn: () => Promise<{ values: string[]; ttl: number | null }>): Promise<DnsAnswer> {
+async function timed(
+  fn: () => Promise<{ values: string[]; ttl: number | null }>,
+  expired: () => boolean,
+): Promise<DnsAnswer> {
   const start = performance.now();
   const ms = (): number => Math.round((performance.now() - start) * 1000) / 1000;
   try {
@@ -59,7 +62,9 @@ async function timed(fn: () => Promise<{ values: string[]; ttl: number | null }>
       ttl: r.ttl,
     };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    // A query cancelled because the probe's deadline passed timed out; one cancelled by the person did not.
+    const raw = (err as NodeJS.ErrnoException).code;
+    const code = raw === 'ECANCELLED' && expired() ? 'ETIMEOUT' : raw;
     return { outcome: classifyDnsError(code), code: code ?? null, ms: ms(), values: [], ttl: null };
   }
 }
@@ -72,14 +77,24 @@ async function timed(fn: () => Promise<{ values: string[]; ttl: number | null }>
 export async function dnsProbe(
   domain: string,
   server: DnsServer | null,
-  ctx: ProbeContext,
+  probeCtx: ProbeContext,
 ): Promise<DnsData> {
+  // One deadline for the whole probe: a chain of slow CNAME answers, or c-ares moving on to the next system
+  // resolver after each silent one, would otherwise take a timeout per query. At the deadline every query
+  // still out is cancelled and counts as timed out.
+  const ctx = withDeadline(probeCtx);
   const resolver = new Resolver({ timeout: ctx.timeoutMs, tries: 1 });
   if (server) {
     const host = server.address.includes(':') ? `[${server.address}]` : server.address;
     resolver.setServers([`${host}:${server.port}`]);
   }
   const onAbort = (): void => resolver.cancel();
+  let expired = false;
+  const deadline = setTimeout(() => {
+    expired = true;
+    resolver.cancel();
+  }, remainingMs(ctx));
+  const isExpired = (): boolean => expired;
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const [a, aaaa, cnameChain] = await Promise.all([
@@ -89,15 +104,15 @@ export async function dnsProbe(
           values: rs.map((r) => r.address),
           ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
         };
-      }),
+      }, isExpired),
       timed(async () => {
         const rs = await resolver.resolve6(domain, { ttl: true });
         return {
           values: rs.map((r) => r.address),
           ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
         };
-      }),
-      cnameChainOf(resolver, domain),
+      }, isExpired),
+      cnameChainOf(resolver, domain, isExpired),
     ]);
     ctx.onProgress({ kind: 'line', text: `${domain}: A ${a.outcome} AAAA ${aaaa.outcome}` });
     return {
@@ -111,14 +126,15 @@ export async function dnsProbe(
       addresses: [...a.values, ...aaaa.values],
     };
   } finally {
+    clearTimeout(deadline);
     ctx.signal.removeEventListener('abort', onAbort);
   }
 }
 
-async function cnameChainOf(resolver: Resolver, domain: string): Promise<string[]> {
+async function cnameChainOf(resolver: Resolver, domain: string, expired: () => boolean): Promise<string[]> {
   const chain: string[] = [];
   let name = domain;
-  while (chain.length < MAX_CNAME_CHAIN) {
+  while (chain.length < MAX_CNAME_CHAIN && !expired()) {
     let next: string | undefined;
     try {
       next = (await resolver.resolveCname(name))[0];

@@ -9,7 +9,7 @@ import type { Endpoint, SslMode } from '../../shared/model/report';
 import type { HTTP_OUTCOMES, HttpData, HttpExchange } from '../../shared/model/probe-data';
 import { APP_VERSION } from '../version';
 import { classifyConnectError } from './tcp';
-import type { ProbeContext } from './types';
+import { remainingMs, stageContext, withDeadline, type ProbeContext } from './types';
 
 /** At most this much of a body is read; a bigger body (or a gzip bomb) is cut, not buffered. */
 export const MAX_BODY = 64 * 1024;
@@ -208,7 +208,8 @@ async function followRedirects(
       return { chain, loop };
     }
     seen.push(visitor);
-    const ex = await exchange(spec, ctx);
+    // Each hop gets what remains of the probe's budget, so a chain of slow hops ends within one timeout.
+    const ex = await exchange(spec, stageContext(ctx));
     chain.push(ex);
     if (ex.outcome !== 'response' || !REDIRECTS.has(ex.status ?? 0) || !ex.headers.location)
       return { chain, loop: 'none' };
@@ -308,7 +309,7 @@ function speaksTls(spec: RequestSpec, ctx: ProbeContext): Promise<boolean> {
       socket.destroy();
       resolve(v);
     };
-    const timer = setTimeout(() => done(false), Math.min(ctx.timeoutMs, 2000));
+    const timer = setTimeout(() => done(false), Math.min(remainingMs(ctx), 2000));
     socket.once('secureConnect', () => done(true));
     socket.once('error', () => done(false));
   });
@@ -353,15 +354,17 @@ export async function httpProbe(
     endpoints: readonly Endpoint[];
   },
   now: () => Date,
-  ctx: ProbeContext,
+  probeCtx: ProbeContext,
 ): Promise<HttpData> {
+  // One deadline for the whole probe: --timeout bounds it as a whole, not each hop or check.
+  const ctx = withDeadline(probeCtx);
   const spec = requestSpecFor(ep, input.domain, input.healthPath);
   const [{ chain, loop }, foreignHost, h2] = await Promise.all([
     followRedirects(spec, input.endpoints, input.sslMode, ctx),
     input.domain
-      ? exchange({ ...spec, host: FOREIGN_HOST, servername: FOREIGN_HOST }, ctx)
+      ? exchange({ ...spec, host: FOREIGN_HOST, servername: FOREIGN_HOST }, stageContext(ctx))
       : Promise.resolve(null),
-    ep.scheme === 'https' ? h2Check(spec, ctx) : Promise.resolve({ h2: null, error: null }),
+    ep.scheme === 'https' ? h2Check(spec, stageContext(ctx)) : Promise.resolve({ h2: null, error: null }),
   ]);
   let first = chain[0]!;
   // A TLS server often resets a plain request without a byte of answer: a handshake tells that apart from a crash.

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Endpoint } from '../../shared/model/report';
 import type { TcpAttempt, TcpData, TcpOutcome, TcpStats } from '../../shared/model/probe-data';
-import { delay, type ProbeContext } from './types';
+import { delay, remainingMs, type ProbeContext } from './types';
 
 export interface TcpOptions {
   readonly attempts: number;
@@ -132,14 +132,17 @@ export function tcpStats(attempts: readonly TcpAttempt[]): TcpStats {
   };
 }
 
-/** A tcping series against one endpoint: attempts start every interval and each has the full timeout. */
+/**
+ * A tcping series against one endpoint: attempts start every interval and each has the full timeout, or what
+ * remains of the caller's deadline when it set one (a watch round).
+ */
 export async function tcpProbe(ep: Endpoint, options: TcpOptions, ctx: ProbeContext): Promise<TcpData> {
   const pending: Promise<TcpAttempt>[] = [];
   for (let i = 0; i < options.attempts && !ctx.signal.aborted; i++) {
     if (i > 0) await delay(options.intervalMs, ctx.signal);
     if (ctx.signal.aborted) break;
     pending.push(
-      tcpAttempt(ep, i + 1, ctx.timeoutMs, options.holdMs, ctx.signal).then((a) => {
+      tcpAttempt(ep, i + 1, remainingMs(ctx), options.holdMs, ctx.signal).then((a) => {
         ctx.onProgress({
           kind: 'attempt',
           index: a.seq,

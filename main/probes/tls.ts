@@ -12,7 +12,7 @@ import {
 } from '../../shared/model/probe-data';
 import { classifyConnectError } from './tcp';
 import { describeCert, providerRootOf, verifyChain } from './tls-verify';
-import type { ProbeContext } from './types';
+import { remainingMs, stageContext, withDeadline, type ProbeContext } from './types';
 
 /** A name no origin serves: what an origin does with it shows its default-certificate behaviour. */
 export const FOREIGN_SNI = 'origin-doctor-probe.invalid';
@@ -169,7 +169,7 @@ export function speaksPlainHttp(ep: Pick<Endpoint, 'address' | 'port'>, ctx: Pro
       socket.destroy();
       resolve(v);
     };
-    const timer = setTimeout(() => done(false), Math.min(ctx.timeoutMs, 2000));
+    const timer = setTimeout(() => done(false), Math.min(remainingMs(ctx), 2000));
     socket.once('connect', () =>
       socket.write('HEAD / HTTP/1.0\r\nHost: origin-doctor-probe.invalid\r\n\r\n'),
     );
@@ -200,10 +200,12 @@ export async function tlsProbe(
   domain: string | null,
   trustAnchors: readonly string[],
   now: () => Date,
-  ctx: ProbeContext,
+  probeCtx: ProbeContext,
   providerAnchors: { readonly provider: string; readonly pems: readonly string[] } | null = null,
 ): Promise<TlsData> {
-  let main = await handshake(ep, { servername: domain, domain, requestOCSP: true }, ctx);
+  // One deadline for the whole probe: the follow-up handshakes get what the first one left, not a timeout each.
+  const ctx = withDeadline(probeCtx);
+  let main = await handshake(ep, { servername: domain, domain, requestOCSP: true }, stageContext(ctx));
   // Some plain-HTTP servers reset a ClientHello instead of answering it; ask in HTTP to tell them apart.
   if (
     (main.attempt.outcome === 'reset' || main.attempt.outcome === 'closed') &&
@@ -218,10 +220,16 @@ export async function tlsProbe(
   const versions: TlsData['versions'] = {};
   let noSni: TlsAttempt | null = null;
   let foreignSni: TlsAttempt | null = null;
-  if (reachable && main.attempt.outcome !== 'plain_http' && !ctx.signal.aborted) {
+  const stage = stageContext(ctx);
+  if (reachable && main.attempt.outcome !== 'plain_http' && !ctx.signal.aborted && stage.timeoutMs > 0) {
+    // A handshake that ran out of a budget cut short by the deadline says nothing: it is left out (not tried),
+    // never read as the origin refusing.
+    const cut = stage.timeoutMs < ctx.timeoutMs;
+    const told = (r: TlsAttempt): TlsAttempt | null =>
+      cut && (r.outcome === 'timeout' || r.outcome === 'stalled') ? null : r;
     const [a, b, ...vs] = await Promise.all([
-      domain ? handshake(ep, { servername: null, domain }, ctx) : Promise.resolve(null),
-      handshake(ep, { servername: FOREIGN_SNI, domain }, ctx),
+      domain ? handshake(ep, { servername: null, domain }, stage) : Promise.resolve(null),
+      handshake(ep, { servername: FOREIGN_SNI, domain }, stage),
       ...TLS_VERSIONS.map((v) =>
         handshake(
           ep,
@@ -232,14 +240,15 @@ export async function tlsProbe(
             maxVersion: v,
             ...(v === 'TLSv1' || v === 'TLSv1.1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
           },
-          ctx,
+          stage,
         ),
       ),
     ]);
-    noSni = a?.attempt ?? null;
-    foreignSni = b!.attempt;
+    noSni = a ? told(a.attempt) : null;
+    foreignSni = told(b!.attempt);
     TLS_VERSIONS.forEach((v, i) => {
       const r = vs[i]!.attempt;
+      if (told(r) === null) return;
       versions[v] =
         r.outcome === 'ok'
           ? 'accepted'

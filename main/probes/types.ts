@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ProbeKind, ProbeRecord } from '../../shared/model/report';
 
 /** A progress event from a running probe; the runner adds the probe id. */
@@ -14,8 +15,31 @@ export type ProbeProgress =
 /** What every probe gets: a deadline, a way to be cancelled and a place to report progress. */
 export interface ProbeContext {
   readonly signal: AbortSignal;
+  /** What one stage (connect, handshake, one request) may take at most. */
   readonly timeoutMs: number;
+  /** When the probe as a whole must end (performance.now() ms); each stage gets what remains of it. */
+  readonly deadline?: number;
   readonly onProgress: (event: ProbeProgress) => void;
+}
+
+/**
+ * The context with a deadline `ms` from now (or the one it has, when that is sooner): a probe that chains
+ * stages — redirect hops, CNAME links, rounds — ends within its bound rather than one timeout per stage.
+ */
+export function withDeadline(ctx: ProbeContext, ms: number = ctx.timeoutMs): ProbeContext {
+  const at = performance.now() + ms;
+  return { ...ctx, deadline: ctx.deadline === undefined ? at : Math.min(ctx.deadline, at) };
+}
+
+/** Milliseconds the next stage may take: its timeout, or less when the probe's deadline is nearer. */
+export function remainingMs(ctx: ProbeContext): number {
+  if (ctx.deadline === undefined) return ctx.timeoutMs;
+  return Math.max(0, Math.min(ctx.timeoutMs, ctx.deadline - performance.now()));
+}
+
+/** The context for the next stage: its timeout is what remains of the probe's budget. */
+export function stageContext(ctx: ProbeContext): ProbeContext {
+  return { ...ctx, timeoutMs: remainingMs(ctx) };
 }
 
 /** A unit of work for the runner: one probe of one target. */

@@ -4,7 +4,7 @@ import { WATCH_LIMITS } from '../../shared/model/report';
 import type { WatchEndpoint, WatchRound } from '../../shared/model/probe-data';
 import { exchange, requestSpecFor } from '../probes/http';
 import { tcpProbe } from '../probes/tcp';
-import { delay, type ProbeContext } from '../probes/types';
+import { delay, remainingMs, stageContext, withDeadline, type ProbeContext } from '../probes/types';
 import type { RunnerEvent } from '../probes/runner';
 import { dominantFailure } from '../diagnosis/network';
 import { watchEndpointFailed } from '../diagnosis/watch';
@@ -73,7 +73,7 @@ export function watchRounds(w: { intervalS: number; durationS: number }): number
 async function probeEndpoint(ep: Endpoint, input: SessionInput, ctx: ProbeContext): Promise<WatchEndpoint> {
   const [tcp, http] = await Promise.all([
     tcpProbe(ep, { attempts: Math.min(input.attempts, WATCH_ATTEMPTS), intervalMs: 150, holdMs: 0 }, ctx),
-    exchange(requestSpecFor(ep, input.domain, input.healthPath), ctx),
+    exchange(requestSpecFor(ep, input.domain, input.healthPath), stageContext(ctx)),
   ]);
   const connected = tcp.attempts.filter((a) => a.outcome === 'connected');
   const failures = tcp.attempts.filter((a) => a.outcome !== 'connected').map((a) => a.outcome);
@@ -99,21 +99,25 @@ export async function watchProbes(input: SessionInput, deps: WatchDeps): Promise
   const total = watchRounds(w);
   const records: ProbeRecord[] = [];
   const t0 = performance.now();
+  // --for bounds the whole watch: no round starts after it, and none runs past it.
+  const end = t0 + w.durationS * 1000;
   for (let n = 1; n <= total && !deps.signal.aborted; n++) {
     // Rounds keep their schedule; a round that overruns its interval is followed at once.
     const due = (n - 1) * w.intervalS * 1000;
     const wait = due - (performance.now() - t0);
     if (wait > 0) await delay(wait, deps.signal);
-    if (deps.signal.aborted) break;
+    if (deps.signal.aborted || performance.now() >= end) break;
     const id = `round-${n}`;
     const startedAt = deps.now().toISOString();
     const started = performance.now();
     deps.onEvent?.({ type: 'probe-started', id, kind: 'watch', target: 'watch' });
-    const ctx: ProbeContext = {
-      signal: deps.signal,
-      timeoutMs: input.timeoutMs,
-      onProgress: () => undefined,
-    };
+    const ctx: ProbeContext = withDeadline(
+      { signal: deps.signal, timeoutMs: input.timeoutMs, onProgress: () => undefined },
+      end - performance.now(),
+    );
+    // A round the end of the watch cut short had less than --timeout: a timeout in it may be ours, not the origin's
+    // (a refusal or an HTTP status is still the origin's answer).
+    const cut = remainingMs(ctx) < input.timeoutMs;
     const endpoints = await Promise.all(input.endpoints.map((ep) => probeEndpoint(ep, input, ctx)));
     const round: WatchRound = {
       round: n,
@@ -121,16 +125,30 @@ export async function watchProbes(input: SessionInput, deps: WatchDeps): Promise
       endpoints,
       ok: endpoints.every((e) => e.ok),
     };
-    const record: ProbeRecord = {
-      id,
-      kind: 'watch',
-      target: 'watch',
-      startedAt,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      status: round.ok ? 'ok' : endpoints.some((e) => e.ok) ? 'warn' : 'fail',
-      data: { ...round },
-      raw: formatRound(round),
-    };
+    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const record: ProbeRecord =
+      cut && endpoints.some((e) => e.httpOutcome === 'timeout' || e.tcpFailure === 'timeout')
+        ? {
+            // Not a round the diagnosis may count: what failed may only have run out of the watch's time.
+            id,
+            kind: 'watch',
+            target: 'watch',
+            startedAt,
+            durationMs,
+            status: 'skipped',
+            data: { reason: 'watch_ended', round: n, atS: round.atS },
+            raw: formatRound(round),
+          }
+        : {
+            id,
+            kind: 'watch',
+            target: 'watch',
+            startedAt,
+            durationMs,
+            status: round.ok ? 'ok' : endpoints.some((e) => e.ok) ? 'warn' : 'fail',
+            data: { ...round },
+            raw: formatRound(round),
+          };
     records.push(record);
     deps.onEvent?.({ type: 'probe-finished', record });
   }
