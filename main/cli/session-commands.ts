@@ -14,6 +14,7 @@ import {
   exportSessions,
   importSessions,
   retest,
+  StoredInputError,
   sessionExportSchema,
 } from '../use-cases/sessions';
 import { UsageError } from './args';
@@ -317,6 +318,12 @@ export async function sessionCommand(
           now: () => new Date(),
           newId: randomUUID,
           signal: io.signal,
+        }).catch((e: unknown) => {
+          if (!(e instanceof StoredInputError)) throw e;
+          throw new UsageError({
+            key: 'cli.stored_input_invalid',
+            params: { id: e.id, reason: t(e.error.key, e.error.params) },
+          });
         });
         if (!report)
           throw new UsageError({

@@ -20,6 +20,7 @@ import {
   importSessions,
   rerunStep,
   retest,
+  StoredInputError,
   runAndStore,
   sessionExportSchema,
 } from './sessions';
@@ -242,7 +243,10 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       const { repo } = await history();
       const report = await tracked(runId, (signal) =>
         retest(repo, id, { now, newId: randomUUID, signal, onEvent: progress(runId, sender.id) }),
-      );
+      ).catch((e: unknown) => {
+        if (e instanceof StoredInputError) throw new UserError(e.error.key, e.error.params);
+        throw e;
+      });
       if (!report) throw notFound(id);
       return report;
     },
