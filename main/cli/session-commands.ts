@@ -198,7 +198,7 @@ export async function sessionCommand(
           );
         } else {
           io.stdout.write(
-            `${t('cli.show_header', { id: s.summary.id, createdAt: s.summary.createdAt, status: t(`status.${s.summary.status}`) })}\n${formatReportText(report, t)}`,
+            `${t('cli.show_header', { id: terminalSafe(s.summary.id), createdAt: terminalSafe(s.summary.createdAt), status: t(`status.${s.summary.status}`) })}\n${formatReportText(report, t)}`,
           );
         }
         return 0;
@@ -306,7 +306,9 @@ export async function sessionCommand(
         if (values.json) io.stdout.write(JSON.stringify(outcomes, null, 2) + '\n');
         else
           for (const o of outcomes)
-            io.stdout.write(`${t(`import.${o.result}`, { id: o.id, newId: o.newId ?? '' })}\n`);
+            io.stdout.write(
+              `${t(`import.${o.result}`, { id: terminalSafe(o.id), newId: terminalSafe(o.newId ?? '') })}\n`,
+            );
         return 0;
       });
     }

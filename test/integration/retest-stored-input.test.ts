@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
@@ -56,4 +56,25 @@ test('near miss: an ordinary stored input passes the check unchanged', () => {
   const input = sessionInput({ domain: 'www.example.com', attempts: 20, timeoutMs: 200 });
   const r = recheckStoredInput(input);
   expect(r).toEqual({ ok: true, value: input });
+});
+
+test('import and show print no control character or ANSI sequence from the imported file', async () => {
+  const src = await storeOne(sessionInput({ domain: 'www.example.com' }));
+  const dir = path.dirname(src);
+  const exported = path.join(dir, 'e.json');
+  expect((await runCli(['export', 'aaaaaaaa', '--all', '--db', src, '--json', exported])).code).toBe(0);
+  const doc = JSON.parse(readFileSync(exported, 'utf8')) as {
+    sessions: { report: { session: { id: string; createdAt: string } } }[];
+  };
+  const hostileId = 'bbbbbbbb\u001b]0;owned\u0007\u001b[2J\u009b31m';
+  doc.sessions[0]!.report.session.id = hostileId;
+  writeFileSync(exported, JSON.stringify(doc));
+  const db = path.join(dir, 'other.sqlite');
+  const imp = await runCli(['import', exported, '--db', db]);
+  expect(imp.code).toBe(0);
+  const show = await runCli(['show', 'bbbbbbbb', '--db', db]);
+  expect(show.code).toBe(0);
+  for (const out of [imp.stdout, imp.stderr, show.stdout, show.stderr])
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  expect(imp.stdout).toContain('bbbbbbbb\\x1b]0;owned\\x07');
 });
