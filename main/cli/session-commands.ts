@@ -372,6 +372,9 @@ export async function sessionCommand(
           );
           return 2;
         }
+        // Still running (orphans were marked interrupted on open): its process is writing into it right now.
+        if (s.summary.status === 'running')
+          throw new UsageError({ key: 'session.delete_running', params: { id: s.summary.id } });
         store.repo.delete(s.summary.id);
         io.stdout.write(`${t('cli.deleted', { id: s.summary.id })}\n`);
         return 0;

@@ -237,6 +237,8 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     },
     'sessions:delete': async ({ id }) => {
       const { repo } = await history();
+      // A session another run is still writing (here or in a CLI) is not deleted under it.
+      if (repo.get(id)?.summary.status === 'running') throw new UserError('session.delete_running', { id });
       return repo.delete(id);
     },
     'sessions:retest': async ({ runId, id }, sender) => {

@@ -78,3 +78,25 @@ test('import and show print no control character or ANSI sequence from the impor
     expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   expect(imp.stdout).toContain('bbbbbbbb\\x1b]0;owned\\x07');
 });
+
+test('deleting a session another live process is still running is refused; once finished it deletes', async () => {
+  // storeOne leaves the session 'running', owned by this (live) test process: to the CLI, another run's.
+  const file = await storeOne(sessionInput({ domain: 'www.example.com' }));
+  const refused = await runCli(['delete', 'aaaaaaaa', '--yes', '--db', file]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/is still running/);
+  const { db } = await openDatabase(file);
+  const repo = new SessionsRepo(db);
+  expect(repo.get('aaaaaaaa-0000-4000-8000-000000000001')).not.toBeNull();
+  repo.finish('aaaaaaaa-0000-4000-8000-000000000001', {
+    status: 'finished',
+    finishedAt: '2026-11-28T10:00:01.000Z',
+    verdict: 'healthy',
+    environment: null,
+    findings: [],
+    causes: [],
+  });
+  db.close();
+  const deleted = await runCli(['delete', 'aaaaaaaa', '--yes', '--db', file]);
+  expect(deleted.code).toBe(0);
+});
