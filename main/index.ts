@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, clipboard, dialog, ipcMain } from 'electron';
 import { useNativeBinding } from './db/open';
 import { DB_FILE_NAME } from './db/paths';
 import { printHtmlToPdf } from './app/print-pdf';
 import { registerHandlers } from './app/ipc';
+import { APP_ENTRY, isAppPageUrl } from './app/app-url';
+import { registerAppScheme, serveRenderer } from './app/protocol';
 import { createMainWindow, hardenSessions, installMenu } from './app/window';
 import { createDesktopHandlers } from './use-cases/desktop-handlers';
 import { APP_VERSION } from './version';
@@ -16,15 +17,15 @@ import { APP_VERSION } from './version';
  * TypeScript that the CLI and the tests use too.
  */
 const rendererDevUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererFile = path.join(__dirname, '../renderer/index.html');
-const rendererFileUrl = pathToFileURL(rendererFile).href;
+// The built renderer is served as app://renderer/ (not file://), from this folder only.
+const rendererRoot = path.join(__dirname, '../renderer');
 
 function isTrustedUrl(url: string): boolean {
   if (rendererDevUrl && !app.isPackaged) return url.startsWith(rendererDevUrl);
-  return (
-    url === rendererFileUrl || url.startsWith(`${rendererFileUrl}#`) || url.startsWith(`${rendererFileUrl}?`)
-  );
+  return isAppPageUrl(url);
 }
+
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -45,6 +46,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     hardenSessions();
+    serveRenderer(rendererRoot);
     installMenu();
     registerHandlers(
       ipcMain,
@@ -76,7 +78,7 @@ if (!app.requestSingleInstanceLock()) {
         title: 'Origin Doctor',
         preload: path.join(__dirname, '../preload/index.js'),
         load: (win) =>
-          rendererDevUrl && !app.isPackaged ? win.loadURL(rendererDevUrl) : win.loadFile(rendererFile),
+          rendererDevUrl && !app.isPackaged ? win.loadURL(rendererDevUrl) : win.loadURL(APP_ENTRY),
       });
     open();
     app.on('activate', () => {

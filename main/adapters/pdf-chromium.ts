@@ -22,10 +22,9 @@ const FIXED_PATHS: Record<string, string[]> = {
   ],
 };
 
-/** Headless flags: no sandbox (CI runs as root), and no background traffic to Google's hosts on a closed network. */
+/** Headless flags: no background traffic to Google's hosts on a closed network; the sandbox stays on. */
 export const CHROMIUM_ARGS = [
   '--headless',
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
   '--disable-background-networking',
@@ -33,6 +32,19 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * Chromium refuses to start its sandbox as root ("Running as root without --no-sandbox is not supported"), so
+ * only then is it turned off; the CLI says so beside the PDF. Everyone else prints with the sandbox on.
+ */
+export function sandboxUnavailable(uid: number | undefined = process.getuid?.()): boolean {
+  return uid === 0;
+}
+
+/** The flags for this process: `CHROMIUM_ARGS`, plus `--no-sandbox` only where the sandbox cannot start. */
+export function chromiumArgs(uid: number | undefined = process.getuid?.()): string[] {
+  return sandboxUnavailable(uid) ? [...CHROMIUM_ARGS, '--no-sandbox'] : [...CHROMIUM_ARGS];
+}
 
 /** Where a Chromium-family browser is, or null; `CHROMIUM_PATH` wins. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): {
@@ -65,6 +77,6 @@ export function chromiumPrinter(env: NodeJS.ProcessEnv = process.env): PdfPrinte
   return async (html) => {
     const found = findChromium(env);
     if (!found.path) throw new PdfUnavailable(found.looked);
-    return printWithCdp(html, { executable: found.path, args: CHROMIUM_ARGS });
+    return printWithCdp(html, { executable: found.path, args: chromiumArgs() });
   };
 }

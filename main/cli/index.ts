@@ -10,6 +10,15 @@ process.on('SIGINT', () => {
 });
 process.on('SIGTERM', () => controller.abort());
 
+// `origin-doctor … | head`: the reader closing the pipe early is normal, not a crash. The rest of the output is
+// dropped quietly and the exit status stays the run's own (1 for problems found), as with any Unix filter.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
+    throw e;
+  });
+}
+
 // For the benchmark: the peak resident memory of this run, on stderr at exit.
 if (process.env.ORIGIN_DOCTOR_REPORT_RSS) {
   process.on('exit', () => process.stderr.write(`peak-rss-kb: ${process.resourceUsage().maxRSS}\n`));

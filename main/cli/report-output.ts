@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Report } from '../../shared/model/report';
-import { chromiumPrinter, PdfUnavailable } from '../adapters/pdf-chromium';
+import { createTranslator } from '../../shared/i18n/translate';
+import { chromiumPrinter, PdfUnavailable, sandboxUnavailable } from '../adapters/pdf-chromium';
 import { pcapOf, renderPdf, renderReport, type ExportOptions } from '../use-cases/export-report';
 import { UsageError } from './args';
 import type { CliIo } from './main';
@@ -60,6 +61,7 @@ export async function writeReports(
       });
     }
     writeOutput(io, targets.pdf, pdf);
+    if (sandboxUnavailable()) io.stderr.write(`${createTranslator(options.lang)('report.pdf_no_sandbox')}\n`);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   exportSessions,
   importSessions,
   retest,
+  StoredInputError,
   sessionExportSchema,
 } from '../use-cases/sessions';
 import { UsageError } from './args';
@@ -197,7 +198,7 @@ export async function sessionCommand(
           );
         } else {
           io.stdout.write(
-            `${t('cli.show_header', { id: s.summary.id, createdAt: s.summary.createdAt, status: t(`status.${s.summary.status}`) })}\n${formatReportText(report, t)}`,
+            `${t('cli.show_header', { id: terminalSafe(s.summary.id), createdAt: terminalSafe(s.summary.createdAt), status: t(`status.${s.summary.status}`) })}\n${formatReportText(report, t)}`,
           );
         }
         return 0;
@@ -305,7 +306,9 @@ export async function sessionCommand(
         if (values.json) io.stdout.write(JSON.stringify(outcomes, null, 2) + '\n');
         else
           for (const o of outcomes)
-            io.stdout.write(`${t(`import.${o.result}`, { id: o.id, newId: o.newId ?? '' })}\n`);
+            io.stdout.write(
+              `${t(`import.${o.result}`, { id: terminalSafe(o.id), newId: terminalSafe(o.newId ?? '') })}\n`,
+            );
         return 0;
       });
     }
@@ -317,6 +320,12 @@ export async function sessionCommand(
           now: () => new Date(),
           newId: randomUUID,
           signal: io.signal,
+        }).catch((e: unknown) => {
+          if (!(e instanceof StoredInputError)) throw e;
+          throw new UsageError({
+            key: 'cli.stored_input_invalid',
+            params: { id: e.id, reason: t(e.error.key, e.error.params) },
+          });
         });
         if (!report)
           throw new UsageError({
@@ -363,6 +372,9 @@ export async function sessionCommand(
           );
           return 2;
         }
+        // Still running (orphans were marked interrupted on open): its process is writing into it right now.
+        if (s.summary.status === 'running')
+          throw new UsageError({ key: 'session.delete_running', params: { id: s.summary.id } });
         store.repo.delete(s.summary.id);
         io.stdout.write(`${t('cli.deleted', { id: s.summary.id })}\n`);
         return 0;

@@ -1,4 +1,13 @@
-import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LATEST_VERSION, MIGRATIONS } from './migrations';
@@ -71,19 +80,101 @@ export function useNativeBinding(file: string | undefined): void {
   nativeBinding = file;
 }
 
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Refuses a file that is not an SQLite database before SQLite sees it: `--db` pointed at a report or a notes
+ * file must leave it as it was, not have it "kept aside" and replaced. An empty file is what SQLite itself
+ * treats as a new database; a real SQLite file with damaged pages still goes to quarantine.
+ */
+function assertSqliteFile(file: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw toDbError(e, file);
+  }
+  try {
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n > 0 && !(n === head.length && head.equals(SQLITE_HEADER)))
+      throw new DbError('db.not_sqlite', { file });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `type name` of every schema object, for comparing a file with what our migrations make. */
+function schemaObjects(db: Database.Database): string[] {
+  const rows = db.prepare("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'").all() as {
+    type: string;
+    name: string;
+  }[];
+  return rows.map((r) => `${r.type} ${r.name}`).sort();
+}
+
+const expectedCache = new Map<number, ReadonlySet<string>>();
+
+/** The schema objects our migrations make up to `version`, from a scratch in-memory database. */
+function expectedObjects(version: number): ReadonlySet<string> {
+  let set = expectedCache.get(version);
+  if (!set) {
+    const mem = new Database(':memory:', nativeBinding ? { nativeBinding } : {});
+    try {
+      migrate(mem, version);
+      set = new Set(schemaObjects(mem));
+    } finally {
+      mem.close();
+    }
+    expectedCache.set(version, set);
+  }
+  return set;
+}
+
+/**
+ * Refuses a database whose schema is not one our migrations made: another program's tables (version 0 with
+ * objects in it), or triggers and views someone added. Such objects would run our own statements through
+ * their code, so the file is left as it was and nothing of it is executed.
+ */
+function assertKnownSchema(db: Database.Database, file: string, version: number): void {
+  const found = schemaObjects(db);
+  if (version === 0) {
+    if (found.length > 0)
+      throw new DbError('db.foreign_schema', { file, objects: found.slice(0, 5).join(', ') });
+    return;
+  }
+  const expected = expectedObjects(version);
+  const unknown = found.filter((o) => !expected.has(o));
+  if (unknown.length > 0)
+    throw new DbError('db.unknown_objects', { file, objects: unknown.slice(0, 5).join(', ') });
+}
+
 function openRaw(file: string): Database.Database {
+  assertSqliteFile(file);
   const db = new Database(file, nativeBinding ? { nativeBinding } : {});
-  // Read the version before anything writes: a file from a newer version must stay byte for byte as it was.
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > LATEST_VERSION) {
+  try {
+    // Nothing in the file's schema may run with more trust than a plain statement (SQLite's hardening guide);
+    // better-sqlite3 already opens in defensive mode, which keeps the schema itself from being written by SQL.
+    db.pragma('trusted_schema = OFF');
+    // Several processes may open a new file at once: wait for the writer instead of failing at once.
+    db.pragma('busy_timeout = 5000');
+    // Read the version before anything writes: a file from a newer version must stay byte for byte as it was.
+    // Version and schema are read in one snapshot, as another process may be creating this file right now.
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > LATEST_VERSION)
+        throw new DbError('db.newer_version', { file, found: version, supported: LATEST_VERSION });
+      assertKnownSchema(db, file, version);
+    })();
+  } catch (e) {
     db.close();
-    throw new DbError('db.newer_version', { file, found: version, supported: LATEST_VERSION });
+    throw e;
   }
   db.pragma('journal_mode = WAL');
   // WAL + NORMAL: a committed transaction survives a killed process; only an OS crash may lose the last ones.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   return db;
 }
 
@@ -97,13 +188,15 @@ function quarantine(file: string, now: Date): string {
 
 /** Applies every migration above the file's version, each in one transaction, recording the new version in it. */
 export function migrate(db: Database.Database, upTo = LATEST_VERSION): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   for (const m of MIGRATIONS) {
-    if (m.version <= current || m.version > upTo) continue;
+    if (m.version > upTo) continue;
+    // IMMEDIATE takes the write lock first, and the version is read again under it: another process opening the
+    // same new file may have applied this step meanwhile (it used to fail with "table sessions already exists").
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 

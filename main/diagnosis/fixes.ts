@@ -8,6 +8,7 @@ import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
 import { addRouteSteps, localRouteSteps, swallowSteps } from './routes';
+import { guardStep, safe, safeAll, type StepSpec } from './shell';
 import type { DiagnosisFacts, FixDraft } from './types';
 
 interface FixContext {
@@ -32,120 +33,150 @@ export function allowCommands(
   const list = ranges.length > 0 ? ranges : [RANGE_PLACEHOLDER];
   const v4 = list.filter((r) => !r.includes(':'));
   const v6 = list.filter((r) => r.includes(':'));
-  const portList = ports.join(',');
-  const dport = ports.length === 1 ? `--dport ${ports[0]}` : `-m multiport --dports ${portList}`;
+  // Every value is checked when a command is built (guardStep): a range or port that is not one leaves it out.
+  const portList = (): string => safeAll('port', ports).join(',');
+  const dport = (): string =>
+    ports.length === 1 ? `--dport ${safe('port', ports[0]!)}` : `-m multiport --dports ${portList()}`;
   const out: FixDraft[] = [];
-  const iptables = [
-    ...v4.map((r) => `iptables -I INPUT -p tcp -s ${r} ${dport} -j ACCEPT`),
-    ...v6.map((r) => `ip6tables -I INPUT -p tcp -s ${r} ${dport} -j ACCEPT`),
-  ];
-  out.push({ key: 'fix.allow_iptables', env: 'iptables', command: iptables.join('\n') });
-  const nftPorts = ports.length === 1 ? String(ports[0]) : `{ ${ports.join(', ')} }`;
-  const nft = [
-    ...(v4.length
-      ? [`nft insert rule inet filter input ip saddr { ${v4.join(', ')} } tcp dport ${nftPorts} accept`]
-      : []),
-    ...(v6.length
-      ? [`nft insert rule inet filter input ip6 saddr { ${v6.join(', ')} } tcp dport ${nftPorts} accept`]
-      : []),
-  ];
-  out.push({ key: 'fix.allow_nftables', env: 'nftables', command: nft.join('\n') });
-  out.push({
-    key: 'fix.allow_ufw',
-    env: 'ufw',
-    command: list
-      .map((r) => `ufw ${insertFirst ? 'insert 1 ' : ''}allow proto tcp from ${r} to any port ${portList}`)
-      .join('\n'),
+  const step = (spec: StepSpec): void => void out.push(...guardStep(spec));
+  step({
+    key: 'fix.allow_iptables',
+    env: 'iptables',
+    command: () =>
+      [
+        ...v4.map((r) => `iptables -I INPUT -p tcp -s ${safe('cidr', r)} ${dport()} -j ACCEPT`),
+        ...v6.map((r) => `ip6tables -I INPUT -p tcp -s ${safe('cidr', r)} ${dport()} -j ACCEPT`),
+      ].join('\n'),
   });
-  out.push({
-    key: 'fix.allow_firewalld',
-    env: 'firewalld',
-    command: [
-      ...(v4.length ? ['firewall-cmd --permanent --new-ipset=cdn-v4 --type=hash:net'] : []),
-      ...v4.map((r) => `firewall-cmd --permanent --ipset=cdn-v4 --add-entry=${r}`),
-      ...(v6.length
-        ? ['firewall-cmd --permanent --new-ipset=cdn-v6 --type=hash:net --option=family=inet6']
-        : []),
-      ...v6.map((r) => `firewall-cmd --permanent --ipset=cdn-v6 --add-entry=${r}`),
-      ...ports.flatMap((p) => [
+  const nftPorts = (): string =>
+    ports.length === 1 ? safe('port', ports[0]!) : `{ ${safeAll('port', ports).join(', ')} }`;
+  step({
+    key: 'fix.allow_nftables',
+    env: 'nftables',
+    command: () =>
+      [
         ...(v4.length
           ? [
-              `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v4" port port="${p}" protocol="tcp" accept'`,
+              `nft insert rule inet filter input ip saddr { ${safeAll('cidr', v4).join(', ')} } tcp dport ${nftPorts()} accept`,
             ]
           : []),
         ...(v6.length
           ? [
-              `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v6" port port="${p}" protocol="tcp" accept'`,
+              `nft insert rule inet filter input ip6 saddr { ${safeAll('cidr', v6).join(', ')} } tcp dport ${nftPorts()} accept`,
             ]
           : []),
-      ]),
-      'firewall-cmd --reload',
-    ].join('\n'),
+      ].join('\n'),
   });
-  out.push({
+  step({
+    key: 'fix.allow_ufw',
+    env: 'ufw',
+    command: () =>
+      list
+        .map(
+          (r) =>
+            `ufw ${insertFirst ? 'insert 1 ' : ''}allow proto tcp from ${safe('cidr', r)} to any port ${portList()}`,
+        )
+        .join('\n'),
+  });
+  step({
+    key: 'fix.allow_firewalld',
+    env: 'firewalld',
+    command: () =>
+      [
+        ...(v4.length ? ['firewall-cmd --permanent --new-ipset=cdn-v4 --type=hash:net'] : []),
+        ...v4.map((r) => `firewall-cmd --permanent --ipset=cdn-v4 --add-entry=${safe('cidr', r)}`),
+        ...(v6.length
+          ? ['firewall-cmd --permanent --new-ipset=cdn-v6 --type=hash:net --option=family=inet6']
+          : []),
+        ...v6.map((r) => `firewall-cmd --permanent --ipset=cdn-v6 --add-entry=${safe('cidr', r)}`),
+        ...safeAll('port', ports).flatMap((p) => [
+          ...(v4.length
+            ? [
+                `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v4" port port="${p}" protocol="tcp" accept'`,
+              ]
+            : []),
+          ...(v6.length
+            ? [
+                `firewall-cmd --permanent --zone=public --add-rich-rule='rule source ipset="cdn-v6" port port="${p}" protocol="tcp" accept'`,
+              ]
+            : []),
+        ]),
+        'firewall-cmd --reload',
+      ].join('\n'),
+  });
+  step({
     key: 'fix.allow_windows',
     env: 'windows',
-    command: `New-NetFirewallRule -DisplayName "CDN back-to-origin" -Direction Inbound -Protocol TCP -LocalPort ${portList} -RemoteAddress ${list.join(',')} -Action Allow`,
+    command: () =>
+      `New-NetFirewallRule -DisplayName "CDN back-to-origin" -Direction Inbound -Protocol TCP -LocalPort ${portList()} -RemoteAddress ${safeAll('cidr', list).join(',')} -Action Allow`,
   });
-  out.push({
+  step({
     key: 'fix.allow_aws',
     env: 'aws',
-    command: ports
-      .map((p) => {
-        const v4Ranges = v4.map((r) => `{CidrIp=${r}}`).join(',');
-        const v6Ranges = v6.map((r) => `{CidrIpv6=${r}}`).join(',');
-        const parts = [`IpProtocol=tcp,FromPort=${p},ToPort=${p}`];
-        if (v4Ranges) parts.push(`IpRanges=[${v4Ranges}]`);
-        if (v6Ranges) parts.push(`Ipv6Ranges=[${v6Ranges}]`);
-        return `aws ec2 authorize-security-group-ingress --group-id <SECURITY_GROUP_ID> --ip-permissions '${parts.join(',')}'`;
-      })
-      .join('\n'),
+    command: () =>
+      safeAll('port', ports)
+        .map((p) => {
+          const v4Ranges = v4.map((r) => `{CidrIp=${safe('cidr', r)}}`).join(',');
+          const v6Ranges = v6.map((r) => `{CidrIpv6=${safe('cidr', r)}}`).join(',');
+          const parts = [`IpProtocol=tcp,FromPort=${p},ToPort=${p}`];
+          if (v4Ranges) parts.push(`IpRanges=[${v4Ranges}]`);
+          if (v6Ranges) parts.push(`Ipv6Ranges=[${v6Ranges}]`);
+          return `aws ec2 authorize-security-group-ingress --group-id <SECURITY_GROUP_ID> --ip-permissions '${parts.join(',')}'`;
+        })
+        .join('\n'),
   });
   out.push(...policyAsCode(list, ports, insertFirst));
   out.push({
     key: 'fix.allow_cloud_console',
     env: 'aliyun / tencent',
-    params: { ranges: list.join(', '), ports: portList },
+    params: { ranges: list.join(', '), ports: ports.join(',') },
   });
   return out;
 }
 
 /** On the origin: what listens on each port and on which address (`-p` adds the process, which needs root). */
 function listeningChecks(ports: readonly number[], withProcess: boolean): FixDraft[] {
-  return ports.map((p) => ({
-    key: 'check.listening',
-    params: { port: p },
-    env: 'linux',
-    command: `ss -ltn${withProcess ? 'p' : ''} 'sport = :${p}'`,
-  }));
+  return ports.flatMap((p) =>
+    guardStep({
+      key: 'check.listening',
+      params: { port: p },
+      env: 'linux',
+      command: () => `ss -ltn${withProcess ? 'p' : ''} 'sport = :${safe('port', p)}'`,
+    }),
+  );
 }
 
-const hostPort = (e: Endpoint): string => `${e.family === 6 ? `[${e.address}]` : e.address}:${e.port}`;
+const hostPort = (e: Endpoint): string => {
+  const a = safe('address', e.address);
+  return `${e.family === 6 ? `[${a}]` : a}:${safe('port', e.port)}`;
+};
 const sslEndpoints = (ctx: FixContext): Endpoint[] => ctx.endpoints.filter((e) => e.scheme === 'https');
 
 /** curl speaking to the origin's address as the CDN does: the domain's Host and SNI (--connect-to). */
 function curlCheck(e: Endpoint, domain: string): string {
-  const port = e.port;
-  return `curl -sk --connect-to ${domain}:${port}:${hostPort(e)} ${e.scheme}://${domain}:${port}/`;
+  const port = safe('port', e.port);
+  const d = safe('domain', domain);
+  return `curl -sk --connect-to ${d}:${port}:${hostPort(e)} ${safe('scheme', e.scheme)}://${d}:${port}/`;
 }
 
 /** For each endpoint: ask the origin directly, as the CDN does. */
 function connectToChecks(ctx: FixContext, domain: string): FixDraft[] {
-  return ctx.endpoints.map((e) => ({
-    key: 'check.curl_connect_to',
-    env: 'curl',
-    command: curlCheck(e, domain),
-  }));
+  return ctx.endpoints.flatMap((e) =>
+    guardStep({ key: 'check.curl_connect_to', env: 'curl', command: () => curlCheck(e, domain) }),
+  );
 }
 
-function opensslCheck(ctx: FixContext): FixDraft {
+function opensslCheck(ctx: FixContext): FixDraft[] {
   const e = sslEndpoints(ctx)[0] ?? ctx.endpoints[0];
   const domain = ctx.facts.input.domain ?? '<DOMAIN>';
-  return {
+  return guardStep({
     key: 'check.openssl_chain',
     env: 'openssl',
-    command: e ? `openssl s_client -connect ${hostPort(e)} -servername ${domain} -showcerts </dev/null` : '',
-  };
+    command: () =>
+      e
+        ? `openssl s_client -connect ${hostPort(e)} -servername ${safe('domain', domain)} -showcerts </dev/null`
+        : '',
+  });
 }
 
 /** What to check next and how to fix, for each cause, with the session's real values filled in. */
@@ -161,11 +192,12 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       return {
         checks: [
           ...listeningChecks(ports, true),
-          {
+          ...guardStep({
             key: 'check.listening_windows',
             env: 'windows',
-            command: `Get-NetTCPConnection -State Listen -LocalPort ${ports.join(',')}`,
-          },
+            command: () =>
+              `Get-NetTCPConnection -State Listen -LocalPort ${safeAll('port', ports).join(',')}`,
+          }),
         ],
         fix: [
           {
@@ -173,23 +205,29 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
             env: 'systemd',
             command: 'systemctl status nginx\nsystemctl enable --now nginx',
           },
-          {
+          ...guardStep({
             key: 'fix.listen_port',
             params: { ports: portText },
             env: 'nginx',
-            command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n'),
-          },
+            command: () =>
+              safeAll('port', ports)
+                .map((p) => `listen ${p};\nlisten [::]:${p};`)
+                .join('\n'),
+          }),
         ],
       };
     case 'cause.firewall_drop':
       return {
         checks: [
           { key: 'check.drop_counters', env: 'iptables', command: 'iptables -L INPUT -v -n --line-numbers' },
-          {
+          ...guardStep({
             key: 'check.tcpdump_syn',
             env: 'linux',
-            command: `tcpdump -ni any 'tcp[tcpflags] & tcp-syn != 0 and (${ports.map((p) => `port ${p}`).join(' or ')})'`,
-          },
+            command: () =>
+              `tcpdump -ni any 'tcp[tcpflags] & tcp-syn != 0 and (${safeAll('port', ports)
+                .map((p) => `port ${p}`)
+                .join(' or ')})'`,
+          }),
           { key: 'check.security_group', params: { ports: portText } },
         ],
         fix: [...fillRanges, ...allowCommands(ranges, ports)],
@@ -205,18 +243,22 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.routing':
       return {
         checks: [
-          ...addresses.map((a) => ({
-            key: 'check.route_get',
-            params: { address: a },
-            env: 'linux',
-            command: `ip route get ${a}`,
-          })),
-          ...addresses.map((a) => ({
-            key: 'check.trace',
-            params: { address: a },
-            env: 'linux',
-            command: `traceroute -n ${a}`,
-          })),
+          ...addresses.flatMap((a) =>
+            guardStep({
+              key: 'check.route_get',
+              params: { address: a },
+              env: 'linux',
+              command: () => `ip route get ${safe('address', a)}`,
+            }),
+          ),
+          ...addresses.flatMap((a) =>
+            guardStep({
+              key: 'check.trace',
+              params: { address: a },
+              env: 'linux',
+              command: () => `traceroute -n ${safe('address', a)}`,
+            }),
+          ),
         ],
         fix: [
           { key: 'fix.verify_origin_ip', params: { addresses: addresses.join(', ') } },
@@ -233,12 +275,15 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.dns_misconfigured':
       return {
         checks: [
-          {
+          ...guardStep({
             key: 'check.dig',
             params: { domain },
             env: 'dig',
-            command: `dig +short ${domain} A\ndig +short ${domain} AAAA\ndig +trace ${domain}`,
-          },
+            command: () => {
+              const d = safe('domain', domain);
+              return `dig +short ${d} A\ndig +short ${d} AAAA\ndig +trace ${d}`;
+            },
+          }),
         ],
         fix: [
           { key: 'fix.dns_point_to_provider', params: { domain } },
@@ -275,50 +320,61 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       };
     case 'cause.tls_cert_expired':
       return {
-        checks: [opensslCheck(ctx)],
+        checks: opensslCheck(ctx),
         fix: [
-          {
+          ...guardStep({
             key: 'fix.renew_certbot',
             env: 'certbot',
-            command: `certbot renew --cert-name ${domain}\nsystemctl reload nginx`,
-          },
-          { key: 'fix.renew_acmesh', env: 'acme.sh', command: `acme.sh --renew -d ${domain} --force` },
+            command: () => `certbot renew --cert-name ${safe('domain', domain)}\nsystemctl reload nginx`,
+          }),
+          ...guardStep({
+            key: 'fix.renew_acmesh',
+            env: 'acme.sh',
+            command: () => `acme.sh --renew -d ${safe('domain', domain)} --force`,
+          }),
           { key: 'fix.provider_origin_ca' },
         ],
       };
     case 'cause.tls_chain_incomplete':
       return {
-        checks: [opensslCheck(ctx)],
+        checks: opensslCheck(ctx),
         fix: [
-          {
+          ...guardStep({
             key: 'fix.fullchain_nginx',
             env: 'nginx',
-            command: `ssl_certificate     /etc/letsencrypt/live/${domain}/fullchain.pem;\nssl_certificate_key /etc/letsencrypt/live/${domain}/privkey.pem;`,
-          },
-          {
+            command: () =>
+              `ssl_certificate     /etc/letsencrypt/live/${safe('domain', domain)}/fullchain.pem;\nssl_certificate_key /etc/letsencrypt/live/${safe('domain', domain)}/privkey.pem;`,
+          }),
+          ...guardStep({
             key: 'fix.fullchain_apache',
             env: 'apache',
-            command: `SSLCertificateFile /etc/letsencrypt/live/${domain}/fullchain.pem\nSSLCertificateKeyFile /etc/letsencrypt/live/${domain}/privkey.pem`,
-          },
+            command: () =>
+              `SSLCertificateFile /etc/letsencrypt/live/${safe('domain', domain)}/fullchain.pem\nSSLCertificateKeyFile /etc/letsencrypt/live/${safe('domain', domain)}/privkey.pem`,
+          }),
           { key: 'fix.fullchain_iis', env: 'iis' },
         ],
       };
     case 'cause.tls_hostname_mismatch':
       return {
-        checks: [opensslCheck(ctx)],
+        checks: opensslCheck(ctx),
         fix: [
-          {
+          ...guardStep({
             key: 'fix.issue_for_domain',
             params: { domain },
             env: 'certbot',
-            command: `certbot certonly --nginx -d ${domain}`,
-          },
-          { key: 'fix.server_name', params: { domain }, env: 'nginx', command: `server_name ${domain};` },
+            command: () => `certbot certonly --nginx -d ${safe('domain', domain)}`,
+          }),
+          ...guardStep({
+            key: 'fix.server_name',
+            params: { domain },
+            env: 'nginx',
+            command: () => `server_name ${safe('domain', domain)};`,
+          }),
         ],
       };
     case 'cause.tls_untrusted':
       return {
-        checks: [opensslCheck(ctx)],
+        checks: opensslCheck(ctx),
         fix: [
           { key: 'fix.trusted_cert', params: { domain } },
           { key: 'fix.provider_origin_ca' },
@@ -328,21 +384,23 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.sni_required':
       return {
         checks: [
-          opensslCheck(ctx),
-          ...sslEndpoints(ctx).map((e) => ({
-            key: 'check.without_sni',
-            env: 'openssl',
-            command: `openssl s_client -connect ${hostPort(e)} -noservername </dev/null`,
-          })),
+          ...opensslCheck(ctx),
+          ...sslEndpoints(ctx).flatMap((e) =>
+            guardStep({
+              key: 'check.without_sni',
+              env: 'openssl',
+              command: () => `openssl s_client -connect ${hostPort(e)} -noservername </dev/null`,
+            }),
+          ),
         ],
         fix: [
           { key: 'fix.provider_send_sni', params: { domain } },
-          {
+          ...guardStep({
             key: 'fix.default_server',
             params: { domain },
             env: 'nginx',
-            command: `listen 443 ssl default_server;\nserver_name ${domain};`,
-          },
+            command: () => `listen 443 ssl default_server;\nserver_name ${safe('domain', domain)};`,
+          }),
         ],
       };
     case 'cause.protocol_port_mismatch':
@@ -356,12 +414,15 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
     case 'cause.tls_handshake_failure':
       return {
         checks: [
-          opensslCheck(ctx),
-          ...sslEndpoints(ctx).map((e) => ({
-            key: 'check.tls_versions',
-            env: 'openssl',
-            command: `openssl s_client -connect ${hostPort(e)} -servername ${domain} -tls1_2 </dev/null`,
-          })),
+          ...opensslCheck(ctx),
+          ...sslEndpoints(ctx).flatMap((e) =>
+            guardStep({
+              key: 'check.tls_versions',
+              env: 'openssl',
+              command: () =>
+                `openssl s_client -connect ${hostPort(e)} -servername ${safe('domain', domain)} -tls1_2 </dev/null`,
+            }),
+          ),
         ],
         fix: [
           {
@@ -376,33 +437,37 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       return {
         checks: connectToChecks(ctx, domain),
         fix: [
-          {
+          ...guardStep({
             key: 'fix.server_name',
             params: { domain },
             env: 'nginx',
-            command: `server {\n    listen 80;\n    listen 443 ssl;\n    server_name ${domain};\n    # …the site's root or proxy_pass…\n}`,
-          },
-          {
+            command: () =>
+              `server {\n    listen 80;\n    listen 443 ssl;\n    server_name ${safe('domain', domain)};\n    # …the site's root or proxy_pass…\n}`,
+          }),
+          ...guardStep({
             key: 'fix.apache_vhost',
             params: { domain },
             env: 'apache',
-            command: `<VirtualHost *:443>\n    ServerName ${domain}\n</VirtualHost>`,
-          },
-          {
+            command: () => `<VirtualHost *:443>\n    ServerName ${safe('domain', domain)}\n</VirtualHost>`,
+          }),
+          ...guardStep({
             key: 'fix.iis_binding',
             params: { domain },
             env: 'iis',
-            command: `New-WebBinding -Name "Default Web Site" -Protocol https -Port 443 -HostHeader ${domain} -SslFlags 1`,
-          },
+            command: () =>
+              `New-WebBinding -Name "Default Web Site" -Protocol https -Port 443 -HostHeader ${safe('domain', domain)} -SslFlags 1`,
+          }),
         ],
       };
     case 'cause.redirect_loop':
       return {
-        checks: ctx.endpoints.map((e) => ({
-          key: 'check.curl_redirects',
-          env: 'curl',
-          command: `${curlCheck(e, domain)} -I`,
-        })),
+        checks: ctx.endpoints.flatMap((e) =>
+          guardStep({
+            key: 'check.curl_redirects',
+            env: 'curl',
+            command: () => `${curlCheck(e, domain)} -I`,
+          }),
+        ),
         fix: [
           { key: 'fix.ssl_mode_full' },
           {
@@ -419,18 +484,24 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           ...listeningChecks(ports, true),
         ],
         fix: [
-          {
+          ...guardStep({
             key: 'fix.listen_all',
             params: { ports: portText },
             env: 'nginx',
-            command: ports.map((p) => `listen ${p};\nlisten [::]:${p};`).join('\n'),
-          },
-          {
+            command: () =>
+              safeAll('port', ports)
+                .map((p) => `listen ${p};\nlisten [::]:${p};`)
+                .join('\n'),
+          }),
+          ...guardStep({
             key: 'fix.listen_all',
             params: { ports: portText },
             env: 'apache',
-            command: ports.map((p) => `Listen ${p}`).join('\n'),
-          },
+            command: () =>
+              safeAll('port', ports)
+                .map((p) => `Listen ${p}`)
+                .join('\n'),
+          }),
           { key: 'fix.app_bind_all', params: { ports: portText } },
           {
             key: 'fix.iis_iplisten',
@@ -455,18 +526,19 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           },
         ],
         fix: [
-          {
+          ...guardStep({
             key: 'fix.keepalive_longer',
             params: { seconds, source: idle?.source ?? '' },
             env: 'nginx',
-            command: `keepalive_timeout ${seconds}s;\nkeepalive_requests 10000;`,
-          },
-          {
+            command: () => `keepalive_timeout ${safe('number', seconds)}s;\nkeepalive_requests 10000;`,
+          }),
+          ...guardStep({
             key: 'fix.keepalive_apache',
             params: { seconds },
             env: 'apache',
-            command: `KeepAlive On\nKeepAliveTimeout ${seconds}\nMaxKeepAliveRequests 10000`,
-          },
+            command: () =>
+              `KeepAlive On\nKeepAliveTimeout ${safe('number', seconds)}\nMaxKeepAliveRequests 10000`,
+          }),
         ],
       };
     }
@@ -480,28 +552,35 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
         ],
         fix: [
           ...fillRanges,
-          {
+          ...guardStep({
             key: 'fix.real_ip',
             env: 'nginx',
-            command: [
-              ...(ranges.length ? ranges : [RANGE_PLACEHOLDER]).map((r) => `set_real_ip_from ${r};`),
-              'real_ip_header CF-Connecting-IP;  # or X-Forwarded-For',
-            ].join('\n'),
-          },
-          {
+            command: () =>
+              [
+                ...safeAll('cidr', ranges.length ? ranges : [RANGE_PLACEHOLDER]).map(
+                  (r) => `set_real_ip_from ${r};`,
+                ),
+                'real_ip_header CF-Connecting-IP;  # or X-Forwarded-For',
+              ].join('\n'),
+          }),
+          ...guardStep({
             key: 'fix.fail2ban_ignoreip',
             env: 'fail2ban',
-            command: `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${(ranges.length ? ranges : [RANGE_PLACEHOLDER]).join(' ')}`,
-          },
+            command: () =>
+              `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${safeAll('cidr', ranges.length ? ranges : [RANGE_PLACEHOLDER]).join(' ')}`,
+          }),
         ],
       };
     case 'cause.origin_slow':
       return {
-        checks: ctx.endpoints.map((e) => ({
-          key: 'check.curl_timing',
-          env: 'curl',
-          command: `${curlCheck(e, domain)} -o /dev/null -w 'connect=%{time_connect} tls=%{time_appconnect} ttfb=%{time_starttransfer}\\n'`,
-        })),
+        checks: ctx.endpoints.flatMap((e) =>
+          guardStep({
+            key: 'check.curl_timing',
+            env: 'curl',
+            command: () =>
+              `${curlCheck(e, domain)} -o /dev/null -w 'connect=%{time_connect} tls=%{time_appconnect} ttfb=%{time_starttransfer}\\n'`,
+          }),
+        ),
         fix: [{ key: 'fix.speed_up_origin' }, { key: 'fix.provider_timeout' }],
       };
     case 'cause.origin_app_error':
@@ -511,11 +590,13 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
       };
     case 'cause.h2_broken':
       return {
-        checks: sslEndpoints(ctx).map((e) => ({
-          key: 'check.curl_h2',
-          env: 'curl',
-          command: `${curlCheck(e, domain)} --http2 -I`,
-        })),
+        checks: sslEndpoints(ctx).flatMap((e) =>
+          guardStep({
+            key: 'check.curl_h2',
+            env: 'curl',
+            command: () => `${curlCheck(e, domain)} --http2 -I`,
+          }),
+        ),
         fix: [
           { key: 'fix.disable_h2', env: 'nginx', command: 'listen 443 ssl;   # without "http2"\nhttp2 off;' },
         ],
@@ -525,15 +606,23 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
         checks: [
           ...listeningChecks(ports, false),
           { key: 'check.ip6tables', env: 'ip6tables', command: 'ip6tables -S INPUT' },
-          { key: 'check.dig', params: { domain }, env: 'dig', command: `dig +short ${domain} AAAA` },
+          ...guardStep({
+            key: 'check.dig',
+            params: { domain },
+            env: 'dig',
+            command: () => `dig +short ${safe('domain', domain)} AAAA`,
+          }),
         ],
         fix: [
-          {
+          ...guardStep({
             key: 'fix.listen_port',
             params: { ports: portText },
             env: 'nginx',
-            command: ports.map((p) => `listen [::]:${p};`).join('\n'),
-          },
+            command: () =>
+              safeAll('port', ports)
+                .map((p) => `listen [::]:${p};`)
+                .join('\n'),
+          }),
           { key: 'fix.ipv6_firewall', params: { ports: portText } },
           { key: 'fix.ipv6_record', params: { domain } },
         ],
@@ -600,27 +689,37 @@ function backoriginFixes(ctx: FixContext, endpointPorts: number[]): { checks: Fi
   // Banned provider addresses: lift the ban and keep the provider out of the jail for good.
   const bans = all.filter((b) => b.segment.ban && b.segment.rule);
   if (bans.length) {
-    const lines = unique(
-      bans.flatMap((b) => {
+    // The jail and addresses come from a rule file: each line is built (and checked) on its own.
+    const lines = bans.flatMap((b) =>
+      b.segment.cidrs.map((c) => () => {
         const jail = jailOf(b.segment.rule!.chain) ?? '<JAIL>';
-        return b.segment.cidrs.map(
-          (c) => `fail2ban-client set ${jail} unbanip ${c.replace(/\/(32|128)$/, '')}`,
-        );
+        return `fail2ban-client set ${safe('name', jail)} unbanip ${safe('cidr', c.replace(/\/(32|128)$/, ''))}`;
       }),
     );
-    fix.push({ key: 'fix.fail2ban_unban', env: 'fail2ban', command: lines.join('\n') });
-    fix.push({
-      key: 'fix.fail2ban_ignoreip',
-      env: 'fail2ban',
-      command: `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${(ctx.facts.providerRanges.length ? ctx.facts.providerRanges : cidrs).join(' ')}`,
-    });
+    fix.push(
+      ...guardStep({
+        key: 'fix.fail2ban_unban',
+        env: 'fail2ban',
+        command: () => unique(lines.map((l) => l())).join('\n'),
+      }),
+    );
+    fix.push(
+      ...guardStep({
+        key: 'fix.fail2ban_ignoreip',
+        env: 'fail2ban',
+        command: () =>
+          `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${safeAll('cidr', ctx.facts.providerRanges.length ? ctx.facts.providerRanges : cidrs).join(' ')}`,
+      }),
+    );
   }
   if (all.some((b) => b.segment.outcome === 'http_deny'))
-    fix.push({
-      key: 'fix.nginx_allow',
-      env: 'nginx',
-      command: [...cidrs.map((c) => `allow ${c};`), 'deny all;'].join('\n'),
-    });
+    fix.push(
+      ...guardStep({
+        key: 'fix.nginx_allow',
+        env: 'nginx',
+        command: () => [...safeAll('cidr', cidrs).map((c) => `allow ${c};`), 'deny all;'].join('\n'),
+      }),
+    );
   const explicit = all.some((b) => !b.segment.byDefault);
   const commands = allowCommands(cidrs, ports, explicit);
   fix.push(

@@ -1,3 +1,4 @@
+import { guardStep, hclString, safe, safeAll, yamlString, type StepSpec } from './shell';
 import type { FixDraft } from './types';
 
 /**
@@ -6,9 +7,13 @@ import type { FixDraft } from './types';
  * other. Lists are written out (no external variables besides the security group id).
  */
 
-const hclList = (xs: readonly string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
+// Ranges are checked as CIDRs (a placeholder passes) and still quoted for the language; ports are checked as ports.
+const hclList = (xs: readonly string[]): string =>
+  `[${xs.map((x) => hclString(safe('cidr', x))).join(', ')}]`;
 const yamlList = (xs: readonly (string | number)[], indent: string): string =>
-  xs.map((x) => `${indent}- ${typeof x === 'number' ? x : JSON.stringify(x)}`).join('\n');
+  xs
+    .map((x) => `${indent}- ${typeof x === 'number' ? safe('port', x) : yamlString(safe('cidr', x))}`)
+    .join('\n');
 
 export function policyAsCode(
   ranges: readonly string[],
@@ -17,19 +22,20 @@ export function policyAsCode(
 ): FixDraft[] {
   const v4 = ranges.filter((r) => !r.includes(':'));
   const v6 = ranges.filter((r) => r.includes(':'));
-  const locals = [
-    'variable "security_group_id" {',
-    '  type = string',
-    '}',
-    '',
-    'locals {',
-    `  cdn_ipv4     = ${hclList(v4)}`,
-    `  cdn_ipv6     = ${hclList(v6)}`,
-    `  origin_ports = [${ports.join(', ')}]`,
-    '}',
-    '',
-    '',
-  ].join('\n');
+  const locals = (): string =>
+    [
+      'variable "security_group_id" {',
+      '  type = string',
+      '}',
+      '',
+      'locals {',
+      `  cdn_ipv4     = ${hclList(v4)}`,
+      `  cdn_ipv6     = ${hclList(v6)}`,
+      `  origin_ports = [${safeAll('port', ports).join(', ')}]`,
+      '}',
+      '',
+      '',
+    ].join('\n');
   const pairs = (list: string): string =>
     `{ for p in setproduct(local.${list}, local.origin_ports) : "\${p[0]} \${p[1]}" => p }`;
   const aws = (family: 'ipv4' | 'ipv6'): string =>
@@ -100,63 +106,67 @@ export function policyAsCode(
       '        comment: CDN back-to-origin',
       `      loop: "{{ cdn_${family} | product(origin_ports) | list }}"`,
     ].join('\n');
-  return [
+  const steps: StepSpec[] = [
     {
       key: 'fix.terraform_aws',
       env: 'terraform',
-      command: `${locals}${families.map(aws).join('\n\n')}`,
+      command: () => `${locals()}${families.map(aws).join('\n\n')}`,
     },
     {
       key: 'fix.terraform_alicloud',
       env: 'terraform',
-      command: `${locals}${families.map(ali).join('\n\n')}`,
+      command: () => `${locals()}${families.map(ali).join('\n\n')}`,
     },
     {
       key: 'fix.terraform_tencentcloud',
       env: 'terraform',
-      command: `${locals}resource "tencentcloud_security_group_rule_set" "cdn" {\n  security_group_id = var.security_group_id\n${families.map(tencentBlock).join('\n')}\n}`,
+      command: () =>
+        `${locals()}resource "tencentcloud_security_group_rule_set" "cdn" {\n  security_group_id = var.security_group_id\n${families.map(tencentBlock).join('\n')}\n}`,
     },
     {
       key: 'fix.ansible_iptables',
       env: 'ansible',
-      command: play(families.map(iptablesTask).join('\n')),
+      command: () => play(families.map(iptablesTask).join('\n')),
     },
     {
       key: 'fix.ansible_ufw',
       env: 'ansible',
-      command: play(
-        [
-          '    - name: Allow CDN back-to-origin ranges',
-          '      community.general.ufw:',
-          '        rule: allow',
-          '        proto: tcp',
-          '        from_ip: "{{ item.0 }}"',
-          '        to_port: "{{ item.1 }}"',
-          ...(insertFirst ? ['        insert: 1'] : []),
-          '        comment: CDN back-to-origin',
-          '      loop: "{{ (cdn_ipv4 + cdn_ipv6) | product(origin_ports) | list }}"',
-        ].join('\n'),
-      ),
+      command: () =>
+        play(
+          [
+            '    - name: Allow CDN back-to-origin ranges',
+            '      community.general.ufw:',
+            '        rule: allow',
+            '        proto: tcp',
+            '        from_ip: "{{ item.0 }}"',
+            '        to_port: "{{ item.1 }}"',
+            ...(insertFirst ? ['        insert: 1'] : []),
+            '        comment: CDN back-to-origin',
+            '      loop: "{{ (cdn_ipv4 + cdn_ipv6) | product(origin_ports) | list }}"',
+          ].join('\n'),
+        ),
     },
     {
       key: 'fix.ansible_firewalld',
       env: 'ansible',
-      command: play(
-        families
-          .map((f) =>
-            [
-              `    - name: Allow CDN back-to-origin ranges (${f === 'ipv4' ? 'IPv4' : 'IPv6'})`,
-              '      ansible.posix.firewalld:',
-              `        rich_rule: 'rule family="${f}" source address="{{ item.0 }}" port port="{{ item.1 }}" protocol="tcp" accept'`,
-              '        zone: public',
-              '        permanent: true',
-              '        immediate: true',
-              '        state: enabled',
-              `      loop: "{{ cdn_${f} | product(origin_ports) | list }}"`,
-            ].join('\n'),
-          )
-          .join('\n'),
-      ),
+      command: () =>
+        play(
+          families
+            .map((f) =>
+              [
+                `    - name: Allow CDN back-to-origin ranges (${f === 'ipv4' ? 'IPv4' : 'IPv6'})`,
+                '      ansible.posix.firewalld:',
+                `        rich_rule: 'rule family="${f}" source address="{{ item.0 }}" port port="{{ item.1 }}" protocol="tcp" accept'`,
+                '        zone: public',
+                '        permanent: true',
+                '        immediate: true',
+                '        state: enabled',
+                `      loop: "{{ cdn_${f} | product(origin_ports) | list }}"`,
+              ].join('\n'),
+            )
+            .join('\n'),
+        ),
     },
   ];
+  return steps.flatMap(guardStep);
 }

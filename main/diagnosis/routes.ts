@@ -2,6 +2,7 @@ import type { LocalData, RouteEntry } from '../../shared/model/probe-data';
 import { intersects, parseRange, setOf } from '../policy/addr';
 import { isVpnInterface, routeCheckFor, routeFor } from '../../shared/net/routes';
 import { probesOf } from './network';
+import { guardStep, psQuote, safe } from './shell';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
 /**
@@ -100,26 +101,31 @@ export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[
     if (!def) out.push({ key: 'fix.no_default_route', params: { address: a, family: v6 ? 6 : 4 } });
     const gw = def?.gateway ?? '<GATEWAY>';
     const iface = def?.iface ?? '<INTERFACE>';
-    const host = `${a}/${v6 ? 128 : 32}`;
+    // The gateway and interface come from this machine's route table or an imported session: checked here.
+    const host = (): string => `${safe('address', a)}/${v6 ? 128 : 32}`;
     out.push(
-      {
+      ...guardStep({
         key: 'fix.add_route',
         params: { address: a },
         env: 'linux',
-        command: `ip ${v6 ? '-6 ' : ''}route add ${host} via ${gw} dev ${iface}`,
-      },
-      {
+        command: () =>
+          `ip ${v6 ? '-6 ' : ''}route add ${host()} via ${safe('address', gw)} dev ${safe('name', iface)}`,
+      }),
+      ...guardStep({
         key: 'fix.add_route',
         params: { address: a },
         env: 'macos',
-        command: `sudo route -n add ${v6 ? '-inet6 ' : ''}-host ${a} ${gw}`,
-      },
-      {
+        command: () =>
+          `sudo route -n add ${v6 ? '-inet6 ' : ''}-host ${safe('address', a)} ${safe('address', gw)}`,
+      }),
+      ...guardStep({
         key: 'fix.add_route',
         params: { address: a },
         env: 'windows',
-        command: `New-NetRoute -DestinationPrefix ${host} -InterfaceAlias "${iface}" -NextHop ${gw}`,
-      },
+        // Windows interface aliases hold spaces ("Ethernet 2"): quoted for PowerShell rather than checked.
+        command: () =>
+          `New-NetRoute -DestinationPrefix ${host()} -InterfaceAlias ${iface === '<INTERFACE>' ? '"<INTERFACE>"' : psQuote(iface)} -NextHop ${safe('address', gw)}`,
+      }),
     );
   }
   return out;
@@ -161,17 +167,20 @@ export function swallowSteps(facts: DiagnosisFacts): FixDraft[] {
   for (const f of routeFindings(facts).filter((x) => x.id === 'origin.route_swallows_provider')) {
     const ranges = String(f.params.ranges).split(', ').filter(Boolean);
     const gw = String(f.params.defaultGateway);
-    out.push({
-      key: 'fix.route_provider_default',
-      params: { route: String(f.params.route), iface: String(f.params.iface) },
-      env: 'linux',
-      command: ranges
-        .map(
-          (r) =>
-            `ip ${r.includes(':') ? '-6 ' : ''}route add ${r} via ${gw === '-' ? '<DEFAULT_GATEWAY>' : gw}`,
-        )
-        .join('\n'),
-    });
+    out.push(
+      ...guardStep({
+        key: 'fix.route_provider_default',
+        params: { route: String(f.params.route), iface: String(f.params.iface) },
+        env: 'linux',
+        command: () =>
+          ranges
+            .map(
+              (r) =>
+                `ip ${r.includes(':') ? '-6 ' : ''}route add ${safe('cidr', r)} via ${gw === '-' ? '<DEFAULT_GATEWAY>' : safe('address', gw)}`,
+            )
+            .join('\n'),
+      }),
+    );
     out.push({ key: 'fix.route_vpc_table', params: { route: String(f.params.route) } });
   }
   return out;

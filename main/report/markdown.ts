@@ -2,10 +2,16 @@ import type { Translate } from '../../shared/i18n/translate';
 import { visible } from './html';
 import type { ReportModel } from './model';
 
-/** Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links. */
+/**
+ * Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links.
+ * Besides the link and image brackets, GitHub-flavoured Markdown turns bare `https://…` and `www.…` into links;
+ * an escaped `:` or `.` there keeps them text (a rule comment must not become a link or a tracking pixel).
+ */
 export function mdEscape(s: string | number | null | undefined): string {
   return visible(String(s ?? ''))
     .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
+    .replace(/([A-Za-z]):(?=\/)/g, '$1\\:')
+    .replace(/\b(www)\./gi, '$1\\.')
     .replace(/&/g, '&amp;')
     .replace(/\r?\n/g, ' ');
 }

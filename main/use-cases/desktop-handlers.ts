@@ -20,6 +20,7 @@ import {
   importSessions,
   rerunStep,
   retest,
+  StoredInputError,
   runAndStore,
   sessionExportSchema,
 } from './sessions';
@@ -236,13 +237,18 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     },
     'sessions:delete': async ({ id }) => {
       const { repo } = await history();
+      // A session another run is still writing (here or in a CLI) is not deleted under it.
+      if (repo.get(id)?.summary.status === 'running') throw new UserError('session.delete_running', { id });
       return repo.delete(id);
     },
     'sessions:retest': async ({ runId, id }, sender) => {
       const { repo } = await history();
       const report = await tracked(runId, (signal) =>
         retest(repo, id, { now, newId: randomUUID, signal, onEvent: progress(runId, sender.id) }),
-      );
+      ).catch((e: unknown) => {
+        if (e instanceof StoredInputError) throw new UserError(e.error.key, e.error.params);
+        throw e;
+      });
       if (!report) throw notFound(id);
       return report;
     },

@@ -1,3 +1,5 @@
+import { recheckStoredInput } from '../../shared/net/session-input';
+import type { InputError } from '../../shared/net/validate';
 import { z } from 'zod';
 import type { Comparison, FindingChange } from '../../shared/model/comparison';
 export type { Comparison, FindingChange };
@@ -107,7 +109,20 @@ export async function retest(
 ): Promise<Report | null> {
   const parent = repo.get(parentId);
   if (!parent) return null;
-  return runAndStore(repo, parent.input, { ...deps, parentId });
+  // A stored session may have come from an import: its input is checked like fresh input before it runs.
+  const checked = recheckStoredInput(parent.input);
+  if (!checked.ok) throw new StoredInputError(parentId, checked.error);
+  return runAndStore(repo, checked.value, { ...deps, parentId });
+}
+
+/** A stored session whose input would not pass as fresh input (an imported file's): it is not run again. */
+export class StoredInputError extends Error {
+  constructor(
+    readonly id: string,
+    readonly error: InputError,
+  ) {
+    super(error.key);
+  }
 }
 
 /**

@@ -135,3 +135,48 @@ export function buildSessionInput(
     throw e;
   }
 }
+
+/**
+ * Checks a stored or imported session's input exactly like fresh input before it is run again: an imported file
+ * is someone else's text (an endpoint `--help` would reach traceroute as an option; 10,000 attempts would pass
+ * the caps). The fields the form does not have are checked here too: override ranges as CIDRs, within the limit.
+ */
+export function recheckStoredInput(input: SessionInput): Parsed<SessionInput> {
+  const dns = (s: { address: string; port: number }): string =>
+    `${s.address.includes(':') ? `[${s.address}]` : s.address}:${s.port}`;
+  const r = buildSessionInput(
+    {
+      domain: input.domain ?? undefined,
+      endpoints: input.endpoints.map((e) => e.url),
+      dnsServers: input.dnsServers.map(dns),
+      sourceRanges: input.sourceRanges,
+      provider: input.provider ?? undefined,
+      symptom: input.symptom ?? undefined,
+      sslMode: input.sslMode ?? undefined,
+      timeoutMs: String(input.timeoutMs),
+      attempts: String(input.attempts),
+      healthPath: input.healthPath,
+      lang: input.lang,
+    },
+    (f) => f,
+    input.lang,
+  );
+  if (!r.ok) return r;
+  const override = input.rangesOverride ?? null;
+  if (override) {
+    if (override.length > LIMITS.sourceRanges)
+      return {
+        ok: false,
+        error: { key: 'input.too_many', params: { option: 'rangesOverride', max: LIMITS.sourceRanges } },
+      };
+    for (const c of override) {
+      const p = parseCidr(c);
+      if (!p.ok)
+        return {
+          ok: false,
+          error: { key: p.error.key, params: { ...p.error.params, option: 'rangesOverride' } },
+        };
+    }
+  }
+  return { ok: true, value: { ...input, ...r.value, caFiles: input.caFiles } };
+}

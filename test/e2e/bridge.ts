@@ -4,7 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { CHROMIUM_ARGS, chromiumPrinter } from '../../main/adapters/pdf-chromium';
+import { chromiumArgs, chromiumPrinter } from '../../main/adapters/pdf-chromium';
 import { registerHandlers, type IpcMainLike } from '../../main/app/ipc';
 import { createDesktopHandlers } from '../../main/use-cases/desktop-handlers';
 
@@ -44,7 +44,7 @@ export async function serveRenderer(): Promise<{ url: string; close: () => Promi
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    args: chromiumArgs(),
   });
 }
 

@@ -2,10 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, test } from 'vitest';
+import { chromiumArgs, CHROMIUM_ARGS } from '../../main/adapters/pdf-chromium';
+import { APP_ENTRY, isAppPageUrl, resolveAppPath } from '../../main/app/app-url';
 import { isDocumentationUrl, WEB_PREFERENCES } from '../../main/app/security';
 import { CSP as REPORT_CSP } from '../../main/report/html';
 
 const root = path.join(__dirname, '..', '..');
+const root0 = root;
 
 /** A CSP string as directive → sources. */
 function csp(text: string): Map<string, string[]> {
@@ -57,8 +60,17 @@ describe('the Electron shell', () => {
     expect(risky.test('webPreferences: { sandbox: false }')).toBe(true);
   });
 
-  test('links open in the browser only for https documentation hosts', () => {
-    expect(isDocumentationUrl('https://developers.cloudflare.com/support/troubleshooting/')).toBe(true);
+  test('links open in the browser only for the exact source URLs the catalog shows', () => {
+    expect(isDocumentationUrl('https://www.cloudflare.com/ips-v4')).toBe(true);
+    expect(
+      isDocumentationUrl('https://developers.cloudflare.com/fundamentals/reference/connection-limits/'),
+    ).toBe(true);
+    // Near misses on a known host: another page, a query, a fragment, another repository on github.com.
+    expect(isDocumentationUrl('https://developers.cloudflare.com/support/troubleshooting/')).toBe(false);
+    expect(isDocumentationUrl('https://www.cloudflare.com/ips-v4?x=1')).toBe(false);
+    expect(isDocumentationUrl('https://www.cloudflare.com/ips-v4#top')).toBe(false);
+    expect(isDocumentationUrl('https://github.com/attacker/phish')).toBe(false);
+    expect(isDocumentationUrl('HTTPS://WWW.CLOUDFLARE.COM/ips-v4')).toBe(false);
     expect(isDocumentationUrl('http://developers.cloudflare.com/')).toBe(false);
     expect(isDocumentationUrl('https://evil.example/')).toBe(false);
     expect(isDocumentationUrl('javascript:alert(1)')).toBe(false);
@@ -110,5 +122,60 @@ describe('the lint gate bites', () => {
 
   test('a regular expression exec is fine', async () => {
     expect(await lint("export const m = /a/.exec('a');\n")).toEqual([]);
+  });
+});
+
+describe('the renderer is served from app://renderer/, never file://', () => {
+  const root = path.join(path.sep, 'opt', 'od', 'renderer');
+  test('paths under the renderer folder resolve', () => {
+    expect(resolveAppPath(root, APP_ENTRY)).toBe(path.join(root, 'index.html'));
+    expect(resolveAppPath(root, 'app://renderer/')).toBe(path.join(root, 'index.html'));
+    expect(resolveAppPath(root, 'app://renderer/assets/index-abc.js?v=1')).toBe(
+      path.join(root, 'assets', 'index-abc.js'),
+    );
+  });
+
+  test('traversal, other hosts and schemes, encoded separators and NULs are refused', () => {
+    // The URL parser folds a plain `..` away first: what is left must still be inside the folder.
+    for (const url of [
+      'app://renderer/../../etc/passwd',
+      'app://renderer/assets/../../../etc/passwd',
+      'app://renderer/%2e%2e/%2e%2e/etc/passwd',
+    ]) {
+      const file = resolveAppPath(root, url);
+      expect(file === null || file.startsWith(root + path.sep), url).toBe(true);
+    }
+    for (const url of [
+      'app://renderer/assets/..%2f..%2f..%2fetc/passwd',
+      'app://renderer/..%5c..%5cwindows',
+      'app://renderer/index.html%00.js',
+      'app://other/index.html',
+      'app://user@renderer/index.html',
+      'file:///opt/od/renderer/index.html',
+      'https://renderer/index.html',
+      'not a url',
+    ])
+      expect(resolveAppPath(root, url), url).toBeNull();
+  });
+
+  test("the IPC sender check takes the app's page only", () => {
+    expect(isAppPageUrl(APP_ENTRY)).toBe(true);
+    expect(isAppPageUrl(`${APP_ENTRY}#/history`)).toBe(true);
+    expect(isAppPageUrl('app://renderer/assets/x.js')).toBe(false);
+    expect(isAppPageUrl('file:///opt/od/renderer/index.html')).toBe(false);
+  });
+
+  test('main/index.ts loads the app URL, not a file', () => {
+    const src = readFileSync(path.join(root0, 'main', 'index.ts'), 'utf8');
+    expect(src).toContain('win.loadURL(APP_ENTRY)');
+    expect(src).not.toMatch(/loadFile\(|pathToFileURL/);
+  });
+});
+
+describe('PDF printing keeps the Chromium sandbox', () => {
+  test('--no-sandbox only as root, where the sandbox cannot start', () => {
+    expect(CHROMIUM_ARGS).not.toContain('--no-sandbox');
+    expect(chromiumArgs(1000)).not.toContain('--no-sandbox');
+    expect(chromiumArgs(0)).toContain('--no-sandbox');
   });
 });
