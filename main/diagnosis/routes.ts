@@ -2,7 +2,7 @@ import type { LocalData, RouteEntry } from '../../shared/model/probe-data';
 import { intersects, parseRange, setOf } from '../policy/addr';
 import { isVpnInterface, routeCheckFor, routeFor } from '../../shared/net/routes';
 import { probesOf } from './network';
-import { guardStep, psQuote, safe } from './shell';
+import { guardStep, psQuote, safe, UnsafeValueError } from './shell';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
 /**
@@ -131,6 +131,9 @@ export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[
   return out;
 }
 
+/** Route types of a reject route as `ip route` prints them (the first word of the route the OS named). */
+const ROUTE_TYPES: ReadonlySet<string> = new Set(['unreachable', 'blackhole', 'prohibit', 'throw']);
+
 /**
  * Steps that undo what this machine's own routing decides for each address: delete the reject route or the
  * policy-routing rule the OS named (Linux commands from its own listing), or test from outside the VPN.
@@ -144,19 +147,24 @@ export function localRouteSteps(facts: DiagnosisFacts, addresses: readonly strin
     const params = { address: a, route: check.route };
     const ip = `ip ${a.includes(':') ? '-6 ' : ''}`;
     const words = check.route.split(/\s+/);
+    const key = check.by === 'rule' ? 'fix.local_reject_rule' : 'fix.local_reject_route';
+    // The words come from a routing listing (this machine's, or an imported session's): each one is checked for
+    // what it must be before it reaches a command — a rule priority, a route type, a prefix, a table.
+    const routeType = (w: string | undefined): string => {
+      if (w === undefined || !ROUTE_TYPES.has(w)) throw new UnsafeValueError('name', w ?? '');
+      return w;
+    };
+    const prefix = (w: string | undefined): string => (w === 'default' ? w : safe('cidr', w ?? ''));
     const command =
       local?.os !== 'linux'
         ? undefined
         : check.by === 'rule'
           ? /^\d+:$/.test(words[0] ?? '')
-            ? `${ip}rule del pref ${words[0]!.slice(0, -1)}`
+            ? () => `${ip}rule del pref ${safe('number', words[0]!.slice(0, -1))}`
             : undefined
-          : `${ip}route del ${words.slice(0, 2).join(' ')}${check.table ? ` table ${check.table}` : ''}`;
-    out.push({
-      key: check.by === 'rule' ? 'fix.local_reject_rule' : 'fix.local_reject_route',
-      params,
-      ...(command ? { env: 'linux', command } : {}),
-    });
+          : () =>
+              `${ip}route del ${routeType(words[0])} ${prefix(words[1])}${check.table ? ` table ${safe('name', check.table)}` : ''}`;
+    out.push(...(command ? guardStep({ key, params, env: 'linux', command }) : [{ key, params }]));
   }
   return out;
 }
