@@ -5,6 +5,7 @@ import { app, BrowserWindow, clipboard, dialog, ipcMain } from 'electron';
 import { useNativeBinding } from './db/open';
 import { DB_FILE_NAME } from './db/paths';
 import { printHtmlToPdf } from './app/print-pdf';
+import { defaultSavePath } from './app/save-path';
 import { registerHandlers } from './app/ipc';
 import { APP_ENTRY, isAppPageUrl } from './app/app-url';
 import { registerAppScheme, serveRenderer } from './app/protocol';
@@ -58,7 +59,7 @@ if (!app.requestSingleInstanceLock()) {
         writeClipboard: (text) => clipboard.writeText(text),
         saveFile: async (name, data) => {
           const win = BrowserWindow.getFocusedWindow();
-          const options = { defaultPath: path.join(app.getPath('documents'), name) };
+          const options = { defaultPath: defaultSavePath(app.getPath('documents'), name, path) };
           const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
           if (r.canceled || !r.filePath) return null;
           await writeFile(r.filePath, data);

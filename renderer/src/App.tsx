@@ -9,6 +9,7 @@ import { Wizard } from './components/Wizard';
 import { History } from './components/History';
 import { CompareView } from './components/CompareView';
 import { SettingsView } from './components/SettingsView';
+import { ViewBoundary } from './components/ViewBoundary';
 
 const THEME = createTheme({
   primaryColor: 'blue',
@@ -25,6 +26,7 @@ export function App() {
   const view = useAppStore((s) => s.view);
   const theme = useAppStore((s) => s.settings.theme);
   const error = useAppStore((s) => s.error);
+  const sessionId = useAppStore((s) => s.session?.id);
   const langChanged = useAppStore((s) => s.langChanged);
   const viewChosen = useAppStore((s) => s.viewChosen);
 
@@ -84,10 +86,12 @@ export function App() {
             {t('app.error', { message: describeError((k, p) => t(k, p ?? {}), error) })}
           </Alert>
         )}
-        {view === 'wizard' && <Wizard />}
-        {view === 'history' && <History />}
-        {view === 'compare' && <CompareView />}
-        {view === 'settings' && <SettingsView />}
+        <ViewBoundary view={view} resetKey={`${view}:${sessionId ?? ''}`}>
+          {view === 'wizard' && <Wizard />}
+          {view === 'history' && <History />}
+          {view === 'compare' && <CompareView />}
+          {view === 'settings' && <SettingsView />}
+        </ViewBoundary>
       </div>
     </MantineProvider>
   );

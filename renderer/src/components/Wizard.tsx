@@ -34,6 +34,7 @@ import { selectLiveProbes, useAppStore } from '../state/store';
 import { cancelRun, exportReport, rerunStep, runSession, saveNotes } from '../state/actions';
 import { FileDrop, readFiles } from './FileDrop';
 import { ReportView } from './ReportView';
+import { ViewBoundary } from './ViewBoundary';
 import { Charts } from './Charts';
 import { FindingItem } from './FindingItem';
 
@@ -100,11 +101,13 @@ export function Wizard() {
             })}
           </Alert>
         )}
-        {step === 'setup' && <SetupStep />}
-        {isLayerStep(step) && <LayerStep layer={step} />}
-        {step === 'diagnosis' && (report ? <ReportView report={report} /> : <Empty />)}
-        {step === 'report' && (report ? <ReportStep /> : <Empty />)}
-        {step !== 'setup' && report && <StepNotes step={step} />}
+        <ViewBoundary view="step" resetKey={`${step}:${session?.id ?? ''}`}>
+          {step === 'setup' && <SetupStep />}
+          {isLayerStep(step) && <LayerStep layer={step} />}
+          {step === 'diagnosis' && (report ? <ReportView report={report} /> : <Empty />)}
+          {step === 'report' && (report ? <ReportStep /> : <Empty />)}
+          {step !== 'setup' && report && <StepNotes step={step} />}
+        </ViewBoundary>
         <Group justify="space-between" className="nav-actions">
           {step !== 'setup' ? (
             <Button variant="default" onClick={() => stepChosen(previousStep(step))}>

@@ -107,6 +107,8 @@ export interface AppState {
   runFinished: (report: Report, parentId: string | null) => void;
   runFailed: (error: UiError) => void;
   sessionOpened: (o: { report: Report; status: string; parentId: string | null; notes: string }) => void;
+  /** The session on screen is put away (its view failed to render): back to an empty wizard. */
+  sessionClosed: () => void;
   noteEdited: (step: Step, text: string) => void;
   notesStored: () => void;
   historyChanged: (patch: Partial<HistoryState>) => void;
@@ -243,6 +245,8 @@ export const useAppStore = create<AppState>()((set) => ({
       error: null,
       exported: null,
     }),
+  sessionClosed: () =>
+    set({ report: null, session: null, notes: {}, notesSaved: true, step: 'setup', exported: null }),
   noteEdited: (step, text) => set((s) => ({ notes: { ...s.notes, [step]: text }, notesSaved: false })),
   notesStored: () => set({ notesSaved: true }),
   historyChanged: (patch) => set((s) => ({ history: { ...s.history, ...patch } })),
