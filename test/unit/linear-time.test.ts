@@ -41,6 +41,13 @@ const CASES: Case[] = [
     n: 32_000,
   },
   {
+    // Found by the fuzz run (test/integration/fuzz.test.ts): a README with 85,000 newlines took 4.7 s.
+    name: 'iptables (forced): blank lines before the implicit-filter check',
+    make: (n) => `x\n${'\n'.repeat(n)}y`,
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'iptables' }),
+    n: 32_000,
+  },
+  {
     name: 'pasted origin output: an error-log line, then blank lines',
     make: (n) => `2026/11/29 06:00:00 [error] x\n${'\n'.repeat(n)}`,
     read: (t) => bundleFromPastes([{ name: 'p', text: t }], [443], new Date(0)),
