@@ -48,6 +48,13 @@ const CASES: Case[] = [
     n: 32_000,
   },
   {
+    // Found by the fuzz run: netsh-en.txt with 90,000 blank lines inserted took 9.5 s.
+    name: 'netsh: a rule, then blank lines before the current-profile check',
+    make: (n) => `Rule Name: x\nEnabled: Yes\nDirection: In\nAction: Allow\n${'\n'.repeat(n)}`,
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'windows-netsh' }),
+    n: 32_000,
+  },
+  {
     name: 'pasted origin output: an error-log line, then blank lines',
     make: (n) => `2026/11/29 06:00:00 [error] x\n${'\n'.repeat(n)}`,
     read: (t) => bundleFromPastes([{ name: 'p', text: t }], [443], new Date(0)),
