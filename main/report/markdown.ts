@@ -2,11 +2,19 @@ import type { Translate } from '../../shared/i18n/translate';
 import { visible } from './html';
 import type { ReportModel } from './model';
 
-/** Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links. */
+/**
+ * Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links.
+ * GitHub-flavoured Markdown also links bare `scheme://…`, `www.…` and e-mail addresses by itself (its autolink
+ * extension): the colon before `//` and the dot after `www` are escaped, which stops it; an e-mail address takes
+ * no escape, so a word joiner (U+2060, invisible) follows its `@`.
+ */
 export function mdEscape(s: string | number | null | undefined): string {
   return visible(String(s ?? ''))
     .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/@/g, '@\u2060')
     .replace(/\r?\n/g, ' ');
 }
 
