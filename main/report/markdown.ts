@@ -26,6 +26,17 @@ function fence(s: string, lang = ''): string {
   return `${f}${lang}\n${body}\n${f}`;
 }
 
+/**
+ * A table cell in code style (a CIDR range): the text is stored data, so it may hold anything. One line, `|`
+ * escaped (GFM splits cells before it reads code spans), fenced by more backticks than it holds.
+ */
+function codeCell(s: string): string {
+  const body = visible(s).replace(/\n/g, ' ').replace(/\|/g, '\\|');
+  const f = '`'.repeat(Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  const pad = /^`|`$/.test(body) ? ' ' : '';
+  return `${f}${pad}${body}${pad}${f}`;
+}
+
 /** The summary for a ticket: verdict, causes with their fixes, the findings per layer and the input. */
 export function renderMarkdown(m: ReportModel, t: Translate): string {
   const out: string[] = [];
@@ -122,10 +133,10 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       );
       for (const r of notAllowed) {
         out.push(
-          `| \`${r.range}\` | ${r.port} | ${mdEscape(r.outcomeText)} (${mdEscape(r.allowedPct)}) | ${mdEscape(r.decided)} |`,
+          `| ${codeCell(r.range)} | ${r.port} | ${mdEscape(r.outcomeText)} (${mdEscape(r.allowedPct)}) | ${mdEscape(r.decided)} |`,
         );
         for (const s of r.segments.filter((x) => x.outcome !== 'allow'))
-          out.push(`| ↳ \`${s.range}\` | | ${mdEscape(s.outcomeText)} | ${mdEscape(s.decided)} |`);
+          out.push(`| ↳ ${codeCell(s.range)} | | ${mdEscape(s.outcomeText)} | ${mdEscape(s.decided)} |`);
       }
       out.push('');
     }
