@@ -8,6 +8,7 @@ import {
   parseLsof,
 } from '../../main/origin/parsers';
 import { bundleFromPastes } from '../../main/origin/paste';
+import { parseMacRouteGet } from '../../main/probes/route-query-parsers';
 import { detectFormat, parsePolicy } from '../../main/policy/parse';
 
 /**
@@ -61,6 +62,13 @@ const CASES: Case[] = [
       `Status: active\n\nTo Action From\n-- ------ ----\n443/tcp DENY IN 198.18.0.0/15${'\t'.repeat(n)}x\n`,
     read: (t) => parsePolicy({ name: 'x', text: t, format: 'ufw' }),
     n: 10_000,
+  },
+  {
+    // Found by the fuzz run (another seed): 58,000 spaces and 86,000 newlines took the macOS `route get` reader 9 s.
+    name: 'macOS route get: a line of spaces',
+    make: (n) => `   route to: 198.18.0.1\ndestination: default\n${' '.repeat(n)}x`,
+    read: parseMacRouteGet,
+    n: 30_000,
   },
   {
     name: 'pasted origin output: an error-log line, then blank lines',
