@@ -168,9 +168,13 @@ function rejectRule(address: string, text: string, actions: readonly string[]): 
 export function parseMacRouteGet(text: string): RouteAnswer {
   if (/not in table/i.test(text)) return bare('no_route');
   const fields = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([a-z ]+):\s*(.*?)\s*$/.exec(line);
-    if (m) fields.set(m[1]!.trim(), m[2]!);
+  for (const raw of text.split('\n')) {
+    // `key: value`, split at the first colon: a regex with \s* around a lazy value rescans a long run of blanks
+    // from each of its characters (quadratic).
+    const line = raw.trim();
+    const colon = line.indexOf(':');
+    const key = line.slice(0, colon);
+    if (colon > 0 && /^[a-z ]+$/.test(key)) fields.set(key.trim(), line.slice(colon + 1).trim());
   }
   const to = fields.get('route to');
   const dest = fields.get('destination');

@@ -4,15 +4,17 @@ import type { ReportModel } from './model';
 
 /**
  * Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links.
- * Besides the link and image brackets, GitHub-flavoured Markdown turns bare `https://…` and `www.…` into links;
- * an escaped `:` or `.` there keeps them text (a rule comment must not become a link or a tracking pixel).
+ * GitHub-flavoured Markdown also links bare `scheme://…`, `www.…` and e-mail addresses by itself (its autolink
+ * extension): the colon before `//` and the dot after `www` are escaped, which stops it; an e-mail address takes
+ * no escape, so a word joiner (U+2060, invisible) follows its `@`.
  */
 export function mdEscape(s: string | number | null | undefined): string {
   return visible(String(s ?? ''))
     .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
-    .replace(/([A-Za-z]):(?=\/)/g, '$1\\:')
-    .replace(/\b(www)\./gi, '$1\\.')
     .replace(/&/g, '&amp;')
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/@/g, '@\u2060')
     .replace(/\r?\n/g, ' ');
 }
 
@@ -22,6 +24,17 @@ function fence(s: string, lang = ''): string {
   const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
   const f = '`'.repeat(longest + 1);
   return `${f}${lang}\n${body}\n${f}`;
+}
+
+/**
+ * A table cell in code style (a CIDR range): the text is stored data, so it may hold anything. One line, `|`
+ * escaped (GFM splits cells before it reads code spans), fenced by more backticks than it holds.
+ */
+function codeCell(s: string): string {
+  const body = visible(s).replace(/\n/g, ' ').replace(/\|/g, '\\|');
+  const f = '`'.repeat(Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  const pad = /^`|`$/.test(body) ? ' ' : '';
+  return `${f}${pad}${body}${pad}${f}`;
 }
 
 /** The summary for a ticket: verdict, causes with their fixes, the findings per layer and the input. */
@@ -120,10 +133,10 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       );
       for (const r of notAllowed) {
         out.push(
-          `| \`${r.range}\` | ${r.port} | ${mdEscape(r.outcomeText)} (${mdEscape(r.allowedPct)}) | ${mdEscape(r.decided)} |`,
+          `| ${codeCell(r.range)} | ${r.port} | ${mdEscape(r.outcomeText)} (${mdEscape(r.allowedPct)}) | ${mdEscape(r.decided)} |`,
         );
         for (const s of r.segments.filter((x) => x.outcome !== 'allow'))
-          out.push(`| ↳ \`${s.range}\` | | ${mdEscape(s.outcomeText)} | ${mdEscape(s.decided)} |`);
+          out.push(`| ↳ ${codeCell(s.range)} | | ${mdEscape(s.outcomeText)} | ${mdEscape(s.decided)} |`);
       }
       out.push('');
     }

@@ -8,6 +8,7 @@ import {
   parseLsof,
 } from '../../main/origin/parsers';
 import { bundleFromPastes } from '../../main/origin/paste';
+import { parseMacRouteGet } from '../../main/probes/route-query-parsers';
 import { detectFormat, parsePolicy } from '../../main/policy/parse';
 
 /**
@@ -39,6 +40,35 @@ const CASES: Case[] = [
     make: (n) => `table inet f {\n${' '.repeat(n)}`,
     read: (t) => parsePolicy({ name: 'x', text: t, format: 'nftables' }),
     n: 32_000,
+  },
+  {
+    // Found by the fuzz run (test/integration/fuzz.test.ts): a README with 85,000 newlines took 4.7 s.
+    name: 'iptables (forced): blank lines before the implicit-filter check',
+    make: (n) => `x\n${'\n'.repeat(n)}y`,
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'iptables' }),
+    n: 32_000,
+  },
+  {
+    // Found by the fuzz run: netsh-en.txt with 90,000 blank lines inserted took 9.5 s.
+    name: 'netsh: a rule, then blank lines before the current-profile check',
+    make: (n) => `Rule Name: x\nEnabled: Yes\nDirection: In\nAction: Allow\n${'\n'.repeat(n)}`,
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'windows-netsh' }),
+    n: 32_000,
+  },
+  {
+    // Found by the fuzz run (another seed): status-numbered.txt with 54,000 tabs inside a rule line took 10.8 s.
+    name: 'ufw: a rule line with a long run of tabs',
+    make: (n) =>
+      `Status: active\n\nTo Action From\n-- ------ ----\n443/tcp DENY IN 198.18.0.0/15${'\t'.repeat(n)}x\n`,
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'ufw' }),
+    n: 10_000,
+  },
+  {
+    // Found by the fuzz run (another seed): 58,000 spaces and 86,000 newlines took the macOS `route get` reader 9 s.
+    name: 'macOS route get: a line of spaces',
+    make: (n) => `   route to: 198.18.0.1\ndestination: default\n${' '.repeat(n)}x`,
+    read: parseMacRouteGet,
+    n: 30_000,
   },
   {
     name: 'pasted origin output: an error-log line, then blank lines',

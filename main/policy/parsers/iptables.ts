@@ -589,8 +589,9 @@ export function parseIptables(text: string, name: string, externalSets: Record<s
     chainsByFamily[family] = {};
   };
   // `iptables -S` prints the filter table's rules in the same syntax, without `*filter` and COMMIT; a second
-  // `-P INPUT` starts the `ip6tables -S` half of a combined paste.
-  const implicitFilter = !/^\s*\*\w/m.test(text);
+  // `-P INPUT` starts the `ip6tables -S` half of a combined paste. [ \t]*, not \s*: from every line start a \s*
+  // would run over all the blank lines after it, quadratic in their number.
+  const implicitFilter = !/^[ \t]*\*\w/m.test(text);
   lines.forEach((rawLine, i) => {
     const line = i + 1;
     const l = rawLine.trim().replace(/^\[\d+:\d+\]\s+/, '');

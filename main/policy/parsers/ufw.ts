@@ -146,7 +146,9 @@ export function parseUfw(text: string, name: string): RuleSet {
   let index = 0;
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const l = raw.trim();
+    // Runs of blanks become one space: columns are split on blanks anyway, and the unanchored \s+ patterns below
+    // would otherwise rescan a long run from each of its characters (quadratic).
+    const l = raw.trim().replace(/\s+/g, ' ');
     if (l === '') return;
     let m = /^Status:\s*(\w+)/i.exec(l);
     if (m) {

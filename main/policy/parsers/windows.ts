@@ -261,9 +261,12 @@ const NETSH_KEYS: Record<string, keyof WinRule | 'name'> = {
   服务: 'service',
 };
 
-/** `netsh advfirewall show currentprofile`: "Public Profile Settings:" / "公用配置文件 设置:". */
+/**
+ * `netsh advfirewall show currentprofile`: "Public Profile Settings:" / "公用配置文件 设置:". The line start takes
+ * [ \t]*, not \s*: a \s* would run from every line start over all the blank lines after it (quadratic).
+ */
 const CURRENT_PROFILE =
-  /^\s*(Domain|Private|Public|域|专用|公用)\s*(?:Profile Settings|配置文件\s*设置)\s*[:：]/im;
+  /^[ \t]*(Domain|Private|Public|域|专用|公用)\s*(?:Profile Settings|配置文件\s*设置)\s*[:：]/im;
 
 export function parseWindowsNetsh(text: string, name: string): RuleSet {
   const notes: ParseNote[] = [];
