@@ -17,6 +17,7 @@ import {
   StoredInputError,
   sessionExportSchema,
 } from '../use-cases/sessions';
+import { storedReport } from '../use-cases/stored-report';
 import { UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import type { CliIo } from './main';
@@ -180,7 +181,8 @@ export async function sessionCommand(
       const { values, positionals } = parse(argv, { ...dbOption, json: { type: 'boolean' } }, 1);
       return withStore(values.db, (store) => {
         const s = resolveId(store, positionals[0]!);
-        const report = store.repo.toReport(s);
+        // Findings, causes and fix steps by the current engine: a stored session may be an imported file's.
+        const report = storedReport(store.repo, s);
         if (values.json) {
           io.stdout.write(
             JSON.stringify(
@@ -257,7 +259,7 @@ export async function sessionCommand(
         }
         const parent = s.summary.parentId ? store.repo.get(s.summary.parentId) : null;
         await writeReports(
-          store.repo.toReport(s),
+          storedReport(store.repo, s),
           { json: values.json, html: values.html, md: values.md, pdf: values.pdf, pcap: values.pcap },
           {
             lang: (values.lang as Lang | undefined) ?? s.input.lang,

@@ -2,11 +2,18 @@ import type { Report } from '../../shared/model/report';
 import { watchRoundSchema } from '../../shared/model/probe-data';
 import type { Translate } from '../../shared/i18n/translate';
 
-/** Makes an untrusted string safe for a terminal: escape sequences and other control characters are shown, not run. */
+/**
+ * Makes an untrusted string safe for a terminal: escape sequences and other control characters (C0, DEL, C1 such
+ * as the one-byte CSI 0x9b) are shown, not run; bidi overrides, isolates and marks, which make a terminal show a
+ * command in another order than it runs ("Trojan Source"), are shown as code points.
+ */
 export function terminalSafe(s: string): string {
   return s.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+    },
   );
 }
 

@@ -24,6 +24,7 @@ import {
   runAndStore,
   sessionExportSchema,
 } from './sessions';
+import { storedReport } from './stored-report';
 import type { RunnerEvent } from '../probes/runner';
 import { pcapOf, renderPdf, renderReport } from './export-report';
 
@@ -220,7 +221,8 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       const s = repo.get(id);
       if (!s) throw notFound(id);
       return {
-        report: repo.toReport(s),
+        // Re-derived by the current engine: a stored session may be an imported file's.
+        report: storedReport(repo, s),
         status: s.summary.status,
         parentId: s.summary.parentId,
         notes: s.notes,
@@ -296,7 +298,7 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       const { repo } = await history();
       const s = repo.get(id);
       if (!s) throw notFound(id);
-      const report = repo.toReport(s);
+      const report = storedReport(repo, s);
       const base = `origin-doctor-${id}`;
       if (format === 'pcap') {
         const pcap = pcapOf(report);

@@ -3,7 +3,7 @@ import { findProvider } from '../../shared/catalog/providers';
 import type { DnsServer, Environment, ProbeRecord, Report, SessionInput } from '../../shared/model/report';
 import type { LocalData } from '../../shared/model/probe-data';
 import { createTranslator } from '../../shared/i18n/translate';
-import { diagnose } from '../diagnosis';
+import { diagnose, type Diagnosis } from '../diagnosis';
 import { dnsProbe, formatDnsRaw, formatDnsServer } from '../probes/dns';
 import { localEnvProbe } from '../probes/local-env';
 import { queryRoutes } from '../probes/route-query';
@@ -319,6 +319,18 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
   });
 }
 
+/**
+ * The current engine's findings, causes (with their check and fix steps) and verdict for a session's input and
+ * probes: what a fresh run reports, and what a stored or imported session is shown with.
+ */
+export function diagnoseSession(input: SessionInput, probes: readonly ProbeRecord[]): Diagnosis {
+  const preset = input.provider ? findProvider(input.provider) : undefined;
+  return diagnose(
+    { input, probes, providerRanges: rangesInForce(input), providerName: preset?.name ?? null },
+    createTranslator(input.lang),
+  );
+}
+
 /** The report of a set of probe records: the environment they saw, then the diagnosis over them. */
 export function reportFrom(
   input: SessionInput,
@@ -333,11 +345,7 @@ export function reportFrom(
     node: process.versions.node,
     root: local?.root ?? false,
   };
-  const preset = input.provider ? findProvider(input.provider) : undefined;
-  const { findings, causes, verdict } = diagnose(
-    { input, probes, providerRanges: rangesInForce(input), providerName: preset?.name ?? null },
-    createTranslator(input.lang),
-  );
+  const { findings, causes, verdict } = diagnoseSession(input, probes);
   return {
     schemaVersion: 1,
     tool: { name: 'origin-doctor', version: APP_VERSION },

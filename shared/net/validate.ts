@@ -19,11 +19,14 @@ const fail = <T>(key: string, params: Record<string, string | number> = {}): Par
   error: { key, params },
 });
 
-/** Shows an untrusted value in an error message: control characters made visible, length capped. */
+/** Shows an untrusted value in an error message: control (C0, C1) and bidi characters made visible, length capped. */
 export function quoteInput(value: string): string {
   const visible = value.replace(
-    /[\u0000-\u001f\u007f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      const code = c.charCodeAt(0);
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+    },
   );
   return JSON.stringify(visible.length > 80 ? `${visible.slice(0, 77)}...` : visible);
 }
