@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -145,6 +145,7 @@ describe('--provider-ca: valid for the provider in strict mode, not publicly tru
   });
 
   test('with a preset: its shipped roots and the file are both listed; the file is the one that matched', async () => {
+    const md = path.join(dir, 'report.md');
     const { ids, causes, tls, report, url } = await run(4, [
       '--provider',
       'cloudflare',
@@ -152,7 +153,14 @@ describe('--provider-ca: valid for the provider in strict mode, not publicly tru
       rootFile,
       '--ssl-mode',
       'strict',
+      '--md',
+      md,
     ]);
+    // The report names the anchors the run used and their source.
+    const text = readFileSync(md, 'utf8').replace(/\\/g, ''); // Markdown escapes ( ) and +
+    expect(text).toContain('Provider origin CA');
+    expect(text).toMatch(/preset cloudflare, published \d{4}-\d{2}-\d{2} \(2 roots\)/);
+    expect(text).toContain(`file ${rootFile} (1 certificates, --provider-ca)`);
     expect(ids).toEqual(expect.arrayContaining(['tls.provider_origin_ca', 'tls.not_publicly_trusted']));
     expect(causes).not.toContain('cause.tls_untrusted');
     expect(tls.providerCa!.anchors).toEqual([
