@@ -9,6 +9,8 @@ import { POLICY_FORMATS, type PolicyFormat } from '../policy/model';
 export interface DiagnoseOptions {
   readonly input: SessionInput;
   readonly caFiles: string[];
+  /** `--provider-ca` files: the CA(s) the provider trusts for origin certificates (read into the input later). */
+  readonly providerCaFiles: string[];
   readonly json: string | null;
   readonly trace: boolean;
   readonly dns: boolean;
@@ -146,6 +148,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     lang: { type: 'string' },
     'no-trace': { type: 'boolean' },
     ca: { type: 'string', multiple: true },
+    'provider-ca': { type: 'string', multiple: true },
     'no-dns': { type: 'boolean' },
     db: { type: 'string' },
     html: { type: 'string' },
@@ -199,6 +202,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
   return {
     input: { ...input.value, caFiles, ...(management ? { management } : {}) },
     caFiles,
+    providerCaFiles: list('provider-ca'),
     json,
     trace: v['no-trace'] !== true,
     dns: v['no-dns'] !== true,

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { PROVIDER_CA_LIMITS } from '../../shared/model/report';
 import { parseCidr, quoteInput } from '../../shared/net/validate';
 import { decodeText } from '../../shared/text/decode';
 import { UsageError } from './args';
@@ -50,37 +51,53 @@ export function splitPemBlocks(text: string): string[] {
 
 /** Reads `--ca` files: PEM certificates only, each one parsed, so a wrong file is refused with its name. */
 export function readCaFiles(files: readonly string[]): string[] {
-  const pems: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      if (statSync(file).size > MAX_CA_FILE)
-        throw new UsageError({ key: 'input.ca_too_big', params: { file: quoteInput(file), option: '--ca' } });
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
+  return files.flatMap((file) => readCaFile(file, '--ca'));
+}
+
+/**
+ * Reads `--provider-ca` files (the CA(s) the provider trusts for origin certificates) with the `--ca` reader and
+ * limits, keeping each file's name and certificates so the session stores them and a re-test reuses them.
+ */
+export function readProviderCaFiles(files: readonly string[]): { name: string; pems: string[] }[] {
+  const option = '--provider-ca';
+  if (files.length > PROVIDER_CA_LIMITS.files)
+    throw new UsageError({ key: 'input.too_many', params: { option, max: PROVIDER_CA_LIMITS.files } });
+  return files.map((file) => {
+    const pems = readCaFile(file, option);
+    if (pems.length > PROVIDER_CA_LIMITS.certs)
       throw new UsageError({
-        key: 'input.file_unreadable',
-        params: {
-          file: quoteInput(file),
-          reason: (e as NodeJS.ErrnoException).code ?? 'error',
-          option: '--ca',
-        },
+        key: 'input.ca_too_many_certs',
+        params: { file: quoteInput(file), option, max: PROVIDER_CA_LIMITS.certs },
       });
-    }
-    const blocks = splitPemBlocks(text);
-    if (blocks.length === 0)
-      throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
-    for (const block of blocks) {
-      try {
-        new X509Certificate(block);
-      } catch {
-        throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
-      }
-      pems.push(block);
+    return { name: file, pems };
+  });
+}
+
+/** One CA file's PEM certificates, each parsed; `option` names the option in an error. */
+function readCaFile(file: string, option: string): string[] {
+  let text: string;
+  try {
+    if (statSync(file).size > MAX_CA_FILE)
+      throw new UsageError({ key: 'input.ca_too_big', params: { file: quoteInput(file), option } });
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError({
+      key: 'input.file_unreadable',
+      params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'error', option },
+    });
+  }
+  const blocks = splitPemBlocks(text);
+  if (blocks.length === 0)
+    throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option } });
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option } });
     }
   }
-  return pems;
+  return blocks;
 }
 
 /**

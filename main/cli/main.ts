@@ -7,7 +7,7 @@ import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, parseWatchArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
-import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
+import { readCaFiles, readProviderCaFiles, readRangesFile, readTextFile } from './ca-files';
 import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
@@ -99,6 +99,7 @@ async function diagnoseCommand(
 ): Promise<number> {
   const opts = watch ? parseWatchArgs(argv, lang) : parseDiagnoseArgs(argv, lang);
   const extraCa = readCaFiles(opts.caFiles);
+  if (opts.providerCaFiles.length > 0) opts.input.providerCa = readProviderCaFiles(opts.providerCaFiles);
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);

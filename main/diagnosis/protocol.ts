@@ -119,12 +119,30 @@ function certificateFindings(
   }
   if (providerRoot) {
     const provider = providerName ?? data.providerCa!.provider;
-    emit('tls.provider_origin_ca', { provider, root: providerRoot, mode: mode ?? '-' });
+    // Where the root came from: the preset's shipped roots (with their date) or a --provider-ca file. A provider
+    // known by its ranges only (no preset) is worded as "the provider", not by the placeholder id `custom`.
+    const source = data.providerCa?.source ?? null;
+    const custom = providerName === null && data.providerCa!.provider === 'custom';
+    const context = custom ? 'custom' : source?.kind;
+    const origin: Record<string, string> =
+      source?.kind === 'file'
+        ? { file: source.file }
+        : source?.kind === 'preset'
+          ? { published: source.published }
+          : {};
+    emit('tls.provider_origin_ca', {
+      provider,
+      root: providerRoot,
+      mode: mode ?? '-',
+      ...origin,
+      ...(context ? { context } : {}),
+    });
     if (trustProblem)
       emit('tls.not_publicly_trusted', {
         provider,
         root: providerRoot,
         subject: data.chain[0]?.subject ?? '',
+        ...(custom ? { context: 'custom' } : {}),
       });
   }
 }

@@ -192,11 +192,20 @@ export function providerRootOf(
   providerPems: readonly string[],
   now: Date,
 ): string | null {
+  return providerAnchorOf(servedDer, providerPems, now)?.subject ?? null;
+}
+
+/** As providerRootOf, with the position of that root among the anchors (to name where it came from). */
+export function providerAnchorOf(
+  servedDer: readonly Buffer[],
+  providerPems: readonly string[],
+  now: Date,
+): { readonly subject: string; readonly index: number } | null {
   if (servedDer.length === 0 || providerPems.length === 0) return null;
   const trust = verifyChain(servedDer, providerPems, null, now).filter((p) => TRUST_PROBLEMS.has(p.kind));
   if (trust.length > 0) return null;
   const served = servedDer.map((d) => new X509Certificate(d));
-  for (const pem of providerPems) {
+  for (const [index, pem] of providerPems.entries()) {
     let anchor: X509Certificate;
     try {
       anchor = new X509Certificate(pem);
@@ -204,7 +213,7 @@ export function providerRootOf(
       continue;
     }
     if (served.some((x) => x.fingerprint256 === anchor.fingerprint256 || issuedBy(x, anchor)))
-      return firstLine(anchor.subject);
+      return { subject: firstLine(anchor.subject), index };
   }
   return null;
 }

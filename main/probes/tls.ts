@@ -5,13 +5,14 @@ import tls from 'node:tls';
 import type { Endpoint } from '../../shared/model/report';
 import {
   TLS_VERSIONS,
+  type ProviderCaSource,
   type CertInfo,
   type TlsAttempt,
   type TlsData,
   type TlsOutcome,
 } from '../../shared/model/probe-data';
 import { classifyConnectError } from './tcp';
-import { describeCert, providerRootOf, verifyChain } from './tls-verify';
+import { describeCert, providerAnchorOf, verifyChain } from './tls-verify';
 import { remainingMs, stageContext, withDeadline, type ProbeContext } from './types';
 
 /** A name no origin serves: what an origin does with it shows its default-certificate behaviour. */
@@ -191,6 +192,28 @@ const LOCAL_REFUSALS = new Set([
 ]);
 
 /**
+ * The CA(s) a provider trusts for origin certificates: its preset's shipped roots and / or `--provider-ca` files.
+ * `sources[i]` says where `pems[i]` came from, so the report can name the anchor a chain led to.
+ */
+export interface ProviderAnchors {
+  readonly provider: string;
+  readonly pems: readonly string[];
+  readonly sources?: readonly ProviderCaSource[];
+}
+
+/** The anchors as the report lists them: one row per source, with how many roots it gave. */
+function countAnchors(sources: readonly ProviderCaSource[]): (ProviderCaSource & { roots: number })[] {
+  const rows = new Map<string, ProviderCaSource & { roots: number }>();
+  for (const s of sources) {
+    const key = s.kind === 'preset' ? `preset:${s.provider}` : `file:${s.file}`;
+    const row = rows.get(key);
+    if (row) row.roots++;
+    else rows.set(key, { ...s, roots: 1 });
+  }
+  return [...rows.values()];
+}
+
+/**
  * The TLS probe: the handshake as the CDN makes it (SNI = domain), then without SNI and with a foreign SNI (the
  * default-certificate behaviour), then one handshake per protocol version. TLS 1.0 / 1.1 are tried at OpenSSL
  * security level 0; where the local OpenSSL cannot speak them at all, the version is "not testable here".
@@ -201,7 +224,7 @@ export async function tlsProbe(
   trustAnchors: readonly string[],
   now: () => Date,
   probeCtx: ProbeContext,
-  providerAnchors: { readonly provider: string; readonly pems: readonly string[] } | null = null,
+  providerAnchors: ProviderAnchors | null = null,
 ): Promise<TlsData> {
   // One deadline for the whole probe: the follow-up handshakes get what the first one left, not a timeout each.
   const ctx = withDeadline(probeCtx);
@@ -263,11 +286,17 @@ export async function tlsProbe(
   if (main.attempt.outcome === 'ok') {
     chain = main.served.map(describeCert);
     problems = verifyChain(main.served, trustAnchors, domain, now());
-    if (providerAnchors)
+    if (providerAnchors) {
+      const found = providerAnchorOf(main.served, providerAnchors.pems, now());
+      const sources = providerAnchors.sources;
       providerCa = {
         provider: providerAnchors.provider,
-        root: providerRootOf(main.served, providerAnchors.pems, now()),
+        root: found?.subject ?? null,
+        ...(sources
+          ? { source: found ? (sources[found.index] ?? null) : null, anchors: countAnchors(sources) }
+          : {}),
       };
+    }
   }
   return {
     address: ep.address,
@@ -309,6 +338,11 @@ export function trustAnchors(extraPem: readonly string[]): string[] {
   return [...new Set([...tls.rootCertificates, ...fromSystem, ...extraPem])];
 }
 
+/** An anchor's source in the raw evidence (not translated, like the rest of the openssl-like text). */
+function describeSource(s: ProviderCaSource): string {
+  return s.kind === 'preset' ? `preset ${s.provider}, published ${s.published}` : `file ${s.file}`;
+}
+
 /** openssl-like text for the raw evidence. */
 export function formatTlsRaw(d: TlsData): string {
   const line = (label: string, a: TlsAttempt | null): string =>
@@ -332,5 +366,11 @@ export function formatTlsRaw(d: TlsData): string {
         `${i}: s=${c.subject} | i=${c.issuer} | ${c.validFrom} → ${c.validTo} | ${c.keyType}${c.keyBits ? ` ${c.keyBits}` : c.curve ? ` ${c.curve}` : ''} | ${c.signatureAlgorithm ?? '?'}`,
     ),
     ...d.problems.map((p) => `problem: ${p.kind} at ${p.index}${p.detail ? ` (${p.detail})` : ''}`),
+    ...(d.providerCa?.anchors
+      ? [
+          `provider origin CA anchors: ${d.providerCa.anchors.map((a) => `${describeSource(a)} (${a.roots})`).join(', ')}` +
+            ` → ${d.providerCa.root ? `${d.providerCa.root} [${d.providerCa.source ? describeSource(d.providerCa.source) : '?'}]` : 'none'}`,
+        ]
+      : []),
   ].join('\n');
 }

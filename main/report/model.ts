@@ -1,4 +1,5 @@
 import { FINDINGS, LAYERS, isFindingId, type Layer } from '../../shared/catalog/ids';
+import { findProvider } from '../../shared/catalog/providers';
 import type { Translate } from '../../shared/i18n/translate';
 import {
   httpDataSchema,
@@ -275,6 +276,7 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
           ]
         : []),
       { label: t('app.field.sslMode'), value: input.sslMode ?? '-' },
+      ...providerCaRows(input, t),
       {
         label: t('app.field.dnsServers'),
         value:
@@ -410,4 +412,27 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
     capture: captureModel(r, ctx.redactions !== null && ctx.redactions !== undefined, t),
     watch: watchModel(r, t),
   };
+}
+
+/**
+ * The provider origin-CA anchors the run used, with their source: the preset's shipped roots (and the date they
+ * were published) and the `--provider-ca` files. No row when there were none.
+ */
+function providerCaRows(input: Report['session']['input'], t: Translate): { label: string; value: string }[] {
+  const originCa = input.provider ? findProvider(input.provider)?.originCa : undefined;
+  const lines = [
+    ...(originCa
+      ? [
+          t('report.provider_ca_preset', {
+            provider: input.provider!,
+            published: originCa.checkedOn,
+            count: originCa.roots.length,
+          }),
+        ]
+      : []),
+    ...(input.providerCa ?? []).map((f) =>
+      t('report.provider_ca_file', { file: f.name, count: f.pems.length }),
+    ),
+  ];
+  return lines.length ? [{ label: t('report.provider_ca'), value: lines.join('\n') }] : [];
 }

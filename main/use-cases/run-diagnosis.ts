@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { findProvider } from '../../shared/catalog/providers';
 import type { DnsServer, Environment, ProbeRecord, Report, SessionInput } from '../../shared/model/report';
-import type { LocalData } from '../../shared/model/probe-data';
+import type { LocalData, ProviderCaSource } from '../../shared/model/probe-data';
 import { createTranslator } from '../../shared/i18n/translate';
 import { diagnose, type Diagnosis } from '../diagnosis';
 import { dnsProbe, formatDnsRaw, formatDnsServer } from '../probes/dns';
@@ -10,7 +10,7 @@ import { queryRoutes } from '../probes/route-query';
 import { runProbes, type RunnerEvent, type RunnerLimits } from '../probes/runner';
 import { DEFAULT_TCP_OPTIONS, formatTcpRaw, tcpProbe, type TcpOptions } from '../probes/tcp';
 import { traceProbe } from '../probes/trace';
-import { formatTlsRaw, tlsProbe, tlsStatus, trustAnchors } from '../probes/tls';
+import { formatTlsRaw, tlsProbe, tlsStatus, trustAnchors, type ProviderAnchors } from '../probes/tls';
 import { formatHttpRaw, httpProbe } from '../probes/http';
 import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
@@ -46,6 +46,28 @@ export function rangesInForce(input: SessionInput): string[] {
   const preset = input.provider ? findProvider(input.provider) : undefined;
   const base = input.rangesOverride ?? preset?.ranges ?? [];
   return [...new Set([...input.sourceRanges, ...base])];
+}
+
+/**
+ * The CA(s) the provider trusts for origin certificates: its preset's shipped origin CA roots plus the session's
+ * `--provider-ca` files, each with its source; null when there are none. Without a preset the provider is
+ * `custom` (a provider known by its ranges only).
+ */
+export function providerAnchorsFor(input: SessionInput): ProviderAnchors | null {
+  const originCa = input.provider ? findProvider(input.provider)?.originCa : undefined;
+  const pems: string[] = [];
+  const sources: ProviderCaSource[] = [];
+  for (const r of originCa?.roots ?? []) {
+    pems.push(r.pem);
+    sources.push({ kind: 'preset', provider: input.provider!, published: originCa!.checkedOn });
+  }
+  for (const f of input.providerCa ?? []) {
+    for (const pem of f.pems) {
+      pems.push(pem);
+      sources.push({ kind: 'file', file: f.name });
+    }
+  }
+  return pems.length > 0 ? { provider: input.provider ?? 'custom', pems, sources } : null;
 }
 
 /** The probes a session runs: all independent, so the runner starts them together. */
@@ -105,10 +127,7 @@ export function planProbes(
     });
   });
   const anchors = trustAnchors(deps.extraCa ?? []);
-  const originCa = input.provider ? findProvider(input.provider)?.originCa : undefined;
-  const providerAnchors = originCa
-    ? { provider: input.provider!, pems: originCa.roots.map((r) => r.pem) }
-    : null;
+  const providerAnchors = providerAnchorsFor(input);
   input.endpoints.forEach((ep, i) => {
     if (ep.scheme !== 'https') return;
     tasks.push({

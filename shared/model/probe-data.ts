@@ -240,6 +240,16 @@ export type TlsAttempt = z.infer<typeof tlsAttemptSchema>;
 export const TLS_VERSIONS = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'] as const;
 export const VERSION_RESULTS = ['accepted', 'refused', 'not_testable'] as const;
 
+/**
+ * Where a provider origin-CA anchor came from: a shipped preset (with the date its roots were read from the
+ * provider's publication) or a `--provider-ca` file (its name as given).
+ */
+export const providerCaSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('preset'), provider: z.string(), published: z.string() }),
+  z.object({ kind: z.literal('file'), file: z.string() }),
+]);
+export type ProviderCaSource = z.infer<typeof providerCaSourceSchema>;
+
 export const tlsDataSchema = z.object({
   address: z.string(),
   port: z.number().int(),
@@ -254,10 +264,21 @@ export const tlsDataSchema = z.object({
   problems: z.array(certProblemSchema),
   ocspStapled: z.boolean().nullable(),
   /**
-   * The provider's origin CA (`--provider` with a preset that ships one): the root the served chain leads to,
-   * or null when it leads to none of them. Absent when no provider origin CA was known for the run.
+   * The provider's origin CA (`--provider` with a preset that ships one, and / or `--provider-ca` files): the root
+   * the served chain leads to, or null when it leads to none of them, with where that root came from (`source`)
+   * and every anchor source used (`anchors`). Absent when no provider origin CA was known for the run.
    */
-  providerCa: z.object({ provider: z.string(), root: z.string().nullable() }).nullable().optional(),
+  providerCa: z
+    .object({
+      provider: z.string(),
+      root: z.string().nullable(),
+      source: providerCaSourceSchema.nullable().optional(),
+      anchors: z
+        .array(z.intersection(providerCaSourceSchema, z.object({ roots: z.number().int() })))
+        .optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type TlsData = z.infer<typeof tlsDataSchema>;
 

@@ -72,6 +72,9 @@ export const dnsServerSchema = z.object({
 });
 export type DnsServer = z.infer<typeof dnsServerSchema>;
 
+/** Bounds on `--provider-ca`: files per session, certificates per file, bytes per file (the `--ca` reader's). */
+export const PROVIDER_CA_LIMITS = { files: 8, certs: 64, bytes: 1024 * 1024 } as const;
+
 export const sessionInputSchema = z.object({
   domain: z.string().nullable(),
   endpoints: z.array(endpointSchema),
@@ -86,6 +89,20 @@ export const sessionInputSchema = z.object({
   lang: z.enum(LANGS),
   /** Names of the extra CA files trusted for this session (their certificates are in the TLS probe data). */
   caFiles: z.array(z.string()),
+  /**
+   * `--provider-ca` files: the CA(s) the provider trusts for origin certificates (an uploaded origin CA, a custom
+   * provider's own), each with its PEM text so a re-test judges the chain against the same anchors. Bounded like
+   * `--ca`: at most PROVIDER_CA_LIMITS.files files of PROVIDER_CA_LIMITS.bytes each.
+   */
+  providerCa: z
+    .array(
+      z.object({
+        name: z.string().max(4096),
+        pems: z.array(z.string().max(PROVIDER_CA_LIMITS.bytes)).min(1).max(PROVIDER_CA_LIMITS.certs),
+      }),
+    )
+    .max(PROVIDER_CA_LIMITS.files)
+    .optional(),
   /**
    * Firewall, security-group and web-server rule files given for the policy layer, in layer order (cloud →
    * host → web server), with their text so a re-test analyses exactly the same rules.

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Report } from '../../shared/model/report';
+import { findProvider } from '../../shared/catalog/providers';
 import { makeOriginCa, makePki } from '../lab/certs';
 import { causesFor, diagnose, idsFor } from '../lab/cli';
 import { createLab, LAB, labAvailable, waitFor, type Lab } from '../lab/lab';
@@ -156,7 +157,19 @@ describe('protocol classes end to end through the CLI, in the namespace lab, IPv
   test("an origin-CA-shaped leaf that is not Cloudflare's: the shipped roots do not vouch for it in strict mode", () => {
     for (const [report, u] of both('tlsOriginCa')) {
       const tls = report.probes.find((p) => p.kind === 'tls' && p.target === u)!;
-      expect(tls.data.providerCa).toEqual({ provider: 'cloudflare', root: null });
+      expect(tls.data.providerCa).toEqual({
+        provider: 'cloudflare',
+        root: null,
+        source: null,
+        anchors: [
+          {
+            kind: 'preset',
+            provider: 'cloudflare',
+            published: findProvider('cloudflare')!.originCa!.checkedOn,
+            roots: 2,
+          },
+        ],
+      });
       expect(ids(report, u)).toContain('tls.chain_incomplete');
       expect(ids(report, u)).not.toContain('tls.provider_origin_ca');
       expect(causes(report, u)[0]).toBe('cause.tls_chain_incomplete');

@@ -147,3 +147,26 @@ export async function makeOriginCa(
   const leaf = await issue({ name: domain, sans: [domain], issuer: root });
   return { root, leaf };
 }
+
+export interface OriginCaChainPki extends OriginCaPki {
+  readonly intermediate: Issued;
+}
+
+/**
+ * An origin CA with an intermediate, the way an uploaded or custom origin CA often issues: root → intermediate →
+ * leaf for the domain. The origin serves leaf + intermediate; the root is what the provider trusts.
+ */
+export async function makeOriginCaChain(
+  domain: string,
+  name = 'Origin Doctor Test Custom Origin CA',
+): Promise<OriginCaChainPki> {
+  const root = await issue({
+    name,
+    subject: `C=CN, O=Origin Doctor Test, OU=${name}`,
+    ca: true,
+    to: new Date(Date.now() + 3650 * DAY),
+  });
+  const intermediate = await issue({ name: `${name} Intermediate`, ca: true, issuer: root });
+  const leaf = await issue({ name: domain, sans: [domain], issuer: intermediate });
+  return { root, intermediate, leaf };
+}
