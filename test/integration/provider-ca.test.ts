@@ -225,6 +225,33 @@ describe('--provider-ca: valid for the provider in strict mode, not publicly tru
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('--provider-ca');
     expect(b.stderr).toContain('ENOENT');
+    const bundle = path.join(dir, 'bundle.pem');
+    writeFileSync(bundle, ca.root.pem.repeat(65));
+    const d = await runCli([
+      'diagnose',
+      '--endpoint',
+      urls[4],
+      '--provider-ca',
+      bundle,
+      '--no-dns',
+      '--no-trace',
+    ]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('more than 64 certificates');
+    // Near miss: 64 certificates are accepted (the run goes on to probe; exit 0 or 1, never 2).
+    writeFileSync(bundle, ca.root.pem.repeat(64));
+    const e = await runCli([
+      'diagnose',
+      '--endpoint',
+      urls[4],
+      '--provider-ca',
+      bundle,
+      '--no-dns',
+      '--no-trace',
+      '--attempts',
+      '1',
+    ]);
+    expect(e.code, e.stderr).not.toBe(2);
     const many = Array.from({ length: 9 }, () => ['--provider-ca', rootFile]).flat();
     const c = await runCli(['diagnose', '--endpoint', urls[4], ...many, '--no-dns', '--no-trace']);
     expect(c.code).toBe(2);
