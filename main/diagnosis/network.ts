@@ -261,7 +261,8 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
     const viaName = data.cnameChain.map((c) => providerOfName(c)).find((p) => p !== undefined);
     const viaRange = data.addresses.some((a) => edgeRanges.some((r) => cidrContains(r, a)));
-    if (preset && edgeKnown && !viaName && !viaRange) {
+    // A cut CNAME chain may still lead to the provider past the cut: no "not via the provider" from it.
+    if (preset && edgeKnown && !viaName && !viaRange && data.cnameComplete !== false) {
       out.push({
         id: 'dns.not_via_provider',
         target: domain,

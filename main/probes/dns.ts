@@ -97,7 +97,7 @@ export async function dnsProbe(
   const isExpired = (): boolean => expired;
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const [a, aaaa, cnameChain] = await Promise.all([
+    const [a, aaaa, cname] = await Promise.all([
       timed(async () => {
         const rs = await resolver.resolve4(domain, { ttl: true });
         return {
@@ -122,7 +122,8 @@ export async function dnsProbe(
       outcome: combineDnsOutcome(a, aaaa),
       a,
       aaaa,
-      cnameChain,
+      cnameChain: cname.chain,
+      cnameComplete: cname.complete,
       addresses: [...a.values, ...aaaa.values],
     };
   } finally {
@@ -131,21 +132,30 @@ export async function dnsProbe(
   }
 }
 
-async function cnameChainOf(resolver: Resolver, domain: string, expired: () => boolean): Promise<string[]> {
+/** Answers that end a CNAME chain: the name has no CNAME (or does not exist); anything else cuts it. */
+const CHAIN_ENDS = new Set(['ENODATA', 'ENOTFOUND']);
+
+async function cnameChainOf(
+  resolver: Resolver,
+  domain: string,
+  expired: () => boolean,
+): Promise<{ chain: string[]; complete: boolean }> {
   const chain: string[] = [];
   let name = domain;
-  while (chain.length < MAX_CNAME_CHAIN && !expired()) {
+  while (chain.length < MAX_CNAME_CHAIN) {
+    if (expired()) return { chain, complete: false };
     let next: string | undefined;
     try {
       next = (await resolver.resolveCname(name))[0];
-    } catch {
-      break; // ENODATA ends the chain; other failures are reported by the A / AAAA answers.
+    } catch (e) {
+      // ENODATA ends the chain; a timeout or a server failure cuts it (the A / AAAA answers report those).
+      return { chain, complete: CHAIN_ENDS.has((e as NodeJS.ErrnoException).code ?? '') && !expired() };
     }
     if (!next || chain.includes(next.toLowerCase()) || next.toLowerCase() === domain) break;
     chain.push(next.toLowerCase());
     name = next;
   }
-  return chain;
+  return { chain, complete: true };
 }
 
 /** dig-like text for the raw evidence. */

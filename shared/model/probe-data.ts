@@ -72,6 +72,11 @@ export const dnsDataSchema = z.object({
   aaaa: dnsAnswerSchema,
   /** The CNAME chain from the domain to the name that holds the addresses. */
   cnameChain: z.array(z.string()),
+  /**
+   * False when the chain was cut (a CNAME lookup timed out or failed, or the probe's time ran out) rather than
+   * ended by the name holding the addresses: what lies past the cut is not known. Absent in older sessions.
+   */
+  cnameComplete: z.boolean().optional(),
   addresses: z.array(z.string()),
 });
 export type DnsData = z.infer<typeof dnsDataSchema>;

@@ -439,4 +439,16 @@ describe('DNS against the provider: only its CNAME suffixes and published edge r
     );
     expect(ok.findings.map((x) => x.id)).not.toContain('dns.not_via_provider');
   });
+
+  test('a CNAME chain cut by a timeout says nothing about bypass; near miss: a complete chain still does', () => {
+    const cut = dns('dns-1', 's', 'ok', ['192.0.2.50'], ['lb.example.net']);
+    const complete = dns('dns-1', 's', 'ok', ['192.0.2.50'], ['lb.example.net']);
+    (cut.data as DnsData).cnameComplete = false;
+    (complete.data as DnsData).cnameComplete = true;
+    const judge = (p: ProbeRecord) =>
+      bare(withDomain({ provider: 'akamai' }), [p], [], 'Akamai').findings.map((x) => x.id);
+    // Past the cut the chain may still reach *.edgekey.net: "not via the provider" would be a guess.
+    expect(judge(cut)).not.toContain('dns.not_via_provider');
+    expect(judge(complete)).toContain('dns.not_via_provider');
+  });
 });
