@@ -36,6 +36,18 @@ const CASES: Case[] = [
     n: 60_000,
   },
   {
+    name: 'iptables: many *filter tables without COMMIT (family detection scanned to the end each time)',
+    make: (n) => '*filter\n'.repeat(n),
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'iptables' }),
+    n: 8_000,
+  },
+  {
+    name: 'iptables near miss: many complete tables, each with COMMIT',
+    make: (n) => '*filter\n:INPUT DROP [0:0]\nCOMMIT\n'.repeat(n),
+    read: (t) => parsePolicy({ name: 'x', text: t, format: 'iptables' }),
+    n: 8_000,
+  },
+  {
     name: 'nftables: a line of spaces (the handle comment)',
     make: (n) => `table inet f {\n${' '.repeat(n)}`,
     read: (t) => parsePolicy({ name: 'x', text: t, format: 'nftables' }),
