@@ -1,3 +1,5 @@
+import { createTranslator } from '../../shared/i18n/translate';
+import { rederivedReport } from '../../main/use-cases/stored-report';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +123,8 @@ function cutWords(text: string, whole: string[]): string[] {
     x !== w &&
     x.startsWith(w) &&
     w.length >= 4 &&
-    (/^\w+$/.test(x) || /[._:/]/.test(w)) &&
+    // A title is cut only when its rest stands as a word too ("Findin g"): "Find" alone is an English word.
+    ((/^\w+$/.test(x) && words.has(x.slice(w.length))) || /[._:/]/.test(w)) &&
     !/[._:/]$/.test(w) &&
     !/^[._:/]/.test(x.slice(w.length));
   return [...words].filter((w) => whole.some((x) => cut(w, x)));
@@ -131,18 +134,26 @@ describe('the PDF laid out for print', () => {
   test('ids, targets and column titles are never cut inside a word, in both languages', async () => {
     const report = richReport();
     const db = await store(report);
+    // The export shows the session as the current engine derives it from the stored probes.
+    const derived = rederivedReport(report);
+    const shown = new Set([...derived.findings.map((f) => f.id), ...derived.causes.map((c) => c.id)]);
+    const longIds = LONG_IDS.filter((id) => shown.has(id));
+    expect(longIds.length).toBeGreaterThan(0);
     for (const lang of ['en', 'zh-CN'] as const) {
       const pdf = path.join(dir, `r-${lang}.pdf`);
       const run = await runCli(['export', '11111111', '--db', db, '--pdf', pdf, '--lang', lang]);
-      expect(run.stderr).toBe('');
+      // As root Chromium cannot start its sandbox: the PDF is printed without it, and the CLI says so.
+      expect(run.stderr).toBe(
+        process.getuid?.() === 0 ? `${createTranslator(lang)('report.pdf_no_sandbox')}\n` : '',
+      );
       const text = execFileSync('pdftotext', ['-raw', pdf, '-'], { encoding: 'utf8' });
       const whole = [
-        ...report.findings.map((f) => f.id),
+        ...derived.findings.map((f) => f.id),
         ...LAB,
         ...(lang === 'en' ? ['Finding', 'Target', 'Evidence', 'ALLOWED', 'DECIDED'] : []),
       ];
       expect(cutWords(text, whole), lang).toEqual([]);
-      for (const id of LONG_IDS) expect(text.replace(/([._])\n/g, '$1'), `${lang} ${id}`).toContain(id);
+      for (const id of longIds) expect(text.replace(/([._])\n/g, '$1'), `${lang} ${id}`).toContain(id);
       // The exchange is in the appendix too.
       expect(text).toContain('HTTP/1.1 503 Service Unavailable');
     }

@@ -60,7 +60,8 @@ export function sampleReport(evil = ''): Report {
         startedAt: '2026-11-28T08:00:00.100Z',
         durationMs: 90,
         status: 'fail',
-        data: {},
+        // What the probe records for an expired leaf: the session's findings and causes are re-derived from it.
+        data: expiredTls(url, `CN=www.example.com ${evil}`),
         raw: `0: s=CN=www.example.com ${evil} | i=CN=Test CA`,
       },
       {
@@ -238,5 +239,53 @@ export function withPolicy(report: Report, evil = ''): Report {
         raw: text,
       },
     ],
+  };
+}
+
+/** A TLS probe's data for a handshake that completed with an expired leaf (valid until 2026-11-01). */
+function expiredTls(url: string, subject: string): Record<string, unknown> {
+  const attempt = {
+    servername: 'www.example.com',
+    outcome: 'ok',
+    code: null,
+    alert: null,
+    ms: 40,
+    version: 'TLSv1.3',
+    cipher: 'TLS_AES_128_GCM_SHA256',
+    alpn: 'h2',
+    leafSha256: 'AA',
+    leafCoversDomain: true,
+  };
+  const leaf = {
+    subject,
+    issuer: 'CN=Test CA',
+    sans: ['www.example.com'],
+    validFrom: '2025-11-01T00:00:00.000Z',
+    validTo: '2026-11-01T00:00:00.000Z',
+    keyType: 'ec',
+    keyBits: null,
+    curve: 'prime256v1',
+    signatureAlgorithm: 'ecdsa-with-SHA256',
+    sha256: 'AA',
+    sha1: 'BB',
+    serial: '01',
+    isCa: false,
+    selfIssued: false,
+    aiaIssuerUrl: null,
+    ocspUrl: null,
+    der: '',
+  };
+  return {
+    address: '203.0.113.7',
+    port: 443,
+    url,
+    domain: 'www.example.com',
+    main: attempt,
+    noSni: attempt,
+    foreignSni: attempt,
+    versions: {},
+    chain: [leaf],
+    problems: [{ kind: 'expired', index: 0, detail: '2026-11-01T00:00:00.000Z' }],
+    ocspStapled: null,
   };
 }
