@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { parseCidr, quoteInput } from '../../shared/net/validate';
+import { readBounded } from '../adapters/bounded-read';
 import { UsageError } from './args';
 
 const MAX_CA_FILE = 1024 * 1024;
@@ -14,20 +14,27 @@ export function readTextFile(
   maxBytes = MAX_CA_FILE,
   tooBigKey = 'input.file_too_big',
 ): string {
+  const bytes = readCapped(file, option, maxBytes, tooBigKey);
+  return bytes.toString('utf8');
+}
+
+/** The bytes of a file, at most `maxBytes` counted as read (a FIFO or /dev/zero has no honest size), or why not. */
+function readCapped(file: string, option: string, maxBytes: number, tooBigKey: string): Buffer {
+  let r;
   try {
-    if (statSync(file).size > maxBytes)
-      throw new UsageError({
-        key: tooBigKey,
-        params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
-      });
-    return readFileSync(file, 'utf8');
+    r = readBounded(file, maxBytes);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     throw new UsageError({
       key: 'input.file_unreadable',
       params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'error', option },
     });
   }
+  if (r.kind === 'too-big')
+    throw new UsageError({
+      key: tooBigKey,
+      params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
+    });
+  return r.bytes;
 }
 
 /** The PEM certificate blocks in a text, in order. */
@@ -48,22 +55,7 @@ export function splitPemBlocks(text: string): string[] {
 export function readCaFiles(files: readonly string[]): string[] {
   const pems: string[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      if (statSync(file).size > MAX_CA_FILE)
-        throw new UsageError({ key: 'input.ca_too_big', params: { file: quoteInput(file), option: '--ca' } });
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError({
-        key: 'input.file_unreadable',
-        params: {
-          file: quoteInput(file),
-          reason: (e as NodeJS.ErrnoException).code ?? 'error',
-          option: '--ca',
-        },
-      });
-    }
+    const text = readCapped(file, '--ca', MAX_CA_FILE, 'input.ca_too_big').toString('utf8');
     const blocks = splitPemBlocks(text);
     if (blocks.length === 0)
       throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option: '--ca' } });
