@@ -11,7 +11,7 @@ import { runCli } from '../lab/cli';
 const root = path.join(__dirname, '..', 'fixtures', 'policy', 'real');
 const files = (dir: string): string[] =>
   readdirSync(path.join(root, dir))
-    .filter((f) => !/^README\.md$|\.sh$/.test(f))
+    .filter((f) => !/^README\.md$|\.sh$|\.src$/.test(f)) // notes, the scripts that made them, their sources
     .sort();
 
 interface Data {
@@ -44,10 +44,15 @@ async function policy(file: string): Promise<{ code: number | null; data: Data |
 const shape = (d: Data): string[] =>
   d.rows.map((r) => `${r.range}:${r.port} ${r.outcome} ${r.segments.map((s) => s.outcome).join(',')}`);
 
-const FORMATS: Record<string, string> = { iptables: 'iptables', nginx: 'nginx' };
+const FORMATS: Record<string, string> = {
+  iptables: 'iptables',
+  nginx: 'nginx',
+  nftables: 'nftables',
+  ufw: 'ufw',
+};
 
 describe('every real output through the CLI', () => {
-  for (const dir of ['iptables', 'nginx', 'windows', 'cloud'])
+  for (const dir of ['iptables', 'nginx', 'windows', 'cloud', 'nftables', 'ufw', 'firewalld'])
     test.each(files(dir))(`${dir}/%s`, async (name) => {
       const r = await policy(path.join(root, dir, name));
       if (/\.(cut|edited)\.json$/.test(name)) {
@@ -75,13 +80,17 @@ describe('every real output through the CLI', () => {
       expect(r.data).not.toBeNull();
       const format =
         FORMATS[dir] ??
-        (dir === 'windows'
-          ? /json$/.test(name)
-            ? 'windows-json'
-            : 'windows-netsh'
-          : /^aws/.test(name)
-            ? 'aws-sg'
-            : 'tencent-sg');
+        (dir === 'firewalld'
+          ? /\.xml$/.test(name)
+            ? 'firewalld-xml'
+            : 'firewalld'
+          : dir === 'windows'
+            ? /json$/.test(name)
+              ? 'windows-json'
+              : 'windows-netsh'
+            : /^aws/.test(name)
+              ? 'aws-sg'
+              : 'tencent-sg');
       expect(r.data!.files[0]!.format).toBe(/ipset-save/.test(name) ? 'ipset' : format);
       expect(r.data!.rows).toHaveLength(22);
     });
