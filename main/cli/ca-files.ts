@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { PROVIDER_CA_LIMITS } from '../../shared/model/report';
 import { parseCidr, quoteInput } from '../../shared/net/validate';
 import { decodeText } from '../../shared/text/decode';
+import { readBounded } from '../adapters/bounded-read';
 import { UsageError } from './args';
 
 const MAX_CA_FILE = 1024 * 1024;
@@ -19,20 +19,26 @@ export function readTextFile(
   maxBytes = MAX_CA_FILE,
   tooBigKey = 'input.file_too_big',
 ): string {
+  return decodeText(readCapped(file, option, maxBytes, tooBigKey)).text;
+}
+
+/** The bytes of a file, at most `maxBytes` counted as read (a FIFO or /dev/zero has no honest size), or why not. */
+function readCapped(file: string, option: string, maxBytes: number, tooBigKey: string): Buffer {
+  let r;
   try {
-    if (statSync(file).size > maxBytes)
-      throw new UsageError({
-        key: tooBigKey,
-        params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
-      });
-    return decodeText(readFileSync(file)).text;
+    r = readBounded(file, maxBytes);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     throw new UsageError({
       key: 'input.file_unreadable',
       params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'error', option },
     });
   }
+  if (r.kind === 'too-big')
+    throw new UsageError({
+      key: tooBigKey,
+      params: { file: quoteInput(file), option, max: Math.round(maxBytes / 1024 / 1024) },
+    });
+  return r.bytes;
 }
 
 /** The PEM certificate blocks in a text, in order. */
@@ -75,18 +81,7 @@ export function readProviderCaFiles(files: readonly string[]): { name: string; p
 
 /** One CA file's PEM certificates, each parsed; `option` names the option in an error. */
 function readCaFile(file: string, option: string): string[] {
-  let text: string;
-  try {
-    if (statSync(file).size > MAX_CA_FILE)
-      throw new UsageError({ key: 'input.ca_too_big', params: { file: quoteInput(file), option } });
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError({
-      key: 'input.file_unreadable',
-      params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'error', option },
-    });
-  }
+  const text = readCapped(file, option, MAX_CA_FILE, 'input.ca_too_big').toString('utf8');
   const blocks = splitPemBlocks(text);
   if (blocks.length === 0)
     throw new UsageError({ key: 'input.ca_not_pem', params: { file: quoteInput(file), option } });

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Translate } from '../../shared/i18n/translate';
 import { LANGS, VERDICTS, type Lang, type Verdict } from '../../shared/model/report';
 import { timeZoneOf, writeOutput, writeReports } from './report-output';
 import { quoteInput } from '../../shared/net/validate';
+import { readBounded } from '../adapters/bounded-read';
 import { DbError, openDatabase } from '../db/open';
 import { defaultDbFile } from '../db/paths';
 import { processAlive, SessionsRepo, type StoredSession } from '../db/sessions-repo';
@@ -67,6 +67,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(
 }
 
 const dbOption = { db: { type: 'string' } } as const;
+/** An export of a few thousand sessions is tens of MB; the cap counts bytes read, so /dev/zero or a FIFO stop. */
+const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
 /** Finds a session by its id or an unambiguous prefix of at least 4 characters. */
 function resolveId(store: Store, idOrPrefix: string): StoredSession {
@@ -281,9 +283,13 @@ export async function sessionCommand(
       const file = positionals[0]!;
       let doc: unknown;
       try {
-        if (statSync(file).size > 200 * 1024 * 1024)
-          throw new UsageError({ key: 'cli.import_too_big', params: { file: quoteInput(file) } });
-        doc = JSON.parse(readFileSync(file, 'utf8'));
+        const r = readBounded(file, MAX_IMPORT_BYTES);
+        if (r.kind === 'too-big')
+          throw new UsageError({
+            key: 'cli.import_too_big',
+            params: { file: quoteInput(file), max: MAX_IMPORT_BYTES / 1024 / 1024 },
+          });
+        doc = JSON.parse(r.bytes.toString('utf8'));
       } catch (e) {
         if (e instanceof UsageError) throw e;
         throw new UsageError({

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ErrorLog, Listener, ListenerNote, OriginBundle } from '../../shared/model/origin-bundle';
@@ -13,6 +13,7 @@ import {
   parseSs,
   nginxKeepaliveSeconds,
 } from '../origin/parsers';
+import { readBounded, readTailBounded } from '../adapters/bounded-read';
 import { decodeToolOutput, findExecutable, runTool } from './spawn';
 import { parseProcNetIpv6Route, parseProcNetRoute } from './route-parsers';
 
@@ -46,9 +47,11 @@ const MAX_TOOL_OUTPUT = 32 * 1024 * 1024;
 const DEFAULT_LOGS = ['/var/log/nginx/error.log', '/var/log/apache2/error.log', '/var/log/httpd/error_log'];
 const LOG_TAIL = 1024 * 1024;
 
+/** A /proc file, or null. Bounded too: `--proc-root` may point anywhere, and /proc files report size 0. */
 function readText(file: string): string | null {
   try {
-    return readFileSync(file, 'utf8');
+    const r = readBounded(file, MAX_TOOL_OUTPUT, 1000);
+    return r.kind === 'ok' ? r.bytes.toString('utf8') : null;
   } catch {
     return null;
   }
@@ -59,12 +62,13 @@ function readNumber(file: string): number | null {
   return t !== null && /^\s*\d+\s*$/.test(t) ? Number(t.trim()) : null;
 }
 
-/** The last MiB of a log: recent lines are what matter, and a huge log must not fill memory. */
+/**
+ * The last MiB of a log, read from its end: recent lines are what matter, and a 1.5 GB log must cost a MiB of
+ * memory, not 1.5 GB. A FIFO or device has no end to read from and is refused (ENOTREG).
+ */
 function readTail(file: string): { text: string } | { error: string } {
   try {
-    const buf = readFileSync(file);
-    const tail = buf.length > LOG_TAIL ? buf.subarray(buf.length - LOG_TAIL) : buf;
-    return { text: tail.toString('utf8') };
+    return { text: readTailBounded(file, LOG_TAIL).bytes.toString('utf8') };
   } catch (e) {
     return { error: (e as NodeJS.ErrnoException).code ?? 'error' };
   }
@@ -324,12 +328,15 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
   for (const file of [...DEFAULT_LOGS, ...(opts.logFiles ?? [])]) {
     const r = readTail(file);
     if ('error' in r) {
-      if (r.error === 'EACCES') needsRoot.add('web server error logs');
-      else if (opts.logFiles?.includes(file)) unavailable.push({ part: file, reason: r.error });
+      // Only a usual location that does not exist is passed over in silence; any other skip names the file.
+      if (r.error === 'EACCES') needsRoot.add(`web server error log ${file}`);
+      else if (r.error !== 'ENOENT' || opts.logFiles?.includes(file))
+        unavailable.push({ part: file, reason: r.error });
       continue;
     }
     const parsed = parseErrorLog(r.text, file);
     if (parsed) errorLogs.push(parsed);
+    else unavailable.push({ part: file, reason: 'not an nginx or Apache error log' });
   }
 
   return {
