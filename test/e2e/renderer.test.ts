@@ -74,22 +74,17 @@ test('the whole journey: setup, every step, policy re-run, diagnosis, export, hi
   await shot(page, 'step-setup-en');
   // Live progress while it runs (recorded as it appears: a fast run may show it only briefly),
   // then the wizard lands on the first failing step.
-  await page.evaluate(() => {
-    const w = window as unknown as { sawRunning?: boolean };
-    w.sawRunning = false;
+  await page.evaluate(`(() => {
+    window.sawRunning = false;
     const look = () => {
       for (const el of document.querySelectorAll('[role=status]'))
-        if (el.textContent?.includes('Running')) w.sawRunning = true;
+        if (el.textContent.includes('Running')) window.sawRunning = true;
     };
-    new MutationObserver(look).observe(document.body, {
-      subtree: true,
-      childList: true,
-      characterData: true,
-    });
-  });
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
   await page.getByRole('button', { name: 'Run the checks' }).click();
   await page.locator('.stepper .step.current', { hasText: 'Network' }).waitFor({ timeout: 20000 });
-  expect(await page.evaluate(() => (window as unknown as { sawRunning?: boolean }).sawRunning)).toBe(true);
+  expect(await page.evaluate('window.sawRunning')).toBe(true);
   expect(await page.locator('.findings code').allTextContents()).toContain('tcp.refused');
   expect(await page.locator('.charts figure').count()).toBeGreaterThan(0);
   await shot(page, 'step-network-en');
