@@ -123,7 +123,17 @@ describe('network layer in the namespace lab', () => {
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Ctrl-C once the run is under way: the trace tool is running beside the CLI in the namespace (a fixed
+    // delay raced a slow start on a loaded machine, and the signal came before the CLI's handler existed).
+    const waitUntil = Date.now() + 20000;
+    const pids = () =>
+      execFileSync('ip', ['netns', 'pids', lab.client], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+    while (pids().length < 2 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 50));
+    expect(pids().length).toBeGreaterThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 500));
     const started = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));

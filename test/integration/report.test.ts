@@ -136,7 +136,8 @@ describe('export from a stored session', () => {
       path.join(dir, 'r-en-page-1.png'),
       path.join(__dirname, '..', '..', 'out', 'docs', 'report-page-1.png'),
     );
-  }, 60_000);
+    // Two Chromium PDF runs, pdftoppm and pdftotext per language: behaviour is judged here, speed in the bench.
+  }, 180_000);
 
   test('without Chromium the PDF is refused with what to install, and the other formats are still written', async () => {
     const db = await store(sampleReport());
