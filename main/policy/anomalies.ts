@@ -236,7 +236,14 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
         seenChains.add(chain);
         const byCondition = new Map<string, Rule[]>();
         for (const r of chain.rules) {
-          if (r.action === 'accept' && !r.never && !r.http && wholeFamily(r) && touchesSensitive(r))
+          if (
+            r.action === 'accept' &&
+            !r.never &&
+            !r.http &&
+            !r.standIn &&
+            wholeFamily(r) &&
+            touchesSensitive(r)
+          )
             out.push({ kind: 'overly_permissive', set, rule: r, other: null });
           if (!candidate(r)) continue;
           const k = conditionKey(r);

@@ -77,6 +77,8 @@ export interface Rule {
   readonly assumed?: string;
   /** The web server answers instead of the kernel (nginx `deny` is an HTTP 403, not a dropped SYN). */
   readonly http?: boolean;
+  /** Stands for a default the output does not show (with `assumed`): not a rule of the customer's own. */
+  readonly standIn?: boolean;
 }
 
 export interface Chain {

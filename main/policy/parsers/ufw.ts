@@ -256,9 +256,26 @@ export function parseUfw(text: string, name: string): RuleSet {
   if (active === false) {
     notes.push({ key: 'policy.note_ufw_inactive', params: {} });
   } else {
-    if (defaultIn === null) notes.push({ key: 'policy.note_ufw_default_assumed', params: {} });
+    if (defaultIn === null) {
+      // Without `ufw status verbose` the incoming default is not in the output: `ufw default allow` is as
+      // possible as ufw's own deny. A connection no listed rule decides meets this stand-in, which the
+      // evaluator follows both ways, so its outcome is unknown, naming the missing default, never a guess.
+      notes.push({ key: 'policy.note_ufw_default_assumed', params: {} });
+      for (const family of [4, 6] as const)
+        rules[family].push(
+          makeRule({
+            index: index++,
+            line: 1,
+            text: 'Default: ? (incoming)',
+            chain: 'ufw',
+            action: 'accept',
+            assumed: 'the incoming default (not shown without ufw status verbose)',
+            standIn: true,
+          }),
+        );
+    }
     const policy = defaultIn ?? 'drop';
-    const policyText = defaultLine ? ruleText(lines[defaultLine - 1]!) : 'Default: deny (incoming)';
+    const policyText = defaultLine ? ruleText(lines[defaultLine - 1]!) : 'Default: ? (incoming)';
     programs[4] = singleChain('ufw', rules[4], policy, defaultLine, policyText);
     programs[6] = singleChain('ufw', rules[6], policy, defaultLine, policyText);
   }
