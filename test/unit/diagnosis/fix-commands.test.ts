@@ -301,7 +301,8 @@ describe('fix and check commands are copy-paste safe', () => {
     // Both paths were exercised: hostile values refused, plausible ones used.
     expect(stats.refused).toBeGreaterThan(50);
     expect(stats.used).toBeGreaterThan(50);
-  }, 120_000);
+    // Each run is one dash with a program per command: about 20 s alone, 150 s on a loaded machine.
+  }, 300_000);
 
   test('quoting helpers: sh words round-trip through dash; PowerShell, HCL and YAML strings are well-formed', () => {
     // 200 arbitrary strings, their sh words checked in one dash run (one dash per string took a minute on a
