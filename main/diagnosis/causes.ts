@@ -337,15 +337,16 @@ function adjustByOrigin(facts: DiagnosisFacts, supports: Support[]): Support[] {
 function dampenByPolicy(facts: DiagnosisFacts, supports: Support[]): Support[] {
   const policies = probesOf(facts.probes, 'policy').map((p) => p.data);
   if (policies.length === 0) return supports;
-  const fullyOpen = (port: number): boolean =>
+  // Only the rows of the endpoint's own family speak for it: IPv4 ranges all allowed say nothing of the IPv6 rules.
+  const fullyOpen = (port: number, family: 4 | 6): boolean =>
     policies.some((d) => {
-      const rows = d.rows.filter((r) => r.port === port);
+      const rows = d.rows.filter((r) => r.port === port && r.family === family);
       return rows.length > 0 && rows.every((r) => r.outcome === 'allowed' || r.outcome === 'limited');
     });
   return supports.map((s) => {
     if (s.cause !== 'firewall_drop' && s.cause !== 'firewall_reject') return s;
     const ep = facts.input.endpoints.find((e) => e.url === s.target);
-    return ep && fullyOpen(ep.port) ? { ...s, confidence: s.confidence * 0.4 } : s;
+    return ep && fullyOpen(ep.port, ep.family) ? { ...s, confidence: s.confidence * 0.4 } : s;
   });
 }
 
