@@ -55,17 +55,15 @@ export function splitPemBlocks(text: string): string[] {
   return blocks;
 }
 
-/** Reads `--ca` files: PEM certificates only, each one parsed, so a wrong file is refused with its name. */
-export function readCaFiles(files: readonly string[]): string[] {
-  return files.flatMap((file) => readCaFile(file, '--ca'));
-}
-
 /**
- * Reads `--provider-ca` files (the CA(s) the provider trusts for origin certificates) with the `--ca` reader and
- * limits, keeping each file's name and certificates so the session stores them and a re-test reuses them.
+ * Reads `--ca` files (extra CAs this machine trusts) or `--provider-ca` files (the CA(s) the provider trusts for
+ * origin certificates): PEM certificates only, each one parsed, so a wrong file is refused with its name; each
+ * file's name and certificates are kept so the session stores them and a re-test reuses them.
  */
-export function readProviderCaFiles(files: readonly string[]): { name: string; pems: string[] }[] {
-  const option = '--provider-ca';
+export function readCaFiles(
+  files: readonly string[],
+  option: '--ca' | '--provider-ca' = '--ca',
+): { name: string; pems: string[] }[] {
   if (files.length > PROVIDER_CA_LIMITS.files)
     throw new UsageError({ key: 'input.too_many', params: { option, max: PROVIDER_CA_LIMITS.files } });
   return files.map((file) => {

@@ -7,7 +7,7 @@ import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, parseWatchArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
-import { readCaFiles, readProviderCaFiles, readRangesFile, readTextFile } from './ca-files';
+import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
 import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
@@ -98,8 +98,9 @@ async function diagnoseCommand(
   watch = false,
 ): Promise<number> {
   const opts = watch ? parseWatchArgs(argv, lang) : parseDiagnoseArgs(argv, lang);
-  const extraCa = readCaFiles(opts.caFiles);
-  if (opts.providerCaFiles.length > 0) opts.input.providerCa = readProviderCaFiles(opts.providerCaFiles);
+  if (opts.caFiles.length > 0) opts.input.extraCa = readCaFiles(opts.caFiles);
+  if (opts.providerCaFiles.length > 0)
+    opts.input.providerCa = readCaFiles(opts.providerCaFiles, '--provider-ca');
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
@@ -129,7 +130,6 @@ async function diagnoseCommand(
     signal: io.signal,
     trace: opts.trace,
     dns: opts.dns,
-    extraCa,
     onEvent: watch
       ? (e: RunnerEvent) => {
           // A watch prints every round as it ends, terminal or not: it is the point of watching.

@@ -126,7 +126,7 @@ export function planProbes(
       },
     });
   });
-  const anchors = trustAnchors(deps.extraCa ?? []);
+  const anchors = trustAnchors([...(deps.extraCa ?? []), ...(input.extraCa ?? []).flatMap((f) => f.pems)]);
   const providerAnchors = providerAnchorsFor(input);
   input.endpoints.forEach((ep, i) => {
     if (ep.scheme !== 'https') return;

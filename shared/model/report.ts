@@ -87,8 +87,21 @@ export const sessionInputSchema = z.object({
   attempts: z.number().int().positive(),
   healthPath: z.string(),
   lang: z.enum(LANGS),
-  /** Names of the extra CA files trusted for this session (their certificates are in the TLS probe data). */
+  /** Names of the extra CA files trusted for this session (`--ca`). */
   caFiles: z.array(z.string()),
+  /**
+   * The `--ca` files' certificates (PEM), by file, so a re-test trusts exactly what the first run trusted even when
+   * the files are gone; bounded like `--provider-ca`. Absent in sessions stored before it existed.
+   */
+  extraCa: z
+    .array(
+      z.object({
+        name: z.string().max(4096),
+        pems: z.array(z.string().max(PROVIDER_CA_LIMITS.bytes)).min(1).max(PROVIDER_CA_LIMITS.certs),
+      }),
+    )
+    .max(PROVIDER_CA_LIMITS.files)
+    .optional(),
   /**
    * `--provider-ca` files: the CA(s) the provider trusts for origin certificates (an uploaded origin CA, a custom
    * provider's own), each with its PEM text so a re-test judges the chain against the same anchors. Bounded like

@@ -289,4 +289,24 @@ describe('--provider-ca: valid for the provider in strict mode, not publicly tru
     expect(ids).toContain('tls.provider_origin_ca');
     expect(ids).not.toContain('tls.untrusted_root');
   });
+
+  test('--ca too: a re-test trusts the same extra CA after the file is gone, not "untrusted root"', async () => {
+    const db = path.join(dir, 'history-ca.sqlite');
+    const file = path.join(dir, 'gone-extra-root.pem');
+    writeFileSync(file, ca.root.pem);
+    const args = ['--no-dns', '--no-trace', '--attempts', '1', '--db', db, '--json', '-'];
+    const first = await runCli(['diagnose', '--endpoint', urls[4], '--ca', file, ...args]);
+    const parsed = JSON.parse(first.stdout) as { session: { id: string }; findings: { id: string }[] };
+    expect(parsed.findings.map((f) => f.id)).not.toContain('tls.untrusted_root');
+    rmSync(file);
+    const again = await runCli(['retest', parsed.session.id, '--db', db, '--json', '-']);
+    expect(again.code, again.stderr).not.toBe(2);
+    const ids = (JSON.parse(again.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id);
+    expect(ids).not.toContain('tls.untrusted_root');
+    // Near miss: the same origin without the extra CA is an untrusted root.
+    const bare = await runCli(['diagnose', '--endpoint', urls[4], ...args]);
+    expect((JSON.parse(bare.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id)).toContain(
+      'tls.untrusted_root',
+    );
+  });
 });
