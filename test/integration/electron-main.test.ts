@@ -100,13 +100,18 @@ interface Outcome {
 }
 
 /** Boots the app in a child process; it must end by itself (a clean quit leaves nothing running). */
-function boot(appDir: string, userData: string, scenario: 'boot' | 'no-lock'): Outcome {
+function boot(
+  appDir: string,
+  userData: string,
+  scenario: 'boot' | 'no-lock' | 'dev-url',
+  env: Record<string, string> = {},
+): Outcome {
   const resultFile = path.join(path.dirname(appDir), `${scenario}.json`);
   const child = spawnSync(
     process.execPath,
     [path.join(scratch, 'driver.cjs'), appDir, userData, scenario, resultFile],
     {
-      env: { PATH: process.env.PATH ?? '', NODE_PATH: nodeModules, OD_DOC_URL: DOC_URL },
+      env: { PATH: process.env.PATH ?? '', NODE_PATH: nodeModules, OD_DOC_URL: DOC_URL, ...env },
       encoding: 'utf8',
       timeout: 30_000,
     },
@@ -258,6 +263,20 @@ describe('the Electron main process: the lock and the native binding', () => {
     expect(r.windows).toEqual([]);
     expect(r.registered).toEqual([]);
     expect(existsSync(app.userData)).toBe(false);
+  });
+
+  test('a packaged app ignores ELECTRON_RENDERER_URL: it loads and trusts its own page only', () => {
+    const dev = 'http://127.0.0.1:9/';
+    const app = makeApp('packaged-dev-url', 'electron-build');
+    const { r } = boot(app.appDir, app.userData, 'dev-url', { OD_PACKAGED: '1', ELECTRON_RENDERER_URL: dev });
+    expect(r.windows[0].loaded).toEqual([APP_URL]);
+    expect(r.devAnswers.devPage).toEqual(refusedAs('ipc.untrusted_sender'));
+    expect(r.devAnswers.appPage.ok).toBe(true);
+    // The near miss: unpackaged (electron-vite dev), the dev server's page is the app.
+    const unpackaged = makeApp('dev-url', 'electron-build');
+    const d = boot(unpackaged.appDir, unpackaged.userData, 'dev-url', { ELECTRON_RENDERER_URL: dev }).r;
+    expect(d.windows[0].loaded).toEqual([dev]);
+    expect(d.devAnswers.devPage.ok).toBe(true);
   });
 
   test.each([

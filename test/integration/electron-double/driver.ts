@@ -6,7 +6,7 @@ import { app, double, type FakeBrowserWindow } from './electron';
 /**
  * Runs in a child process (plain Node): loads the BUILT main bundle of a copy of the app with `electron` resolved
  * to the test double, plays the events Electron would, and writes what the app did to a JSON file for the test.
- * argv: appDir, userDataDir, scenario ('boot' | 'no-lock'), result file.
+ * argv: appDir, userDataDir, scenario ('boot' | 'no-lock' | 'dev-url'), result file.
  */
 const [appDir, userData, scenario, resultFile] = process.argv.slice(2) as [string, string, string, string];
 
@@ -24,6 +24,7 @@ const frameEvent = (url: string, parent: unknown = null, senderId = 1): unknown 
 async function run(): Promise<Record<string, unknown>> {
   double.config.gotLock = scenario !== 'no-lock';
   double.config.paths = { userData, documents: path.join(userData, 'documents') };
+  app.isPackaged = process.env.OD_PACKAGED === '1';
   const out: Record<string, unknown> = {};
 
   createRequire(__filename)(path.join(appDir, 'main', 'index.js'));
@@ -39,6 +40,15 @@ async function run(): Promise<Record<string, unknown>> {
     loaded: w.loaded,
   }));
   if (scenario === 'no-lock') return out;
+  if (scenario === 'dev-url') {
+    // Only what decides whose page is trusted: the page the window loads and which senders IPC answers.
+    const info = handler('app:info');
+    out.devAnswers = {
+      devPage: await info(frameEvent(process.env.ELECTRON_RENDERER_URL ?? ''), null),
+      appPage: await info(frameEvent(APP_URL), null),
+    };
+    return out;
+  }
 
   const win = double.windows[0]!;
   win.emit('ready-to-show');

@@ -100,7 +100,6 @@ function record(api: string, args: unknown[]): void {
 export const config = {
   gotLock: true,
   paths: {} as Record<string, string>,
-  platform: process.platform as string,
 };
 
 let readyResolve: () => void = () => undefined;
