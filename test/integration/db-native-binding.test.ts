@@ -1,11 +1,20 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { closeDatabases, DbError, openDatabase, toDbError, useNativeBinding } from '../../main/db/open';
 
 // The desktop app's hold on the history: the addon it names, and closing what it opened when it quits.
-const scratch = (): string => mkdtempSync(path.join(tmpdir(), 'od-native-'));
+const made: string[] = [];
+const scratch = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'od-native-'));
+  made.push(dir);
+  return dir;
+};
+
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 afterEach(() => {
   useNativeBinding(undefined);
