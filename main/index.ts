@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { app, BrowserWindow, clipboard, dialog, ipcMain } from 'electron';
-import { useNativeBinding } from './db/open';
+import { closeDatabases, useNativeBinding } from './db/open';
 import { DB_FILE_NAME } from './db/paths';
 import { printHtmlToPdf } from './app/print-pdf';
 import { defaultSavePath } from './app/save-path';
@@ -39,11 +38,12 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  // better-sqlite3 built for Electron's ABI by scripts/electron-native.mjs (outside the asar when packaged).
-  const native = path
-    .join(__dirname, '../native/better_sqlite3.node')
-    .replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
-  if (existsSync(native)) useNativeBinding(native);
+  // better-sqlite3 built for Electron's ABI by scripts/electron-native.mjs (outside the asar when packaged). Used
+  // even when it is missing: the Node build in node_modules cannot load in Electron, so the history then says
+  // which file is missing (db.native_missing) instead of failing on an ABI message.
+  useNativeBinding(
+    path.join(__dirname, '../native/better_sqlite3.node').replace(/app\.asar([\\/])/, 'app.asar.unpacked$1'),
+  );
 
   void app.whenReady().then(() => {
     hardenSessions();
@@ -89,5 +89,9 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
+  });
+  // After the windows have closed (no more IPC): close the history so SQLite folds its WAL back into the file.
+  app.on('will-quit', () => {
+    closeDatabases();
   });
 }

@@ -41,6 +41,12 @@ function stamp(now: Date): string {
 export function toDbError(e: unknown, file: string): DbError {
   if (e instanceof DbError) return e;
   const code = (e as { code?: string }).code ?? '';
+  // The app's own build of the addon is missing (an offline `npm start`) or is not one this runtime can load
+  // (another ABI, a damaged file): say which file, never fall back to the Node build Electron cannot load.
+  if (nativeBinding && (code === 'MODULE_NOT_FOUND' || code === 'ERR_DLOPEN_FAILED')) {
+    const reason = ((e as Error).message ?? '').split('\n')[0] ?? '';
+    return new DbError('db.native_missing', { file: nativeBinding, reason });
+  }
   const dir = path.dirname(file);
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return new DbError('db.disk_full', { file, dir });
   if (
@@ -78,6 +84,26 @@ let nativeBinding: string | undefined;
 
 export function useNativeBinding(file: string | undefined): void {
   nativeBinding = file;
+}
+
+/** Every database `openDatabase` handed out in this process (weakly held): the app closes them when it quits. */
+const handedOut = new Set<WeakRef<Database.Database>>();
+
+/**
+ * Closes every database `openDatabase` opened that is still open, and returns how many: the desktop app calls it
+ * on quit, so SQLite checkpoints the WAL into the file and removes it instead of leaving that to the next start.
+ */
+export function closeDatabases(): number {
+  let closed = 0;
+  for (const ref of handedOut) {
+    const db = ref.deref();
+    if (db?.open) {
+      db.close();
+      closed++;
+    }
+  }
+  handedOut.clear();
+  return closed;
 }
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
@@ -255,5 +281,7 @@ export async function openDatabase(file: string, now: () => Date = () => new Dat
     }
     notices.push({ kind: 'migrated', from: version, to: LATEST_VERSION, backup });
   }
+  for (const ref of handedOut) if (!ref.deref()?.open) handedOut.delete(ref);
+  handedOut.add(new WeakRef(db));
   return { db, file, notices };
 }
