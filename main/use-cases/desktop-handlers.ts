@@ -24,6 +24,7 @@ import {
   sessionExportSchema,
 } from './sessions';
 import { storedReport } from './stored-report';
+import type { RunDiagnosisDeps } from './run-diagnosis';
 import type { RunnerEvent } from '../probes/runner';
 import { pcapOf, renderPdf, renderReport } from './export-report';
 
@@ -190,6 +191,18 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
         throw new UserError(`app.parse_${e.reason}`, { seconds, detail: e.detail });
       }),
     );
+  /**
+   * The run's policy layer analysed in the worker too. A read that is stopped (timeout, cancel) makes the policy
+   * probe an error that says so, and the diagnosis names the rules as unreadable: never a verdict without them.
+   */
+  const policyPort =
+    (runId: string, signal: AbortSignal): RunDiagnosisDeps['policy'] =>
+    async (input, ranges) =>
+      parser.policy(`${runId}:policy`, { input, ranges }, signal).catch((e: unknown) => {
+        if (!(e instanceof ParseStopped)) throw e;
+        const seconds = Math.round(parseTimeoutMs / 100) / 10;
+        return { ok: false, error: { key: `app.parse_${e.reason}`, params: { seconds, detail: e.detail } } };
+      });
 
   return {
     'app:info': async () => ({ version: ports.version, platform: ports.platform, userData: ports.userData }),
@@ -201,6 +214,7 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
           now,
           newId: randomUUID,
           signal,
+          policy: policyPort(runId, signal),
           capture: form.capture === true,
           onEvent: progress(runId, sender.id),
         });
@@ -222,6 +236,7 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
           now,
           newId: randomUUID,
           signal,
+          policy: policyPort(runId, signal),
           onEvent: progress(runId, sender.id),
         });
       });
@@ -276,7 +291,13 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     'sessions:retest': async ({ runId, id }, sender) => {
       const { repo } = await history();
       const report = await tracked(runId, (signal) =>
-        retest(repo, id, { now, newId: randomUUID, signal, onEvent: progress(runId, sender.id) }),
+        retest(repo, id, {
+          now,
+          newId: randomUUID,
+          signal,
+          policy: policyPort(runId, signal),
+          onEvent: progress(runId, sender.id),
+        }),
       ).catch((e: unknown) => {
         if (e instanceof StoredInputError) throw new UserError(e.error.key, e.error.params);
         throw e;

@@ -1,6 +1,7 @@
 import type { OriginBundle } from '../../shared/model/origin-bundle';
 import { decodeErrorPage, type DecodedErrorPage } from '../diagnosis/error-page';
 import { bundleFromPastes } from '../origin/paste';
+import { runPolicy, type PolicyRun } from '../policy';
 import { parsePolicies } from '../policy/parse';
 
 /** The texts of the app's form that a person pasted or picked, with what reading them needs. */
@@ -35,4 +36,28 @@ export function analyseForm(req: FormAnalysisRequest): FormAnalysis {
       : null;
   const page = req.errorPage && req.errorPage.trim() !== '' ? decodeErrorPage(req.errorPage) : null;
   return { policyError: parsed.ok ? null : parsed.error, origin, errorPage: page };
+}
+
+/** A session's policy layer to analyse: its rule files against the ranges in force on its ports (runPolicy). */
+export interface PolicyAnalysisRequest {
+  readonly input: Parameters<typeof runPolicy>[0];
+  readonly ranges: readonly string[];
+}
+
+/** What the parse worker is asked: a form's texts read, or a session's policy layer analysed. */
+export type WorkerRequest =
+  | { readonly kind: 'form'; readonly form: FormAnalysisRequest }
+  | { readonly kind: 'policy'; readonly policy: PolicyAnalysisRequest };
+
+/** The worker's answer to each kind of request. */
+export type WorkerAnswer<R extends WorkerRequest> = R extends { kind: 'form' } ? FormAnalysis : PolicyRun;
+
+/** Answers one worker request with the engine's functions (the same ones the CLI calls in its own thread). */
+export function answerWorkerRequest(req: WorkerRequest): FormAnalysis | PolicyRun {
+  switch (req.kind) {
+    case 'form':
+      return analyseForm(req.form);
+    case 'policy':
+      return runPolicy(req.policy.input, req.policy.ranges, () => performance.now());
+  }
 }

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FormAnalysis, FormAnalysisRequest } from './form-analysis';
+import type {
+  FormAnalysis,
+  FormAnalysisRequest,
+  PolicyAnalysisRequest,
+  WorkerAnswer,
+  WorkerRequest,
+} from './form-analysis';
+import type { PolicyRun } from '../policy';
 
 /** How long reading a form's texts may take before it is stopped: the readers take milliseconds per MiB. */
 export const PARSE_TIMEOUT_MS = 20_000;
@@ -19,6 +26,8 @@ export class ParseStopped extends Error {
 /** Reads a form's texts in a worker thread; a read with the same key that is still running is cancelled first. */
 export interface OffThreadParser {
   analyse(key: string, req: FormAnalysisRequest, signal?: AbortSignal): Promise<FormAnalysis>;
+  /** A session's policy layer (parse and analysis of its rule files), as runPolicy returns it. */
+  policy(key: string, req: PolicyAnalysisRequest, signal?: AbortSignal): Promise<PolicyRun>;
   /** Stops the read running under this key, if any; true when there was one. */
   cancel(key: string): boolean;
 }
@@ -46,43 +55,49 @@ export function createOffThreadParser(
 ): OffThreadParser {
   const timeoutMs = opts.timeoutMs ?? PARSE_TIMEOUT_MS;
   const running = new Map<string, (e: ParseStopped) => void>();
+  const request = <R extends WorkerRequest>(
+    key: string,
+    req: R,
+    signal?: AbortSignal,
+  ): Promise<WorkerAnswer<R>> => {
+    running.get(key)?.(new ParseStopped('cancelled'));
+    const file = opts.workerFile === undefined ? defaultWorkerFile() : opts.workerFile;
+    if (!file || !existsSync(file))
+      return Promise.reject(new ParseStopped('unavailable', file ?? 'parse-worker'));
+    if (signal?.aborted) return Promise.reject(new ParseStopped('cancelled'));
+    return new Promise<WorkerAnswer<R>>((resolve, reject) => {
+      const worker = new Worker(file);
+      let done = false;
+      const finish = (err: ParseStopped | null, value?: WorkerAnswer<R>): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (running.get(key) === stop) running.delete(key);
+        void worker.terminate();
+        if (err) reject(err);
+        else resolve(value!);
+      };
+      const stop = (e: ParseStopped): void => finish(e);
+      const onAbort = (): void => finish(new ParseStopped('cancelled'));
+      const timer = setTimeout(() => finish(new ParseStopped('timed_out')), timeoutMs);
+      running.set(key, stop);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      worker.once('message', (m: { ok: true; value: WorkerAnswer<R> } | { ok: false; message: string }) =>
+        m.ok ? finish(null, m.value) : finish(new ParseStopped('failed', m.message)),
+      );
+      worker.once('error', (e) => finish(new ParseStopped('failed', e.message)));
+      worker.once('exit', (code) => finish(new ParseStopped('failed', `exit ${code}`)));
+      worker.postMessage(req);
+    });
+  };
   return {
     cancel(key) {
       const stop = running.get(key);
       stop?.(new ParseStopped('cancelled'));
       return stop !== undefined;
     },
-    analyse(key, req, signal) {
-      running.get(key)?.(new ParseStopped('cancelled'));
-      const file = opts.workerFile === undefined ? defaultWorkerFile() : opts.workerFile;
-      if (!file || !existsSync(file))
-        return Promise.reject(new ParseStopped('unavailable', file ?? 'parse-worker'));
-      if (signal?.aborted) return Promise.reject(new ParseStopped('cancelled'));
-      return new Promise<FormAnalysis>((resolve, reject) => {
-        const worker = new Worker(file);
-        let done = false;
-        const finish = (err: ParseStopped | null, value?: FormAnalysis): void => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (running.get(key) === stop) running.delete(key);
-          void worker.terminate();
-          if (err) reject(err);
-          else resolve(value!);
-        };
-        const stop = (e: ParseStopped): void => finish(e);
-        const onAbort = (): void => finish(new ParseStopped('cancelled'));
-        const timer = setTimeout(() => finish(new ParseStopped('timed_out')), timeoutMs);
-        running.set(key, stop);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        worker.once('message', (m: { ok: true; value: FormAnalysis } | { ok: false; message: string }) =>
-          m.ok ? finish(null, m.value) : finish(new ParseStopped('failed', m.message)),
-        );
-        worker.once('error', (e) => finish(new ParseStopped('failed', e.message)));
-        worker.once('exit', (code) => finish(new ParseStopped('failed', `exit ${code}`)));
-        worker.postMessage(req);
-      });
-    },
+    analyse: (key, form, signal) => request(key, { kind: 'form', form }, signal),
+    policy: (key, policy, signal) => request(key, { kind: 'policy', policy }, signal),
   };
 }
