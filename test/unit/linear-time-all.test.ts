@@ -358,6 +358,9 @@ const FILLERS: Record<string, (seed: string, size: number) => string> = {
   'quote filler': (s, n) => `${s} "${'a" "'.repeat(n / 4)}`,
   'unterminated quote': (s, n) => `${s} "${'\\"a '.repeat(n / 4)}`,
   'tab and colon filler': (s, n) => `${s}\n${'\t:'.repeat(n / 2)}`,
+  // Found by the fuzz run: an unanchored \d+ before a suffix (`(\d+)ms`) restarts inside a digit run from each digit.
+  'the last token a long run of digits': (s, n) => `${s.replace(/\S+\s*$/, '')}${'1'.repeat(n)}`,
+  'the last token digits and dots': (s, n) => `${s.replace(/\S+\s*$/, '')}${'1.'.repeat(n / 2)}`,
   'spaces between tokens': (s, n) =>
     s.split(' ').join(' '.repeat(Math.max(1, n / Math.max(1, s.split(' ').length)))),
 };
