@@ -87,8 +87,8 @@ describe('the app reads pasted texts and rule files off the main thread', () => 
     // Stopped at its timeout, not when the read would have ended (4 MiB of rules: 6 s and more of CPU).
     expect(performance.now() - started).toBeLessThan(6000);
     // The loop is never held for the read: the same read in the main thread holds it for all of those seconds.
-    // Half the timeout, not a few ms: on a loaded two-core machine the scheduler alone delays a tick by 300 ms.
-    expect(stallMs).toBeLessThan(750);
+    // Not a few ms: on a loaded two-core machine (tests in parallel, other jobs) a tick was seen 900 ms late.
+    expect(stallMs).toBeLessThan(1500);
   });
 
   test('a whole run with a 2 MiB rule file: read and analysed in the worker, the event loop keeps ticking', async () => {
@@ -118,7 +118,8 @@ describe('the app reads pasted texts and rule files off the main thread', () => 
     );
     expect(inThread.ok).toBe(true);
     if (inThread.ok) expect((probe.data as { rows: unknown }).rows).toEqual(inThread.data.rows);
-    expect(stallMs).toBeLessThan(750);
+    // In the main thread the same run held the loop 3.8 s (the analysis alone); a loaded machine adds 0.9 s.
+    expect(stallMs).toBeLessThan(1500);
   }, 60_000);
 
   test('diagnosis:cancel stops a running read at once', async () => {
