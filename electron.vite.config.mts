@@ -34,7 +34,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') }, external: ['better-sqlite3'] },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/index.ts'),
+          // The worker thread the handlers read pasted texts in: out/main/parse-worker.js, beside index.js.
+          'parse-worker': resolve(__dirname, 'main/use-cases/parse-worker.ts'),
+        },
+        external: ['better-sqlite3'],
+      },
     },
   },
   preload: {

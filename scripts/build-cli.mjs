@@ -1,10 +1,11 @@
 // Bundles the command line (and the benchmark runner) into CommonJS files for plain Node; no Electron involved.
+// Also the desktop handlers' parse worker, for when the handlers run from the sources in plain Node (the tests).
 // Rebuilds only when something the bundles were made from is newer than them (or gone): `npm run diagnose` calls
 // this on every run, and a full build takes a second or two. `--force` rebuilds regardless. Silent when up to date.
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const OUTPUTS = ['out/cli/origin-doctor.cjs', 'out/cli/bench.cjs'];
+const OUTPUTS = ['out/cli/origin-doctor.cjs', 'out/cli/bench.cjs', 'out/cli/parse-worker.cjs'];
 /** The files the last build read (esbuild's metafile), kept beside the bundles. */
 const INPUTS = 'out/cli/inputs.json';
 /** What shapes a build beyond the files it bundles: the build script, the dependency set, the TypeScript config. */
@@ -52,6 +53,7 @@ if (staleness() !== null) {
   const results = await Promise.all([
     build({ ...common, entryPoints: ['main/cli/index.ts'], outfile: OUTPUTS[0] }),
     build({ ...common, entryPoints: ['bench/run.ts'], outfile: OUTPUTS[1] }),
+    build({ ...common, entryPoints: ['main/use-cases/parse-worker.ts'], outfile: OUTPUTS[2] }),
   ]);
   const inputs = new Set(results.flatMap((r) => Object.keys(r.metafile.inputs)));
   writeFileSync(INPUTS, JSON.stringify([...inputs].sort()));

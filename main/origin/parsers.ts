@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { ErrorLog, Listener, ListenerNote, OriginBundle } from '../../shared/model/origin-bundle';
+import { contentLines } from './lines';
 import { servicePort } from './services';
 
 /**
@@ -121,7 +122,7 @@ export function parseSs(text: string, notes?: ListenerNote[]): Listener[] | null
   let recognised = false;
   let tcpRows = 0;
   let otherRow: string | null = null;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of contentLines(text)) {
     const l = line.trim();
     if (/^(Netid\s+)?State\s+Recv-Q/i.test(l)) {
       recognised = true;
@@ -157,7 +158,7 @@ const NETSTAT_COLUMN = 23;
 export function parseNetstatLinux(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of contentLines(text)) {
     const l = line.trim();
     const f = l.split(/\s+/);
     if (!/^tcp6?$/.test(f[0] ?? '') || f[5] !== 'LISTEN') continue;
@@ -179,7 +180,7 @@ export function parseNetstatLinux(text: string, notes?: ListenerNote[]): Listene
 export function parseNetstatWindows(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of contentLines(text)) {
     const l = line.trim();
     const f = l.split(/\s+/);
     if (f[0] !== 'TCP' || !/^(LISTENING|侦听|监听)$/.test(f[3] ?? '')) continue;
@@ -225,7 +226,7 @@ export function parseGetNetTcpConnection(text: string): Listener[] | null {
   }
   if (!/LocalAddress\s+LocalPort/.test(t)) return null;
   const out: Listener[] = [];
-  for (const line of t.split(/\r?\n/)) {
+  for (const line of contentLines(t)) {
     const f = line.trim().split(/\s+/);
     if (f.length < 5 || !/^\d+$/.test(f[1] ?? '') || !f.includes('Listen')) continue;
     const pid = Number(f[f.length - 1]);
@@ -265,7 +266,7 @@ function hexToV6(hex: string): string {
 export function parseProcNetTcp(text: string): (Listener & { inode: number })[] | null {
   const out: (Listener & { inode: number })[] = [];
   let recognised = false;
-  for (const line of text.split('\n')) {
+  for (const line of contentLines(text)) {
     const f = line.trim().split(/\s+/);
     if (f[0] === 'sl') {
       recognised = true;
@@ -296,7 +297,7 @@ export function parseProcNetTcp(text: string): (Listener & { inode: number })[] 
 export function parseLsof(text: string, notes?: ListenerNote[]): Listener[] | null {
   const out: Listener[] = [];
   let recognised = false;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of contentLines(text)) {
     if (/^COMMAND\s+PID\s+USER/.test(line)) {
       recognised = true;
       continue;
@@ -366,7 +367,7 @@ export function parseErrorLog(text: string, file: string): ErrorLog | null {
   const samples: Record<string, string> = {};
   let lines = 0;
   let recognised = false;
-  for (const line of text.split(/\r?\n/)) {
+  for (const line of contentLines(text)) {
     if (line.trim() === '') continue;
     lines++;
     // nginx `2026/11/29 06:00:00 [error]`; Apache `[Sun Nov 29 06:00:00.123456 2026] [core:error]` (2.4) or

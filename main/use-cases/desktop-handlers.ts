@@ -7,10 +7,9 @@ import { createTranslator } from '../../shared/i18n/translate';
 import type { Lang, SessionInput } from '../../shared/model/report';
 import type { Handlers } from '../app/ipc';
 import { UserError } from '../app/ipc';
-import { parsePolicies } from '../policy/parse';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
-import { bundleFromPastes } from '../origin/paste';
-import { decodeErrorPage } from '../diagnosis/error-page';
+import { analyseForm, type FormAnalysis, type FormAnalysisRequest } from './form-analysis';
+import { createOffThreadParser, ParseStopped, PARSE_TIMEOUT_MS } from './off-thread';
 import { parseWatchSpec } from './watch';
 import { DbError, openDatabase } from '../db/open';
 import { processAlive, SessionsRepo } from '../db/sessions-repo';
@@ -25,6 +24,7 @@ import {
   sessionExportSchema,
 } from './sessions';
 import { storedReport } from './stored-report';
+import type { RunDiagnosisDeps } from './run-diagnosis';
 import type { RunnerEvent } from '../probes/runner';
 import { pcapOf, renderPdf, renderReport } from './export-report';
 
@@ -45,6 +45,12 @@ export interface DesktopPorts {
   readonly printPdf: (html: string) => Promise<Buffer>;
   /** The system time zone for "generated at" in exported reports. */
   readonly timeZone?: string;
+  /**
+   * The built worker that reads pasted and picked texts off the main thread (out/main/parse-worker.js beside the
+   * app's main file; found by itself when left out), and how long a read may take (20 s).
+   */
+  readonly parseWorkerFile?: string;
+  readonly parseTimeoutMs?: number;
 }
 
 type Form = ChannelInput<'diagnosis:run'>['form'];
@@ -52,8 +58,13 @@ type Form = ChannelInput<'diagnosis:run'>['form'];
 /**
  * Turns the app's form into a session input with the CLI's own rules: every field validated and worded in the
  * form's language; rule files and the origin's output checked before any probe runs, with the file and line.
+ * `analyse` reads the pasted and picked texts (in a worker thread in the app; in this thread when left out).
  */
-export function formToInput(form: Form, now: Date): SessionInput {
+export async function formToInput(
+  form: Form,
+  now: Date,
+  analyse: (req: FormAnalysisRequest) => Promise<FormAnalysis> = async (req) => analyseForm(req),
+): Promise<SessionInput> {
   const lang: Lang = form.lang ?? 'en';
   const t = createTranslator(lang);
   const {
@@ -67,11 +78,15 @@ export function formToInput(form: Form, now: Date): SessionInput {
   } = form;
   const input = buildSessionInput(fields, (field: SessionField) => t(`app.field.${field}`), lang);
   if (!input.ok) throw new UserError(input.error.key, input.error.params);
-  const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
-  const parsed = parsePolicies(policies);
-  if (!parsed.ok) throw new UserError(parsed.error.key, parsed.error.params);
+  let watchSpec: SessionInput['watch'] = null;
+  if (watch) {
+    const w = parseWatchSpec(watch, { intervalS: t('app.watch_every'), durationS: t('app.watch_for') });
+    if (!w.ok) throw new UserError(w.error.key, w.error.params);
+    watchSpec = w.value;
+  }
   let origin = null;
-  if (originBundle !== undefined && originBundle !== null) {
+  const hasBundle = originBundle !== undefined && originBundle !== null;
+  if (hasBundle) {
     const b = originBundleSchema.safeParse(originBundle);
     if (!b.success) {
       const issue = b.error.issues[0]!;
@@ -82,29 +97,29 @@ export function formToInput(form: Form, now: Date): SessionInput {
       });
     }
     origin = b.data;
-  } else if (originPastes && originPastes.some((p) => p.text.trim() !== '')) {
-    const ports = [...new Set(input.value.endpoints.map((e) => e.port))];
-    origin = bundleFromPastes(originPastes, ports, now).bundle;
   }
+  const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
+  const analysed = await analyse({
+    policies: policies.map((p) => ({ name: p.name, text: p.text })),
+    // A bundle read from its JSON file wins over pasted output, as it always has.
+    originPastes: hasBundle ? null : (originPastes ?? null),
+    ports: [...new Set(input.value.endpoints.map((e) => e.port))],
+    errorPage: errorPage ?? null,
+    now: now.toISOString(),
+  });
+  if (analysed.policyError) throw new UserError(analysed.policyError.key, analysed.policyError.params);
+  origin ??= analysed.origin;
   let symptomDetail: SessionInput['symptomDetail'] = null;
   let symptom = input.value.symptom;
-  if (errorPage && errorPage.trim() !== '') {
-    const decoded = decodeErrorPage(errorPage);
-    if (decoded) {
-      symptomDetail = {
-        provider: decoded.provider,
-        code: decoded.code,
-        reference: decoded.reference,
-        layer: decoded.layer,
-      };
-      symptom ??= decoded.symptom;
-    }
-  }
-  let watchSpec: SessionInput['watch'] = null;
-  if (watch) {
-    const w = parseWatchSpec(watch, { intervalS: t('app.watch_every'), durationS: t('app.watch_for') });
-    if (!w.ok) throw new UserError(w.error.key, w.error.params);
-    watchSpec = w.value;
+  const decoded = analysed.errorPage;
+  if (decoded) {
+    symptomDetail = {
+      provider: decoded.provider,
+      code: decoded.code,
+      reference: decoded.reference,
+      layer: decoded.layer,
+    };
+    symptom ??= decoded.symptom;
   }
   return {
     ...input.value,
@@ -159,42 +174,72 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     }
   };
   const notFound = (id: string): UserError => new UserError('history.not_found', { id });
+  const parseTimeoutMs = ports.parseTimeoutMs ?? PARSE_TIMEOUT_MS;
+  const parser = createOffThreadParser({
+    ...(ports.parseWorkerFile !== undefined ? { workerFile: ports.parseWorkerFile } : {}),
+    timeoutMs: parseTimeoutMs,
+  });
+  /**
+   * The form's texts read in the worker thread. One read per window and channel: a newer one from the same window
+   * cancels the older; `signal` is the run's (diagnosis:cancel); a read past the timeout is stopped.
+   */
+  const readForm = (form: Form, key: string, signal: AbortSignal): Promise<SessionInput> =>
+    formToInput(form, now(), (req) =>
+      parser.analyse(key, req, signal).catch((e: unknown) => {
+        if (!(e instanceof ParseStopped)) throw e;
+        const seconds = Math.round(parseTimeoutMs / 100) / 10;
+        throw new UserError(`app.parse_${e.reason}`, { seconds, detail: e.detail });
+      }),
+    );
+  /**
+   * The run's policy layer analysed in the worker too. A read that is stopped (timeout, cancel) makes the policy
+   * probe an error that says so, and the diagnosis names the rules as unreadable: never a verdict without them.
+   */
+  const policyPort =
+    (runId: string, signal: AbortSignal): RunDiagnosisDeps['policy'] =>
+    async (input, ranges) =>
+      parser.policy(`${runId}:policy`, { input, ranges }, signal).catch((e: unknown) => {
+        if (!(e instanceof ParseStopped)) throw e;
+        const seconds = Math.round(parseTimeoutMs / 100) / 10;
+        return { ok: false, error: { key: `app.parse_${e.reason}`, params: { seconds, detail: e.detail } } };
+      });
 
   return {
     'app:info': async () => ({ version: ports.version, platform: ports.platform, userData: ports.userData }),
-    'diagnosis:run': async ({ runId, form }, sender) => {
-      const input = formToInput(form, now());
-      const { repo } = await history();
-      return tracked(runId, (signal) =>
-        runAndStore(repo, input, {
+    'diagnosis:run': async ({ runId, form }, sender) =>
+      tracked(runId, async (signal) => {
+        const input = await readForm(form, `${sender.id}:diagnosis:run`, signal);
+        const { repo } = await history();
+        return runAndStore(repo, input, {
           now,
           newId: randomUUID,
           signal,
+          policy: policyPort(runId, signal),
           capture: form.capture === true,
           onEvent: progress(runId, sender.id),
-        }),
-      );
-    },
+        });
+      }),
     'diagnosis:rerun-step': async ({ runId, sessionId, layer, form }, sender) => {
       const { repo } = await history();
       const parent = repo.get(sessionId);
       if (!parent) throw notFound(sessionId);
-      // The step's own inputs come from the form (new rules, the origin's output); the rest as first run.
-      const fromForm = formToInput(form, now());
-      const input: SessionInput = {
-        ...parent.input,
-        lang: fromForm.lang,
-        ...(layer === 'policy' ? { policies: fromForm.policies ?? [] } : {}),
-        ...(layer === 'origin' ? { origin: fromForm.origin ?? null } : {}),
-      };
-      const report = await tracked(runId, (signal) =>
-        rerunStep(repo, sessionId, layer, input, {
+      const report = await tracked(runId, async (signal) => {
+        // The step's own inputs come from the form (new rules, the origin's output); the rest as first run.
+        const fromForm = await readForm(form, `${sender.id}:diagnosis:rerun-step:${layer}`, signal);
+        const input: SessionInput = {
+          ...parent.input,
+          lang: fromForm.lang,
+          ...(layer === 'policy' ? { policies: fromForm.policies ?? [] } : {}),
+          ...(layer === 'origin' ? { origin: fromForm.origin ?? null } : {}),
+        };
+        return rerunStep(repo, sessionId, layer, input, {
           now,
           newId: randomUUID,
           signal,
+          policy: policyPort(runId, signal),
           onEvent: progress(runId, sender.id),
-        }),
-      );
+        });
+      });
       if (!report) throw notFound(sessionId);
       return report;
     },
@@ -246,7 +291,13 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     'sessions:retest': async ({ runId, id }, sender) => {
       const { repo } = await history();
       const report = await tracked(runId, (signal) =>
-        retest(repo, id, { now, newId: randomUUID, signal, onEvent: progress(runId, sender.id) }),
+        retest(repo, id, {
+          now,
+          newId: randomUUID,
+          signal,
+          policy: policyPort(runId, signal),
+          onEvent: progress(runId, sender.id),
+        }),
       ).catch((e: unknown) => {
         if (e instanceof StoredInputError) throw new UserError(e.error.key, e.error.params);
         throw e;

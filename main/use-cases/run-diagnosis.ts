@@ -14,7 +14,7 @@ import { formatTlsRaw, tlsProbe, tlsStatus, trustAnchors, type ProviderAnchors }
 import { formatHttpRaw, httpProbe } from '../probes/http';
 import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
-import { runPolicy } from '../policy';
+import { runPolicy, type PolicyRun } from '../policy';
 import { formatPolicyText } from '../policy/format';
 import { formatBundleText } from '../origin/format';
 import { rdpProbe, sshProbe } from '../probes/mgmt';
@@ -39,6 +39,11 @@ export interface RunDiagnosisDeps {
   readonly extraCa?: readonly string[];
   /** Capture the probes' own packets (tcpdump / dumpcap) and read a handshake timeline from them. */
   readonly capture?: boolean | CaptureOptions;
+  /**
+   * Parses and analyses the session's rule files (runPolicy's arguments); the desktop app runs it in its parse
+   * worker so a big rule file never blocks the main process. runPolicy in this thread when left out (the CLI).
+   */
+  readonly policy?: (input: Parameters<typeof runPolicy>[0], ranges: readonly string[]) => Promise<PolicyRun>;
 }
 
 /** Back-to-origin ranges in force for a session: its own plus its provider preset's, without repeats. */
@@ -73,7 +78,7 @@ export function providerAnchorsFor(input: SessionInput): ProviderAnchors | null 
 /** The probes a session runs: all independent, so the runner starts them together. */
 export function planProbes(
   input: SessionInput,
-  deps: Pick<RunDiagnosisDeps, 'tcp' | 'trace' | 'dns' | 'extraCa' | 'now'>,
+  deps: Pick<RunDiagnosisDeps, 'tcp' | 'trace' | 'dns' | 'extraCa' | 'now' | 'policy'>,
 ): ProbeTask[] {
   const tasks: ProbeTask[] = [];
   tasks.push({
@@ -222,11 +227,14 @@ export function planProbes(
       key: 'policy',
       run: async () => {
         const preset = input.provider ? findProvider(input.provider) : undefined;
-        const result = runPolicy(
-          { ...input, policies, provider: preset?.name ?? input.provider },
-          rangesInForce(input),
-          () => performance.now(),
-        );
+        const policyInput = {
+          endpoints: input.endpoints,
+          policies,
+          provider: preset?.name ?? input.provider,
+        };
+        const result = deps.policy
+          ? await deps.policy(policyInput, rangesInForce(input))
+          : runPolicy(policyInput, rangesInForce(input), () => performance.now());
         // A rule file that cannot be read: the probe says why in the session's language, and the diagnosis
         // names it (policy.unreadable) so the verdict never reads as if the policy were fine.
         if (!result.ok)
