@@ -324,3 +324,19 @@ describe('properties on random rule sets', () => {
     );
   });
 });
+
+test('an nft -f script may start with flush ruleset (the dry run of the file about to be loaded); other commands are refused', () => {
+  const body =
+    'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\ttcp dport 443 accept\n\t}\n}\n';
+  const ok = parsePolicies([
+    { name: 'rules.nft', text: `#!/usr/sbin/nft -f\nflush ruleset\n\n${body}`, format: null },
+  ]);
+  expect(ok.ok).toBe(true);
+  const partial = parsePolicies([
+    { name: 'rules.nft', text: `flush table inet filter\n${body}`, format: null },
+  ]);
+  expect(partial).toMatchObject({
+    ok: false,
+    error: { key: 'policy.nft_outside_table', params: { line: 1 } },
+  });
+});
