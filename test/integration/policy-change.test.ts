@@ -172,6 +172,38 @@ describe('dry run: the file about to be loaded', () => {
   });
 });
 
+describe('provider list drift (--ranges-before)', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'od-drift-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  test('the customer copied the IPv4 list of before 2021-04-08: named with its date, what changed since', async () => {
+    const list = path.join(tmp, 'cloudflare-ips-v4.txt');
+    writeFileSync(
+      list,
+      '# copied from cloudflare.com/ips-v4 years ago\n173.245.48.0/20\n103.21.244.0/22\n103.22.200.0/22\n103.31.4.0/22\n141.101.64.0/18\n108.162.192.0/18\n190.93.240.0/20\n188.114.96.0/20\n197.234.240.0/22\n198.41.128.0/17\n162.158.0.0/15\n104.16.0.0/12\n172.64.0.0/13\n131.0.72.0/22\n',
+    );
+    const r = await change('iptables/base.save', 'iptables/ssh-added.save', ['--ranges-before', list]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.data!.drift!.families).toEqual([
+      { family: 4, match: { until: '2021-04-08', source: expect.stringContaining('2021-04-08') } },
+    ]);
+    expect(r.data!.drift!.removed).toEqual(['104.28.0.0/14']);
+    expect(r.stderr).toMatch(/Your Cloudflare IPv4 list is the one published until 2021-04-08/);
+    expect(r.stderr).toMatch(/no longer in the current list .*: 104\.28\.0\.0\/14/);
+    // The IPv6 list was never copied, and the iptables-save says nothing about IPv6: unknown, never "allowed".
+    expect(r.stderr).toMatch(/not fully allow: 2400:cb00::\/32:443 \(unknown\)/);
+  });
+
+  test('a bad line in the ranges file: exit 2, the option, file and line', async () => {
+    const list = path.join(tmp, 'bad.txt');
+    writeFileSync(list, '173.245.48.0/20\n173.245.48.0/40\n');
+    const r = await change('iptables/base.save', 'iptables/ssh-added.save', ['--ranges-before', list]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--ranges-before/);
+    expect(r.stderr).toMatch(/line 2/);
+  });
+});
+
 describe('bad input', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'od-change-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
