@@ -124,6 +124,15 @@ describe('the other kinds of change', () => {
     });
   });
 
+  test('ufw: the way back from default allow incoming takes away, by the two Default lines', async () => {
+    const r = await change('ufw/policy-allow.txt', 'ufw/base.txt');
+    expect(r.code).toBe(1);
+    const p = r.data!.rows.find((row) => row.range === '103.31.4.0/22')!.changes[0]!;
+    expect(p).toMatchObject({ kind: 'default_policy', effect: 'taken' });
+    expect(p.cause.before!.text).toMatch(/^Default: allow \(incoming\)/);
+    expect(p.cause.after!.text).toMatch(/^Default: deny \(incoming\)/);
+  });
+
   test('iptables: a rule moved to the top is reordered, with its old and new line', async () => {
     const r = await change('iptables/move-before.save', 'iptables/move-after.save');
     expect(r.code).toBe(1);
