@@ -29,6 +29,7 @@ import { parsePolicies } from '../main/policy/parse';
 import { parseRange } from '../main/policy/addr';
 import { evaluateSpan } from '../main/policy/evaluate';
 import { evaluateAddress } from '../main/policy/reference';
+import { comparePolicies } from '../main/policy/compare';
 import { PROVIDERS } from '../shared/catalog/providers';
 import { dnsProbe } from '../main/probes/dns';
 import { runProbes } from '../main/probes/runner';
@@ -464,6 +465,50 @@ async function policyBench(): Promise<Row[]> {
   if (mismatches > 0)
     throw new Error(`policy bench: the simulation and the naive walk disagree (${mismatches})`);
   const naiveMs = perAddress * v4Addresses * ports.length;
+  // The change impact: the same set against a copy with a DROP for one Cloudflare /24 inserted and one rule
+  // dropped (every later line moves), both parsed once, compared for every range on the same ports.
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('-A ufw-user-input'));
+  lines.splice(at, 1, '-A ufw-user-input -s 162.158.10.0/24 -p tcp -m tcp --dport 443 -j DROP');
+  const changed = lines.join('\n');
+  const after = path.join(path.dirname(file), 'big-after.rules');
+  writeFileSync(after, changed);
+  const parsedAfter = parsePolicies([{ name: 'big-after.rules', text: changed, format: null }]);
+  if (!parsedAfter.ok) throw new Error(`policy bench: ${parsedAfter.error.key}`);
+  const compare = () =>
+    comparePolicies({
+      before: sets,
+      after: parsedAfter.value,
+      ranges: PROVIDERS.find((p) => p.id === 'cloudflare')!.ranges,
+      ports,
+      provider: 'Cloudflare',
+      destinations: [],
+      all: false,
+    });
+  if (compare().verdict !== 'cuts') throw new Error('policy bench: the comparison missed the inserted DROP');
+  const cmp: number[] = [];
+  // CPU time beside wall time: on a machine shared with other jobs the wall time mostly measures the wait.
+  const cmpCpu: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now();
+    const c = process.cpuUsage();
+    compare();
+    cmp.push(performance.now() - s);
+    const used = process.cpuUsage(c);
+    cmpCpu.push((used.user + used.system) / 1000);
+  }
+  const compareCli = await timedCli(null, [
+    'policy',
+    '--before',
+    file,
+    '--after',
+    after,
+    '--provider',
+    'cloudflare',
+    ...ports.flatMap((p) => ['--port', String(p)]),
+    '--json',
+    '/dev/null',
+  ]);
   const cli = await timedCli(null, [
     'policy',
     '--rules',
@@ -484,6 +529,26 @@ async function policyBench(): Promise<Row[]> {
       ratio: round(median(sim) / naiveMs, 6),
       target: '< 1 s',
       peakRssMb: null,
+    },
+    {
+      name: `policy change impact, two 10,000-rule sets × ${ranges.length} Cloudflare ranges × 3 ports: simulation of both + anomalies that changed (median of 5)`,
+      ours: round(median(cmp), 1),
+      reference: round(median(sim), 1),
+      referenceName: `the single-set simulation above; CPU time ${round(median(cmpCpu), 0)} ms`,
+      unit: 'ms',
+      ratio: round(median(cmp) / median(sim), 1),
+      target: '< 1 s',
+      peakRssMb: null,
+    },
+    {
+      name: 'origin-doctor policy --before --after, two 10,000-rule sets: parse both + compare (whole CLI run)',
+      ours: round(compareCli.ms, 0),
+      reference: 1000,
+      referenceName: 'budget',
+      unit: 'ms',
+      ratio: round(compareCli.ms / 1000, 2),
+      target: '< 300 MB',
+      peakRssMb: compareCli.rssMb,
     },
     {
       name: 'origin-doctor policy, 10,000 rules: parse + simulation + anomalies (whole CLI run)',

@@ -35,6 +35,13 @@ export interface PolicyOptions {
   readonly ports: number[];
   readonly json: string | null;
   readonly rangesFile: string | null;
+  /** `--before` / `--after`: two versions of the rules to compare (empty unless comparing). */
+  readonly before: string[];
+  readonly after: string[];
+  /** `--all`: every range × port in a comparison, not only those that change. */
+  readonly all: boolean;
+  /** `--ranges-before`: the provider list the customer copied, beside the one in force. */
+  readonly rangesBefore: string | null;
 }
 
 export class UsageError extends Error {
@@ -257,10 +264,23 @@ export function parsePolicyArgs(argv: string[]): PolicyOptions {
     json: { type: 'string' },
     lang: { type: 'string' },
     'ranges-file': { type: 'string' },
+    before: { type: 'string', multiple: true },
+    after: { type: 'string', multiple: true },
+    all: { type: 'boolean' },
+    'ranges-before': { type: 'string' },
   });
-  const v = values as Record<string, string | string[] | undefined>;
+  const v = values as Record<string, string | string[] | boolean | undefined>;
   const rules = (v.rules as string[] | undefined) ?? [];
-  if (rules.length === 0) throw err('cli.rules_required');
+  const before = (v.before as string[] | undefined) ?? [];
+  const after = (v.after as string[] | undefined) ?? [];
+  const comparing = before.length > 0 || after.length > 0;
+  if (comparing && rules.length > 0) throw err('cli.compare_with_rules');
+  if (comparing && (before.length === 0 || after.length === 0)) throw err('cli.compare_needs_both');
+  if (!comparing) {
+    if (rules.length === 0) throw err('cli.rules_required');
+    if (v.all !== undefined) throw err('cli.compare_only', { option: '--all' });
+    if (v['ranges-before'] !== undefined) throw err('cli.compare_only', { option: '--ranges-before' });
+  }
   let provider: string | null = null;
   if (v.provider !== undefined) {
     const p = findProvider(v.provider as string);
@@ -283,11 +303,15 @@ export function parsePolicyArgs(argv: string[]): PolicyOptions {
   if (json !== null && json.trim() === '') throw err('cli.missing_value', { option: '--json' });
   return {
     rules,
-    rulesFormat: rulesFormat(v['rules-format'] as string | undefined, rules),
+    rulesFormat: rulesFormat(v['rules-format'] as string | undefined, [...rules, ...before]),
     provider,
     ranges,
     ports: ports.length ? [...new Set(ports)].sort((a, b) => a - b) : [80, 443],
     json,
     rangesFile: (v['ranges-file'] as string | undefined) ?? null,
+    before,
+    after,
+    all: v.all === true,
+    rangesBefore: (v['ranges-before'] as string | undefined) ?? null,
   };
 }

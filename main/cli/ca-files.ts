@@ -97,8 +97,8 @@ function readCaFile(file: string, option: string): string[] {
  * A ranges file (`--ranges-file`): one CIDR per line, `#` comments and blank lines allowed, as providers publish
  * them. A line that is not a CIDR is refused with its number.
  */
-export function readRangesFile(file: string): string[] {
-  const text = readTextFile(file, '--ranges-file');
+export function readRangesFile(file: string, option = '--ranges-file'): string[] {
+  const text = readTextFile(file, option);
   const out: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const l = raw.replace(/#.*$/, '').trim();
@@ -107,14 +107,14 @@ export function readRangesFile(file: string): string[] {
     if (!r.ok)
       throw new UsageError({
         key: 'input.ranges_file_line',
-        params: { file: quoteInput(file), line: i + 1, value: quoteInput(l), option: '--ranges-file' },
+        params: { file: quoteInput(file), line: i + 1, value: quoteInput(l), option },
       });
     out.push(r.value);
   });
   if (out.length === 0)
     throw new UsageError({
       key: 'input.ranges_file_empty',
-      params: { file: quoteInput(file), option: '--ranges-file' },
+      params: { file: quoteInput(file), option },
     });
   return [...new Set(out)];
 }

@@ -8,6 +8,7 @@ import { formatPolicyText } from '../policy/format';
 import { parsePolicyArgs, UsageError } from './args';
 import { readRangesFile, readTextFile } from './ca-files';
 import type { CliIo } from './main';
+import { policyCompareCommand } from './policy-compare-command';
 import { terminalSafe } from './text-output';
 
 export interface PolicyFileText {
@@ -46,6 +47,7 @@ export function policyHasProblems(d: PolicyData): boolean {
 /** `origin-doctor policy`: the coverage table and the anomalies of rule files, without probing anything. */
 export function policyCommand(argv: string[], io: CliIo, t: Translate): number {
   const opts = parsePolicyArgs(argv);
+  if (opts.before.length > 0) return policyCompareCommand(opts, io, t);
   const files = readPolicyFiles(opts.rules, opts.rulesFormat);
   const preset = opts.provider ? findProvider(opts.provider) : undefined;
   const override = opts.rangesFile ? readRangesFile(opts.rangesFile) : null;

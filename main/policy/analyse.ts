@@ -38,12 +38,12 @@ const MAX_SEGMENTS = 50;
 const MAX_ANOMALIES_PER_KIND = 50;
 const ANOMALY_ORDER = ['shadowed', 'correlated', 'overly_permissive', 'redundant', 'generalization'];
 
-function ref(set: RuleSet, rule: Rule): PolicyRuleRef {
+export function ref(set: RuleSet, rule: Rule): PolicyRuleRef {
   return { file: set.name, line: rule.line, text: rule.text, chain: rule.chain };
 }
 
 /** Which file each rule came from, built once per analysis (limits are looked up per segment). */
-function ownersOf(sets: readonly RuleSet[]): Map<Rule, RuleSet> {
+export function ownersOf(sets: readonly RuleSet[]): Map<Rule, RuleSet> {
   const owners = new Map<Rule, RuleSet>();
   for (const set of sets)
     for (const p of [set.programs[4], set.programs[6]])
@@ -52,7 +52,11 @@ function ownersOf(sets: readonly RuleSet[]): Map<Rule, RuleSet> {
 }
 
 /** The rule that decided, or the chain default that did, as evidence. */
-function decider(set: RuleSet | undefined, rule: Rule | null, chain: Chain | null): PolicyRuleRef | null {
+export function decider(
+  set: RuleSet | undefined,
+  rule: Rule | null,
+  chain: Chain | null,
+): PolicyRuleRef | null {
   if (set && rule) return ref(set, rule);
   if (set && chain)
     return { file: set.name, line: chain.policyLine, text: chain.policyText, chain: chain.name };
@@ -95,7 +99,7 @@ function branchOut(sets: readonly RuleSet[], owners: Map<Rule, RuleSet>, b: Bran
   };
 }
 
-function segmentOut(
+export function segmentOut(
   sets: readonly RuleSet[],
   owners: Map<Rule, RuleSet>,
   s: Segment,
@@ -135,9 +139,9 @@ function segmentOut(
   };
 }
 
-const ALLOWED: ReadonlySet<PolicyOutcome> = new Set(['allow', 'limited']);
+export const ALLOWED: ReadonlySet<PolicyOutcome> = new Set(['allow', 'limited']);
 
-function rowOutcome(segs: readonly Segment[]): PolicyRowOutcome {
+export function rowOutcome(segs: readonly Segment[]): PolicyRowOutcome {
   if (segs.every((s) => s.outcome === 'unknown')) return 'unknown';
   if (segs.some((s) => s.outcome === 'unknown'))
     // Part of the range is surely kept out: that much is known; otherwise the row cannot be called either way.
@@ -148,16 +152,16 @@ function rowOutcome(segs: readonly Segment[]): PolicyRowOutcome {
   return 'partial';
 }
 
-function ratio(part: bigint, whole: bigint): number {
+export function ratio(part: bigint, whole: bigint): number {
   if (whole === 0n) return 0;
   return Number((part * 1_000_000n) / whole) / 1_000_000;
 }
 
-function parseAll(list: readonly string[]): ParsedRange[] {
+export function parseAll(list: readonly string[]): ParsedRange[] {
   return list.map((r) => parseRange(r)).filter((r): r is ParsedRange => r !== null);
 }
 
-function relevant(a: Anomaly, provider: AddrSet, ports: readonly number[]): boolean {
+export function relevant(a: Anomaly, provider: AddrSet, ports: readonly number[]): boolean {
   const r = a.rule;
   if (r.proto !== 'tcp' && r.proto !== 'any') return false;
   if (r.ports && !ports.some((p) => r.ports!.some((s) => p >= s.lo && p <= s.hi) !== r.portsNot))

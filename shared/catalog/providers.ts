@@ -1,4 +1,5 @@
 import cloudflare from './ranges/cloudflare.json';
+import cloudflareHistory from './ranges/cloudflare-history.json';
 import cloudflareOriginCa from './origin-ca/cloudflare.json';
 
 /**
@@ -13,6 +14,11 @@ export interface ProviderPreset {
   readonly ranges: readonly string[];
   readonly rangesSource: string | null;
   readonly rangesCheckedOn: string | null;
+  /**
+   * Earlier published lists, one family each, with the date they were replaced and the source that says so; only
+   * changes documented with a date are shipped (what is older is unknown).
+   */
+  readonly rangesHistory?: readonly RangesHistoryEntry[];
   /**
    * Published addresses of the provider's edge (where a protected name resolves), when the provider publishes them.
    * Back-to-origin (egress) ranges say nothing about this; only Cloudflare documents one list for both.
@@ -34,6 +40,14 @@ export interface ProviderPreset {
   };
 }
 
+/** One earlier published list of one family: in force until `until` (the day the provider replaced it). */
+export interface RangesHistoryEntry {
+  readonly family: 4 | 6;
+  readonly until: string;
+  readonly source: string;
+  readonly ranges: readonly string[];
+}
+
 export const PROVIDERS: readonly ProviderPreset[] = [
   {
     id: 'cloudflare',
@@ -42,6 +56,7 @@ export const PROVIDERS: readonly ProviderPreset[] = [
     ranges: [...cloudflare.ipv4, ...cloudflare.ipv6],
     rangesSource: cloudflare.source,
     rangesCheckedOn: cloudflare.checkedOn,
+    rangesHistory: cloudflareHistory.lists.map((l) => ({ ...l, family: l.family === 6 ? 6 : 4 })),
     edgeRanges: [...cloudflare.ipv4, ...cloudflare.ipv6],
     idleTimeoutS: {
       seconds: 900,

@@ -198,6 +198,9 @@ export function parseNft(text: string, name: string, externalSets: Record<string
       sawTable = true;
       return;
     }
+    // A script for `nft -f` (the file about to be loaded) starts by emptying the ruleset: what follows is all of it.
+    // Other commands outside a table (add rule, flush table …) change a ruleset this file does not show: refused.
+    if (!table && /^flush\s+ruleset\s*;?$/.test(l)) return;
     if (!table) throw new PolicyParseError('policy.nft_outside_table', { line, text: ruleText(l) });
     m = /^(set|map)\s+(\S+)\s*\{(.*)$/.exec(l);
     if (m) {
