@@ -137,8 +137,9 @@ describe('network layer in the namespace lab', () => {
     const started = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(Date.now() - started).toBeLessThan(2000);
-    expect(code).toBe(1);
+    // Well inside the 20 s timeout the probes were given (a loaded machine takes a while to flush and exit).
+    expect(Date.now() - started, stderr).toBeLessThan(5000);
+    expect(code, stderr).toBe(1);
     expect(stderr).toContain('Cancelled');
     const report = reportSchema.parse(JSON.parse(stdout));
     const healthy = report.probes.find((p) => p.kind === 'tcp' && p.target === `http://${LAB.origin}:80`)!;
