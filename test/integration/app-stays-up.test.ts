@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -12,6 +12,7 @@ import { createTranslator } from '../../shared/i18n/translate';
 import en from '../../shared/i18n/locales/en.json';
 import type { ProbeRecord, Report } from '../../shared/model/report';
 import { findOversize, SESSION_LIMITS } from '../../shared/model/session-limits';
+import { runCli } from '../lab/cli';
 
 // Issue 19 item 8, "the app stays up": crafted sessions are refused with words (never a hang, a crash or a blank
 // window), sessions built from pasted origin output always reopen, exports of crafted sessions end in a report
@@ -509,4 +510,39 @@ describe('export of a crafted stored session: a report or a clear error', () => 
     ] as const)
       expect(await a.invoke(channel, input)).toMatchObject({ ok: false, error: { key: 'db.damaged_row' } });
   });
+});
+
+describe('the CLI refuses the same over-size sessions with the same words', () => {
+  test(
+    'import of 150k attempts: exit 2, one line naming what is too big; show of a stored one too',
+    { timeout: 180_000 },
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'od-stays-up-cli-'));
+      const file = path.join(dir, 'crafted.json');
+      const doc = crafted((r) => {
+        const p = tcpOf(r);
+        p.data.attempts = Array.from({ length: 150_000 }, (_, i) => ({ ...attemptsOf(p)[0]!, seq: i + 1 }));
+        p.target = `${p.target}\u001b[2J`;
+      });
+      writeFileSync(file, JSON.stringify(doc));
+      const db = path.join(dir, 'h.sqlite');
+      const imp = await runCli(['import', file, '--db', db], {
+        env: { ...process.env, LC_ALL: 'zh_CN.UTF-8' },
+      });
+      expect(imp.code).toBe(2);
+      expect(imp.stderr).toMatch(
+        /第 1 个会话太大，无法导入：probes\.1\.data\.attempts 处的单个探测的 TCP 尝试次数为 150000/,
+      );
+      expect(imp.stderr.trim().split('\n')).toHaveLength(1);
+      // Written into the database by other means, it is not shown either.
+      await store(db, doc.sessions[0]!.report);
+      const show = await runCli(['show', doc.sessions[0]!.report.session.id, '--db', db], {
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      });
+      expect(show.code).toBe(2);
+      expect(show.stderr).toMatch(/is too big to open or export: the number of TCP attempts in one probe/);
+      expect(show.stderr).not.toContain('\u001b');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
 });
