@@ -23,9 +23,12 @@ beforeAll(async () => {
   server = await serveRenderer();
   browser = await launchChromium();
 });
+/** Histories made here, removed at the end. */
+const made: string[] = [];
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  made.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
 async function open(dbFile: string): Promise<{ page: Page; errors: string[] }> {
@@ -41,7 +44,9 @@ async function open(dbFile: string): Promise<{ page: Page; errors: string[] }> {
 
 /** Stores reports straight into a history file, as the CLI or an older or damaged database would hold them. */
 async function history(reports: { report: Report; createdAt?: string }[]): Promise<string> {
-  const dbFile = path.join(mkdtempSync(path.join(tmpdir(), 'od-e2e-up-')), 'h.sqlite');
+  const dir = mkdtempSync(path.join(tmpdir(), 'od-e2e-up-'));
+  made.push(dir);
+  const dbFile = path.join(dir, 'h.sqlite');
   const db = await openDatabase(dbFile);
   const repo = new SessionsRepo(db.db);
   for (const { report: r, createdAt } of reports) {

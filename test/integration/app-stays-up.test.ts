@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { registerHandlers, type IpcMainLike } from '../../main/app/ipc';
 import { openDatabase } from '../../main/db/open';
 import { SessionsRepo } from '../../main/db/sessions-repo';
@@ -24,8 +24,13 @@ type Envelope = {
   error?: { key: string; params: Record<string, string | number> };
 };
 
+/** Every history made here, removed at the end (some hold a 10 MB crafted session). */
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function app() {
   const dir = mkdtempSync(path.join(tmpdir(), 'od-stays-up-'));
+  made.push(dir);
   const dbFile = path.join(dir, 'h.sqlite');
   const saved: string[] = [];
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<unknown>>();
