@@ -58,6 +58,25 @@ export const SECURITY_BANS = [
   },
 ];
 
+/**
+ * Spreading a list into call arguments throws RangeError once the list is longer than the engine's argument limit
+ * (about 120 000 in V8): `Math.max(...attempts)` crashed the app on a crafted session. Lists from a session, a
+ * paste or a file can be that long: use `maxOf` / `minOf` / `appendAll` (shared/util/arrays.ts) or a loop.
+ */
+export const SPREAD_BANS = [
+  {
+    selector:
+      'CallExpression[callee.object.name=/^(Math|String)$/][callee.property.name=/^(max|min|fromCharCode|fromCodePoint)$/] > SpreadElement',
+    message:
+      'Spreading a list into Math.max/min or String.fromCharCode throws on long lists: use maxOf / minOf (shared/util/arrays.ts) or a loop.',
+  },
+  {
+    selector: 'CallExpression[callee.property.name=/^(push|unshift|splice|apply)$/] > SpreadElement',
+    message:
+      'Spreading a list into push/unshift/splice throws on long lists: use appendAll (shared/util/arrays.ts) or a loop.',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'bench/results/**'],
@@ -111,7 +130,7 @@ export default tseslint.config(
     // Security gate: patterns that turn a diagnostic tool into a remote shell or an XSS sink are banned outright.
     files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.{ts,tsx}', 'bench/**/*.ts', 'scripts/**/*.mjs'],
     rules: {
-      'no-restricted-syntax': ['error', ...SECURITY_BANS],
+      'no-restricted-syntax': ['error', ...SECURITY_BANS, ...SPREAD_BANS],
     },
   },
   {

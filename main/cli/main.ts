@@ -12,6 +12,7 @@ import { decodeErrorPage } from '../diagnosis/error-page';
 import { timeZoneOf, writeReports } from './report-output';
 import { openStore, sessionCommand } from './session-commands';
 import { importSessions, runAndStore } from '../use-cases/sessions';
+import { SessionTooBigError } from '../use-cases/stored-report';
 import { toDbError } from '../db/open';
 import { policyCommand, readPolicyFiles } from './policy-command';
 import { originCheckCommand, readOriginBundle } from './origin-command';
@@ -84,6 +85,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`origin-doctor: ${describeError(t, e.error)}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof SessionTooBigError) {
+      const params = { ...e.params, id: terminalSafe(e.id), path: terminalSafe(e.oversize.path) };
+      io.stderr.write(`origin-doctor: ${t(e.key, params)}\n`);
       return EXIT.usage;
     }
     throw e;

@@ -13,6 +13,7 @@ import {
   compareSessions,
   exportSessions,
   importSessions,
+  oversizeInImport,
   retest,
   StoredInputError,
   sessionExportSchema,
@@ -297,6 +298,17 @@ export async function sessionCommand(
           params: { file: quoteInput(file), reason: (e as NodeJS.ErrnoException).code ?? 'not JSON' },
         });
       }
+      const big = oversizeInImport(doc);
+      if (big)
+        throw new UsageError({
+          key: 'session.import_too_big',
+          params: {
+            file: quoteInput(file),
+            index: big.index,
+            ...big.oversize,
+            path: terminalSafe(big.oversize.path),
+          },
+        });
       const parsed = sessionExportSchema.safeParse(doc);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

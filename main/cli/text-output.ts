@@ -1,6 +1,7 @@
 import type { Report } from '../../shared/model/report';
 import { watchRoundSchema } from '../../shared/model/probe-data';
 import type { Translate } from '../../shared/i18n/translate';
+import { appendAll, maxOf } from '../../shared/util/arrays';
 
 /**
  * Makes an untrusted string safe for a terminal: escape sequences and other control characters (C0, DEL, C1 such
@@ -50,20 +51,20 @@ export function formatReportText(report: Report, t: Translate): string {
       if (c.checks.length > 0) {
         lines.push(`     ${t('cli.checks')}:`);
         for (const ch of c.checks) {
-          lines.push(...indent(terminalSafe(ch.text), '       - ', '         '));
+          appendAll(lines, indent(terminalSafe(ch.text), '       - ', '         '));
           const prompt = CONFIG_ENVS.has(ch.env ?? '') ? '           | ' : '           $ ';
-          if (ch.command) lines.push(...indent(terminalSafe(ch.command), prompt, prompt));
+          if (ch.command) appendAll(lines, indent(terminalSafe(ch.command), prompt, prompt));
         }
       }
       const asCode = c.fix.filter((s) => CODE_ENVS.has(s.env ?? ''));
       if (c.fix.length > 0) {
         lines.push(`     ${t('cli.fix')}:`);
         for (const s of c.fix.filter((x) => !CODE_ENVS.has(x.env ?? ''))) {
-          lines.push(
+          appendAll(lines, [
             ...indent(terminalSafe(s.env ? `[${s.env}] ${s.text}` : s.text), '       - ', '         '),
-          );
+          ]);
           const prompt = CONFIG_ENVS.has(s.env ?? '') ? '           | ' : '           $ ';
-          if (s.command) lines.push(...indent(terminalSafe(s.command), prompt, prompt));
+          if (s.command) appendAll(lines, indent(terminalSafe(s.command), prompt, prompt));
         }
         // Terraform and Ansible are files to keep, not lines to paste: named here, written in full in the report.
         if (asCode.length)
@@ -93,7 +94,10 @@ export function watchChartText(report: Report, t: Translate): string[] {
   const lines = [t('cli.watch_chart', { rounds: rounds.length, every: w?.intervalS ?? '-' })];
   for (const ep of report.session.input.endpoints) {
     const cells = rounds.map((r) => r.endpoints.find((e) => e.url === ep.url));
-    const max = Math.max(1, ...cells.map((c) => c?.connectMs ?? 0));
+    const max = maxOf(
+      cells.map((c) => c?.connectMs ?? 0),
+      1,
+    );
     const chart = cells
       .map((c) =>
         !c

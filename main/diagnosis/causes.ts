@@ -8,6 +8,7 @@ import { withSymptom } from './symptom';
 import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
+import { maxOf } from '../../shared/util/arrays';
 
 /** One piece of support for a cause: "these findings on this target make this cause this likely". */
 type ShortCause = CauseId extends `cause.${infer S}` ? S : never;
@@ -135,7 +136,7 @@ function networkSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]
     if (present.length > 0) {
       out.push({
         cause: 'dns_misconfigured',
-        confidence: Math.max(...present.map(([, w]) => w)),
+        confidence: maxOf(present.map(([, w]) => w)),
         target: domain,
         findings: present.map(([id]) => id),
       });

@@ -10,6 +10,7 @@ import { policyAsCode } from './policy-as-code';
 import { addRouteSteps, localRouteSteps, swallowSteps } from './routes';
 import { guardStep, safe, safeAll, type StepSpec } from './shell';
 import type { DiagnosisFacts, FixDraft } from './types';
+import { appendAll } from '../../shared/util/arrays';
 
 interface FixContext {
   readonly facts: DiagnosisFacts;
@@ -38,7 +39,7 @@ export function allowCommands(
   const dport = (): string =>
     ports.length === 1 ? `--dport ${safe('port', ports[0]!)}` : `-m multiport --dports ${portList()}`;
   const out: FixDraft[] = [];
-  const step = (spec: StepSpec): void => void out.push(...guardStep(spec));
+  const step = (spec: StepSpec): void => void appendAll(out, guardStep(spec));
   step({
     key: 'fix.allow_iptables',
     env: 'iptables',
@@ -125,7 +126,7 @@ export function allowCommands(
         })
         .join('\n'),
   });
-  out.push(...policyAsCode(list, ports, insertFirst));
+  appendAll(out, policyAsCode(list, ports, insertFirst));
   out.push({
     key: 'fix.allow_cloud_console',
     env: 'aliyun / tencent',
@@ -696,36 +697,36 @@ function backoriginFixes(ctx: FixContext, endpointPorts: number[]): { checks: Fi
         return `fail2ban-client set ${safe('name', jail)} unbanip ${safe('cidr', c.replace(/\/(32|128)$/, ''))}`;
       }),
     );
-    fix.push(
+    appendAll(fix, [
       ...guardStep({
         key: 'fix.fail2ban_unban',
         env: 'fail2ban',
         command: () => unique(lines.map((l) => l())).join('\n'),
       }),
-    );
-    fix.push(
+    ]);
+    appendAll(fix, [
       ...guardStep({
         key: 'fix.fail2ban_ignoreip',
         env: 'fail2ban',
         command: () =>
           `[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ${safeAll('cidr', ctx.facts.providerRanges.length ? ctx.facts.providerRanges : cidrs).join(' ')}`,
       }),
-    );
+    ]);
   }
   if (all.some((b) => b.segment.outcome === 'http_deny'))
-    fix.push(
+    appendAll(fix, [
       ...guardStep({
         key: 'fix.nginx_allow',
         env: 'nginx',
         command: () => [...safeAll('cidr', cidrs).map((c) => `allow ${c};`), 'deny all;'].join('\n'),
       }),
-    );
+    ]);
   const explicit = all.some((b) => !b.segment.byDefault);
   const commands = allowCommands(cidrs, ports, explicit);
-  fix.push(
+  appendAll(fix, [
     ...commands.filter((c) => c.env && envs.has(c.env)),
     ...commands.filter((c) => !c.env || !envs.has(c.env)),
-  );
+  ]);
   if (scope.cidrs.length > MAX_FIX_RANGES)
     fix.unshift({ key: 'fix.more_ranges', params: { shown: MAX_FIX_RANGES, count: scope.cidrs.length } });
   return { checks, fix };

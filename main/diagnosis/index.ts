@@ -12,6 +12,7 @@ import { originFindings } from './origin';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
+import { appendAll } from '../../shared/util/arrays';
 
 export interface Diagnosis {
   readonly findings: Finding[];
@@ -80,7 +81,7 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...captureFindings(facts),
     ...watchFindings(facts),
   ];
-  drafts.push(...vantageFindings(facts, drafts));
+  appendAll(drafts, vantageFindings(facts, drafts));
   const findings = drafts
     .map((d) => wordFinding(d, t))
     .sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));

@@ -20,6 +20,7 @@ import type { ProbeRecord } from '../../shared/model/report';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
 import { routeCheckFor, routeFor } from '../../shared/net/routes';
 import type { DiagnosisFacts, FindingDraft } from './types';
+import { appendAll } from '../../shared/util/arrays';
 
 /** Average connect time above which `tcp.high_latency` is reported (a CDN's own connect timeout is ~15–19 s, but
  * anything this slow means queues or a long detour). */
@@ -195,7 +196,7 @@ export function networkFindings(facts: DiagnosisFacts): FindingDraft[] {
     }
   }
 
-  if (input.domain) out.push(...dnsFindings(facts));
+  if (input.domain) appendAll(out, dnsFindings(facts));
   return out;
 }
 

@@ -3,6 +3,7 @@ import type { PolicyData, PolicyRow, PolicySegment } from '../../shared/model/pr
 import { REAL_IP_CHAIN } from '../policy/parsers/nginx';
 import { probesOf } from './network';
 import type { DiagnosisFacts, FindingDraft } from './types';
+import { appendAll } from '../../shared/util/arrays';
 
 /**
  * Policy findings: which rule keeps which part of the provider's back-to-origin ranges out, on which port; a chain
@@ -180,7 +181,7 @@ export function policyFindings(facts: DiagnosisFacts): FindingDraft[] {
         },
       });
     }
-    out.push(...undecidedFindings(data, evidence));
+    appendAll(out, undecidedFindings(data, evidence));
     const limits = new Map<string, { l: PolicySegment['limits'][number]; ports: Set<number> }>();
     for (const row of data.rows)
       for (const s of row.segments)

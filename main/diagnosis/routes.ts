@@ -4,6 +4,7 @@ import { isVpnInterface, routeCheckFor, routeFor } from '../../shared/net/routes
 import { probesOf } from './network';
 import { guardStep, psQuote, safe, UnsafeValueError } from './shell';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
+import { appendAll } from '../../shared/util/arrays';
 
 /**
  * Route advice: a missing route on this laptop (with the command that adds one), a route that takes the origin's
@@ -103,7 +104,7 @@ export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[
     const iface = def?.iface ?? '<INTERFACE>';
     // The gateway and interface come from this machine's route table or an imported session: checked here.
     const host = (): string => `${safe('address', a)}/${v6 ? 128 : 32}`;
-    out.push(
+    appendAll(out, [
       ...guardStep({
         key: 'fix.add_route',
         params: { address: a },
@@ -126,7 +127,7 @@ export function addRouteSteps(facts: DiagnosisFacts, addresses: readonly string[
         command: () =>
           `New-NetRoute -DestinationPrefix ${host()} -InterfaceAlias ${iface === '<INTERFACE>' ? '"<INTERFACE>"' : psQuote(iface)} -NextHop ${safe('address', gw)}`,
       }),
-    );
+    ]);
   }
   return out;
 }
@@ -164,7 +165,7 @@ export function localRouteSteps(facts: DiagnosisFacts, addresses: readonly strin
             : undefined
           : () =>
               `${ip}route del ${routeType(words[0])} ${prefix(words[1])}${check.table ? ` table ${safe('name', check.table)}` : ''}`;
-    out.push(...(command ? guardStep({ key, params, env: 'linux', command }) : [{ key, params }]));
+    appendAll(out, [...(command ? guardStep({ key, params, env: 'linux', command }) : [{ key, params }])]);
   }
   return out;
 }
@@ -175,7 +176,7 @@ export function swallowSteps(facts: DiagnosisFacts): FixDraft[] {
   for (const f of routeFindings(facts).filter((x) => x.id === 'origin.route_swallows_provider')) {
     const ranges = String(f.params.ranges).split(', ').filter(Boolean);
     const gw = String(f.params.defaultGateway);
-    out.push(
+    appendAll(out, [
       ...guardStep({
         key: 'fix.route_provider_default',
         params: { route: String(f.params.route), iface: String(f.params.iface) },
@@ -188,7 +189,7 @@ export function swallowSteps(facts: DiagnosisFacts): FixDraft[] {
             )
             .join('\n'),
       }),
-    );
+    ]);
     out.push({ key: 'fix.route_vpc_table', params: { route: String(f.params.route) } });
   }
   return out;

@@ -1,5 +1,6 @@
 import { watchRoundSchema, type WatchEndpoint, type WatchRound } from '../../shared/model/probe-data';
 import type { DiagnosisFacts, FindingDraft } from './types';
+import { maxOf } from '../../shared/util/arrays';
 
 /**
  * The pattern of a watch, per endpoint: stable, always failing, failing in bursts, failing here and there
@@ -61,7 +62,7 @@ export function classifyWatch(oks: readonly boolean[]): WatchShape {
     return shape('recovering');
   if (runs.length === 1 && !oks[n - 1] && n - 1 - lastOk >= 2 && oks.slice(0, lastOk + 1).every(Boolean))
     return shape('started_failing');
-  const longest = Math.max(...runs);
+  const longest = maxOf(runs);
   const mean = failed / runs.length;
   if (longest >= 2 && mean >= 2) return shape('bursts');
   return shape('intermittent');
@@ -120,7 +121,7 @@ export function watchFindings(facts: DiagnosisFacts): FindingDraft[] {
         tcpFailure: failures.find((f) => f.tcpFailure && f.connected === 0)?.tcpFailure ?? null,
         httpStatus: failures.find((f) => f.httpStatus !== null)?.httpStatus ?? null,
         bursts: shape.runs.length,
-        longest: shape.runs.length ? Math.max(...shape.runs) : 0,
+        longest: shape.runs.length ? maxOf(shape.runs) : 0,
         partial: seen.filter((s) => s.e.connected > 0 && s.e.connected < s.e.sent).length,
         latency: latency === null ? '-' : `${latency} ms`,
         okHead: firstOk === 0 ? oks.indexOf(false) : 0,

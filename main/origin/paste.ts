@@ -1,6 +1,7 @@
 import type { OriginBundle } from '../../shared/model/origin-bundle';
 import { detectFormat } from '../policy/parse';
 import { countConntrackFull, nginxKeepaliveSeconds, parseErrorLog, parseListeners } from './parsers';
+import { appendAll } from '../../shared/util/arrays';
 
 /**
  * A bundle built from pasted command output, for an origin where nothing can be installed: each text is
@@ -39,8 +40,8 @@ export function bundleFromPastes(
   for (const p of pastes) {
     const listeners = parseListeners(p.text);
     if (listeners) {
-      bundle.listeners.push(...listeners.listeners);
-      if (listeners.notes.length > 0) (bundle.listenerNotes ??= []).push(...listeners.notes);
+      appendAll(bundle.listeners, listeners.listeners);
+      if (listeners.notes.length > 0) appendAll((bundle.listenerNotes ??= []), listeners.notes);
       bundle.listenersSource = `${listeners.source} (pasted: ${p.name})`;
       continue;
     }

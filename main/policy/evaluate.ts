@@ -1,5 +1,6 @@
 import { formatSpan, type AddrSet, type Family, type Span } from './addr';
 import type { Chain, PortSpan, Program, Rule, RuleSet, Verdict } from './model';
+import { appendAll } from '../../shared/util/arrays';
 
 /**
  * The simulation: a provider range, a port and a protocol walk the rule sets in layer order; every rule splits
@@ -324,11 +325,11 @@ function walk(ctx: WalkCtx, chainName: string, start: Part[], via: readonly Rule
         break;
       }
       case 'goto':
-        if (hit.length) returned.push(...walk(ctx, rule.target ?? '', hit, [...via, rule]));
+        if (hit.length) appendAll(returned, [...walk(ctx, rule.target ?? '', hit, [...via, rule])]);
         parts = rest;
         break;
       case 'return':
-        returned.push(...hit);
+        appendAll(returned, hit);
         parts = rest;
         break;
     }
@@ -527,7 +528,7 @@ export function evaluateSpan(sets: readonly RuleSet[], span: Span, q: Query): Se
         undecided: [],
       },
     ];
-  for (const p of pending) ends.push(...passedEnds(p, spoke));
+  for (const p of pending) appendAll(ends, passedEnds(p, spoke));
   return mergeSegments(sweep(ends, span));
 }
 

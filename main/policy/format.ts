@@ -1,5 +1,6 @@
 import type { PolicyBranch, PolicyData, PolicyRuleRef, PolicySegment } from '../../shared/model/probe-data';
 import type { Translate } from '../../shared/i18n/translate';
+import { appendAll } from '../../shared/util/arrays';
 
 /** The policy analysis as plain text: the CLI's `policy` output and the raw evidence stored with the probe. */
 
@@ -111,7 +112,7 @@ export function formatPolicyText(d: PolicyData, t: Translate): string {
       `  ${t('policy.file_line', { name: f.name, format: f.format, layer: t(`policy.layer_${f.layer}`), count: f.ruleCount })}`,
     );
   const notes = d.files.flatMap((f) => f.notes.map((n) => `  ${f.name}: ${t(n.key, n.params)}`));
-  if (notes.length) out.push(t('policy.heading_notes'), ...notes);
+  if (notes.length) appendAll(out, [t('policy.heading_notes'), ...notes]);
   out.push('');
   if (d.ranges.length === 0) out.push(t('policy.no_ranges'));
   else {

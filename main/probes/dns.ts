@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { DnsServer } from '../../shared/model/report';
 import type { DnsAnswer, DnsData, DnsOutcome } from '../../shared/model/probe-data';
 import { remainingMs, withDeadline, type ProbeContext } from './types';
+import { minOf } from '../../shared/util/arrays';
 
 /**
  * Maps c-ares error codes to DNS outcomes. ENOTFOUND is NXDOMAIN (the name does not exist); ENODATA is
@@ -102,14 +103,14 @@ export async function dnsProbe(
         const rs = await resolver.resolve4(domain, { ttl: true });
         return {
           values: rs.map((r) => r.address),
-          ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
+          ttl: rs.length ? minOf(rs.map((r) => r.ttl)) : null,
         };
       }, isExpired),
       timed(async () => {
         const rs = await resolver.resolve6(domain, { ttl: true });
         return {
           values: rs.map((r) => r.address),
-          ttl: rs.length ? Math.min(...rs.map((r) => r.ttl)) : null,
+          ttl: rs.length ? minOf(rs.map((r) => r.ttl)) : null,
         };
       }, isExpired),
       cnameChainOf(resolver, domain, isExpired),

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Endpoint } from '../../shared/model/report';
 import type { TcpAttempt, TcpData, TcpOutcome, TcpStats } from '../../shared/model/probe-data';
 import { delay, remainingMs, type ProbeContext } from './types';
+import { maxOf, minOf } from '../../shared/util/arrays';
 
 export interface TcpOptions {
   readonly attempts: number;
@@ -125,9 +126,9 @@ export function tcpStats(attempts: readonly TcpAttempt[]): TcpStats {
     sent,
     connected: rtts.length,
     lossPct: round(((sent - rtts.length) / sent) * 100),
-    minMs: round(Math.min(...rtts)),
+    minMs: round(minOf(rtts)),
     avgMs: round(avg),
-    maxMs: round(Math.max(...rtts)),
+    maxMs: round(maxOf(rtts)),
     stddevMs: round(Math.sqrt(variance)),
   };
 }

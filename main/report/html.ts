@@ -2,6 +2,7 @@ import type { Translate } from '../../shared/i18n/translate';
 import { OUTCOME_COLORS } from '../../shared/catalog/colors';
 import type { PolicyModel, ReportModel } from './model';
 import type { CaptureModel, WatchModel } from './capture-view';
+import { maxOf } from '../../shared/util/arrays';
 
 /**
  * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
@@ -55,7 +56,10 @@ function cols(...widths: (string | null)[]): string {
 const COLORS: Record<string, string> = OUTCOME_COLORS;
 
 function tcpChart(c: ReportModel['tcpCharts'][number], t: Translate): string {
-  const max = Math.max(1, ...c.attempts.map((a) => a.ms));
+  const max = maxOf(
+    c.attempts.map((a) => a.ms),
+    1,
+  );
   const w = 420;
   const rowH = 16;
   const h = c.attempts.length * rowH + 6;
@@ -114,7 +118,10 @@ function timelineChart(m: ReportModel, t: Translate): string {
   if (m.timeline.length === 0) return '';
   // A timeline taller than a page says nothing more; the evidence table lists every probe.
   const shown = m.timeline.slice(0, MAX_TIMELINE_ROWS);
-  const end = Math.max(1, ...m.timeline.map((x) => x.startMs + x.durationMs));
+  const end = maxOf(
+    m.timeline.map((x) => x.startMs + x.durationMs),
+    1,
+  );
   const w = 640;
   const scale = (ms: number): number => (ms / end) * (w - 230);
   const rows = shown
@@ -178,7 +185,10 @@ function watchSvg(c: WatchModel['charts'][number]): string {
   const h = 110;
   const n = Math.max(1, c.rounds.length);
   const bw = Math.max(1, Math.min(24, (w - 60) / n - 1));
-  const max = Math.max(1, ...c.rounds.map((r) => r.ms ?? 0));
+  const max = maxOf(
+    c.rounds.map((r) => r.ms ?? 0),
+    1,
+  );
   const bars = c.rounds
     .map((r, i) => {
       const x = 50 + i * (bw + 1);

@@ -1,6 +1,7 @@
 import type { Translate } from '../../shared/i18n/translate';
 import { visible } from './html';
 import type { ReportModel } from './model';
+import { maxOf } from '../../shared/util/arrays';
 
 /**
  * Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links.
@@ -21,7 +22,10 @@ export function mdEscape(s: string | number | null | undefined): string {
 /** A fenced block that the content cannot close early. */
 function fence(s: string, lang = ''): string {
   const body = visible(s);
-  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const longest = maxOf(
+    Array.from(body.matchAll(/`+/g), (m) => m[0].length),
+    2,
+  );
   const f = '`'.repeat(longest + 1);
   return `${f}${lang}\n${body}\n${f}`;
 }
@@ -32,7 +36,12 @@ function fence(s: string, lang = ''): string {
  */
 function codeCell(s: string): string {
   const body = visible(s).replace(/\n/g, ' ').replace(/\|/g, '\\|');
-  const f = '`'.repeat(Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length)) + 1);
+  const f = '`'.repeat(
+    maxOf(
+      Array.from(body.matchAll(/`+/g), (m) => m[0].length),
+      0,
+    ) + 1,
+  );
   const pad = /^`|`$/.test(body) ? ' ' : '';
   return `${f}${pad}${body}${pad}${f}`;
 }

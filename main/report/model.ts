@@ -13,6 +13,7 @@ import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
 import { captureModel, watchModel, type CaptureModel, type WatchModel } from './capture-view';
 import { httpEvidence } from './http-evidence';
+import { minOf } from '../../shared/util/arrays';
 
 /**
  * The report as its renderers need it: every text already worded in the chosen language (from ids and
@@ -239,8 +240,8 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
     command: s.command ?? null,
     env: s.env ?? null,
   });
-  const t0 = Math.min(
-    ...r.probes.map((p) => Date.parse(p.startedAt)).filter((x) => !Number.isNaN(x)),
+  const t0 = minOf(
+    r.probes.map((p) => Date.parse(p.startedAt)).filter((x) => !Number.isNaN(x)),
     Date.parse(r.session.createdAt),
   );
   const probeIdsOf = (findingIds: string[]): string[] => [

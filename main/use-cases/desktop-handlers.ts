@@ -4,7 +4,7 @@ import type { ChannelInput, EventName, EventPayload } from '../../shared/ipc/con
 import type { SessionField } from '../../shared/net/session-input';
 import { buildSessionInput } from '../../shared/net/session-input';
 import { createTranslator } from '../../shared/i18n/translate';
-import type { Lang, SessionInput } from '../../shared/model/report';
+import type { Lang, Report, SessionInput } from '../../shared/model/report';
 import type { Handlers } from '../app/ipc';
 import { UserError } from '../app/ipc';
 import { originBundleSchema } from '../../shared/model/origin-bundle';
@@ -12,18 +12,19 @@ import { analyseForm, type FormAnalysis, type FormAnalysisRequest } from './form
 import { createOffThreadParser, ParseStopped, PARSE_TIMEOUT_MS } from './off-thread';
 import { parseWatchSpec } from './watch';
 import { DbError, openDatabase } from '../db/open';
-import { processAlive, SessionsRepo } from '../db/sessions-repo';
+import { processAlive, SessionsRepo, type StoredSession } from '../db/sessions-repo';
 import {
   compareSessions,
   exportSessions,
   importSessions,
+  oversizeInImport,
   rerunStep,
   retest,
   StoredInputError,
   runAndStore,
   sessionExportSchema,
 } from './sessions';
-import { storedReport } from './stored-report';
+import { SessionTooBigError, storedReport } from './stored-report';
 import type { RunDiagnosisDeps } from './run-diagnosis';
 import type { RunnerEvent } from '../probes/runner';
 import { pcapOf, renderPdf, renderReport } from './export-report';
@@ -203,6 +204,19 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
         const seconds = Math.round(parseTimeoutMs / 100) / 10;
         return { ok: false, error: { key: `app.parse_${e.reason}`, params: { seconds, detail: e.detail } } };
       });
+  // A stored session is read back through its schemas and the size limits: a damaged or crafted one is refused
+  // with words, before anything draws, diagnoses or exports it.
+  const openStored = (repo: SessionsRepo, id: string): { s: StoredSession; report: Report } => {
+    try {
+      const s = repo.get(id);
+      if (!s) throw notFound(id);
+      return { s, report: storedReport(repo, s) };
+    } catch (e) {
+      if (e instanceof SessionTooBigError) throw new UserError(e.key, e.params);
+      if (e instanceof DbError) throw new UserError(e.key, e.params as Record<string, string | number>);
+      throw e;
+    }
+  };
 
   return {
     'app:info': async () => ({ version: ports.version, platform: ports.platform, userData: ports.userData }),
@@ -263,11 +277,10 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     },
     'sessions:open': async ({ id }) => {
       const { repo } = await history();
-      const s = repo.get(id);
-      if (!s) throw notFound(id);
+      // Re-derived by the current engine: a stored session may be an imported file's.
+      const { s, report } = openStored(repo, id);
       return {
-        // Re-derived by the current engine: a stored session may be an imported file's.
-        report: storedReport(repo, s),
+        report,
         status: s.summary.status,
         parentId: s.summary.parentId,
         notes: s.notes,
@@ -329,6 +342,9 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
       } catch {
         throw new UserError('history.import_not_json', { file: name });
       }
+      const big = oversizeInImport(json);
+      if (big)
+        throw new UserError('session.import_too_big', { file: name, index: big.index, ...big.oversize });
       const doc = sessionExportSchema.safeParse(json);
       if (!doc.success) {
         const issue = doc.error.issues[0]!;
@@ -347,9 +363,7 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
     },
     'report:export': async ({ id, format, redact, lang }) => {
       const { repo } = await history();
-      const s = repo.get(id);
-      if (!s) throw notFound(id);
-      const report = storedReport(repo, s);
+      const { s, report } = openStored(repo, id);
       const base = `origin-doctor-${id}`;
       if (format === 'pcap') {
         const pcap = pcapOf(report);

@@ -21,6 +21,7 @@ import { rdpProbe, sshProbe } from '../probes/mgmt';
 import { startCapture, type CaptureOptions } from '../probes/capture';
 import { formatCaptureText } from '../capture/format';
 import { watchProbes } from './watch';
+import { appendAll } from '../../shared/util/arrays';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -337,7 +338,7 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
   });
-  if (input.watch) probes.push(...(await watchProbes(input, deps)));
+  if (input.watch) appendAll(probes, [...(await watchProbes(input, deps))]);
   if (capture) probes.push(await capture());
   return reportFrom(input, probes, {
     id: deps.session?.id ?? deps.newId(),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Comparison, FindingChange } from '../../shared/model/comparison';
 export type { Comparison, FindingChange };
 import { reportSchema, type ProbeKind, type Report, type SessionInput } from '../../shared/model/report';
+import { findOversize, type Oversize } from '../../shared/model/session-limits';
 import type { WizardLayer } from '../../shared/ipc/contract';
 import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
 import { planProbes, reportFrom, runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
@@ -174,6 +175,22 @@ export const sessionExportSchema = z.object({
   ),
 });
 export type SessionExport = z.infer<typeof sessionExportSchema>;
+
+/**
+ * The first session of an import (parsed JSON, not yet checked against the schema) that is over SESSION_LIMITS,
+ * with its place in the file counted from 1; null when every one is within them. Run before the schema check, so
+ * a crafted file costs one linear walk, not a slow parse followed by a frozen window.
+ */
+export function oversizeInImport(json: unknown): { index: number; oversize: Oversize } | null {
+  const sessions = (json as { sessions?: unknown } | null)?.sessions;
+  if (!Array.isArray(sessions)) return null;
+  for (let i = 0; i < sessions.length; i++) {
+    const s = sessions[i] as { report?: unknown; notes?: unknown } | null;
+    const oversize = findOversize(s?.report ?? null, typeof s?.notes === 'string' ? s.notes : undefined);
+    if (oversize) return { index: i + 1, oversize };
+  }
+  return null;
+}
 
 /** Sessions as one JSON document a colleague can import. */
 export function exportSessions(repo: SessionsRepo, ids: readonly string[], now: Date): SessionExport {

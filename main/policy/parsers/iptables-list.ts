@@ -1,4 +1,5 @@
 import { linesOf, PolicyParseError, ruleText } from '../model';
+import { appendAll } from '../../../shared/util/arrays';
 
 /**
  * `iptables -L -n -v [--line-numbers]` (and ip6tables'), the listing most how-tos show, read back into the
@@ -89,7 +90,7 @@ function matches(extra: string, out: string[], unread: string[]): void {
     if ((w === 'tcp' || w === 'udp') && t[i + 1] && /^(dpts?|spts?|flags):/.test(t[i + 1]!)) continue;
     if (portArg(w, out)) continue;
     if (w === 'flags:0x17/0x02' || w === 'flags:!0x17/0x02') {
-      out.push(...(w.includes('!') || not ? ['!'] : []), '--syn');
+      appendAll(out, [...(w.includes('!') || not ? ['!'] : []), '--syn']);
       not = false;
       continue;
     }
@@ -218,19 +219,19 @@ export function readIptablesListing(text: string): Listing {
     const args = ['-A', chain.name];
     const protNot = prot.startsWith('!');
     const p = protNot ? prot.slice(1) : prot;
-    if (p !== '0' && p !== 'all') args.push(...(protNot ? ['!'] : []), '-p', p);
-    if (opt !== '--') args.push(...(opt.startsWith('!') ? ['!'] : []), '-f');
+    if (p !== '0' && p !== 'all') appendAll(args, [...(protNot ? ['!'] : []), '-p', p]);
+    if (opt !== '--') appendAll(args, [...(opt.startsWith('!') ? ['!'] : []), '-f']);
     if (c.ifaces) {
       for (const flag of ['-i', '-o']) {
         const v = w[k++] ?? '*';
-        if (v !== '*') args.push(...(v.startsWith('!') ? ['!', flag, v.slice(1)] : [flag, v]));
+        if (v !== '*') appendAll(args, [...(v.startsWith('!') ? ['!', flag, v.slice(1)] : [flag, v])]);
       }
     }
     const src = w[k++];
     const dst = w[k++];
     if (src === undefined || dst === undefined)
       throw new PolicyParseError('policy.bad_line', { line, text: ruleText(l) });
-    args.push(...addr(src, '-s', line), ...addr(dst, '-d', line));
+    appendAll(appendAll(args, addr(src, '-s', line)), addr(dst, '-d', line));
     const block = blocks[blocks.length - 1]!;
     block.family ??= src.includes(':') ? 6 : 4;
     // The match column starts after the destination column; find it in the raw line to keep its spacing.

@@ -17,6 +17,7 @@ import {
   type RuleAction,
   type RuleSet,
 } from '../model';
+import { appendAll } from '../../../shared/util/arrays';
 
 /**
  * `iptables-save` / `ip6tables-save` output (both may be pasted together, with `ipset save` output too). Only the
@@ -469,7 +470,7 @@ function buildRule(
 ): Rule {
   const chainName = w[1]!;
   const d = parseRuleArgs(w, line);
-  d.assumed.push(...extraAssumed);
+  appendAll(d.assumed, extraAssumed);
   let src: AddrSet | null = d.src ? setOf(d.src) : null;
   if (d.srcSet) {
     const known = sets[d.srcSet];

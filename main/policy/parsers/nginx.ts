@@ -10,6 +10,7 @@ import {
   type Rule,
   type RuleSet,
 } from '../model';
+import { appendAll } from '../../../shared/util/arrays';
 
 /**
  * nginx `allow` / `deny` and `limit_req` / `limit_conn`, per server block and its listen ports. A server's own
@@ -135,7 +136,10 @@ export function parseNginx(text: string, name: string): RuleSet {
   const http = top.find((d) => d.name === 'http')?.block ?? top;
   const servers = http.filter((d) => d.name === 'server' && d.block);
   if (top.some((d) => d.name === 'server' && d.block) && http !== top)
-    servers.push(...top.filter((d) => d.name === 'server' && d.block));
+    appendAll(
+      servers,
+      top.filter((d) => d.name === 'server' && d.block),
+    );
   const zones = new Map<string, Directive>();
   const walkAll = (ds: Directive[]): void => {
     for (const d of ds) {

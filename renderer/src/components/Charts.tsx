@@ -1,9 +1,41 @@
 import { useTranslation } from 'react-i18next';
 import { OUTCOME_COLORS } from '../../../shared/catalog/colors';
-import { httpDataSchema, tcpDataSchema, watchRoundSchema } from '../../../shared/model/probe-data';
+import {
+  httpDataSchema,
+  tcpDataSchema,
+  watchRoundSchema,
+  type WatchRound,
+} from '../../../shared/model/probe-data';
 import type { Report } from '../../../shared/model/report';
+import { maxOf } from '../../../shared/util/arrays';
+import { downsample } from '../../../shared/util/downsample';
 
 const COLORS: Record<string, string> = OUTCOME_COLORS;
+/** Bars that fit a 300-pixel TCP chart and a 620-pixel watch chart at two pixels each at least. */
+const MAX_TCP_BARS = 60;
+const MAX_WATCH_BARS = 300;
+
+/** The watch chart's bars: the slowest connect of each round, rounds merged when more than fit (one failed: red). */
+function watchBars(rounds: readonly WatchRound[]) {
+  const slowest = (r: WatchRound): number =>
+    maxOf(
+      r.endpoints.map((e) => e.connectMs ?? 0),
+      0,
+    );
+  const max = maxOf(rounds.map(slowest), 1);
+  const bars = downsample(rounds, MAX_WATCH_BARS, (group, first) => {
+    const ok = group.every((r) => r.ok);
+    const ms = maxOf(group.map(slowest), 0);
+    const a = group[0]!;
+    const b = group.at(-1)!;
+    const label =
+      group.length === 1
+        ? `#${a.round} +${a.atS}s ${a.ok ? `${ms} ms` : '✗'}`
+        : `#${a.round}–#${b.round} +${a.atS}s–${b.atS}s ${ok ? `${ms} ms` : '✗'}`;
+    return { first, ok, ms, label };
+  });
+  return { max, bars, width: Math.max(1, Math.min(20, 600 / bars.length - 1)) };
+}
 
 /** Latency per TCP attempt, the HTTP timing waterfall and the watch rounds: what people would rather look at. */
 export function Charts({ report, show }: { report: Report; show: 'network' | 'protocol' }) {
@@ -30,10 +62,28 @@ export function Charts({ report, show }: { report: Report; show: 'network' | 'pr
     return d?.success && show === 'network' ? [d.data] : [];
   });
   if (tcp.length + http.length + rounds.length === 0) return null;
+  const watch = rounds.length > 0 ? watchBars(rounds) : null;
   return (
     <div className="charts">
       {tcp.slice(0, 16).map((c) => {
-        const max = Math.max(1, ...c.attempts.map((a) => a.ms));
+        const max = maxOf(
+          c.attempts.map((a) => a.ms),
+          1,
+        );
+        // One bar per attempt (a session makes at most 20); more than fit are merged, a failure kept visible.
+        const bars = downsample(c.attempts, MAX_TCP_BARS, (group, first) => ({
+          first,
+          outcome: group.find((a) => a.outcome !== 'connected')?.outcome ?? group[0]!.outcome,
+          ms: maxOf(
+            group.map((a) => a.ms),
+            0,
+          ),
+          label:
+            group.length === 1
+              ? `#${group[0]!.seq} ${group[0]!.outcome} ${group[0]!.ms} ms`
+              : `#${group[0]!.seq}–#${group.at(-1)!.seq}`,
+        }));
+        const step = 296 / Math.max(1, bars.length);
         return (
           <figure key={`tcp-${c.target}`}>
             <svg
@@ -43,18 +93,18 @@ export function Charts({ report, show }: { report: Report; show: 'network' | 'pr
               height="64"
               viewBox="0 0 300 64"
             >
-              {c.attempts.map((a, i) => {
+              {bars.map((a, i) => {
                 const h = Math.max(2, (a.ms / max) * 50);
                 return (
                   <rect
-                    key={i}
-                    x={i * 26 + 2}
+                    key={a.first}
+                    x={i * step + 2}
                     y={56 - h}
-                    width="20"
+                    width={Math.max(1, Math.min(20, step - 2))}
                     height={h}
                     fill={COLORS[a.outcome] ?? '#57606a'}
                   >
-                    <title>{`#${a.seq} ${a.outcome} ${a.ms} ms`}</title>
+                    <title>{a.label}</title>
                   </rect>
                 );
               })}
@@ -104,24 +154,21 @@ export function Charts({ report, show }: { report: Report; show: 'network' | 'pr
           </figure>
         );
       })}
-      {rounds.length > 0 && (
+      {watch && (
         <figure className="wide">
           <svg role="img" aria-label={t('report.watch')} width="620" height="70" viewBox="0 0 620 70">
-            {rounds.map((r, i) => {
-              const w = Math.max(1, Math.min(20, 600 / rounds.length - 1));
-              const ms = Math.max(...r.endpoints.map((e) => e.connectMs ?? 0));
-              const max = Math.max(1, ...rounds.flatMap((x) => x.endpoints.map((e) => e.connectMs ?? 0)));
-              const h = r.ok ? Math.max(2, (ms / max) * 56) : 56;
+            {watch.bars.map((r, i) => {
+              const h = r.ok ? Math.max(2, (r.ms / watch.max) * 56) : 56;
               return (
                 <rect
-                  key={r.round}
-                  x={i * (w + 1) + 4}
+                  key={r.first}
+                  x={i * (watch.width + 1) + 4}
                   y={60 - h}
-                  width={w}
+                  width={watch.width}
                   height={h}
                   fill={r.ok ? '#1f883d' : '#cf222e'}
                 >
-                  <title>{`#${r.round} +${r.atS}s ${r.ok ? `${ms} ms` : '✗'}`}</title>
+                  <title>{r.label}</title>
                 </rect>
               );
             })}
