@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { appendAll, maxOf } from '../shared/util/arrays';
 import { installBridge, launchChromium, serveRenderer } from '../test/e2e/bridge';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -776,7 +777,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown group ${unknown.join(', ')}; groups: ${Object.keys(GROUPS).join(', ')}`);
   const rows: Row[] = [];
   for (const [name, run] of Object.entries(GROUPS))
-    if (only.length === 0 || only.includes(name)) rows.push(...(await run()));
+    if (only.length === 0 || only.includes(name)) appendAll(rows, await run());
   const header = ['benchmark', 'ours', 'reference', 'ratio', 'target', 'peak RSS'];
   const lines = rows.map((r) => [
     r.name,
@@ -786,7 +787,12 @@ async function main(): Promise<void> {
     r.target,
     r.peakRssMb === null ? '-' : `${r.peakRssMb} MB`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const widths = header.map((h, i) =>
+    maxOf(
+      lines.map((l) => l[i]!.length),
+      h.length,
+    ),
+  );
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(fmt(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -30,7 +30,7 @@ function staleness() {
   if (process.argv.includes('--force')) return 'forced';
   const built = OUTPUTS.map(mtime);
   if (built.some((t) => t === null) || !existsSync(INPUTS)) return 'no previous build';
-  const oldest = Math.min(...built);
+  const oldest = built.reduce((a, b) => Math.min(a, b), Infinity);
   let inputs;
   try {
     inputs = JSON.parse(readFileSync(INPUTS, 'utf8'));

@@ -6,6 +6,7 @@ import type {
   PolicyChangeRow,
 } from '../../shared/model/policy-change';
 import type { PolicyRuleRef } from '../../shared/model/probe-data';
+import { appendAll } from '../../shared/util/arrays';
 
 /** The change impact as plain text: the CLI's `policy --before … --after …` output, in the session's language. */
 
@@ -106,8 +107,8 @@ export function verdictText(d: PolicyChangeData, t: Translate): string[] {
 
 export function formatPolicyChangeText(d: PolicyChangeData, t: Translate): string {
   const out: string[] = [];
-  out.push(...filesText(t('policy.change_heading_before'), d.before, t));
-  out.push(...filesText(t('policy.change_heading_after'), d.after, t));
+  appendAll(out, filesText(t('policy.change_heading_before'), d.before, t));
+  appendAll(out, filesText(t('policy.change_heading_after'), d.after, t));
   out.push('');
   if (d.ranges.length === 0) out.push(t('policy.no_ranges'));
   else {
@@ -136,20 +137,20 @@ export function formatPolicyChangeText(d: PolicyChangeData, t: Translate): strin
       if (r.moreChanges > 0) out.push(`    ${t('policy.more_segments', { count: r.moreChanges })}`);
     }
   }
-  if (d.drift) out.push('', ...driftText(d, t));
+  if (d.drift) appendAll(out, ['', ...driftText(d, t)]);
   out.push('');
   const an = d.anomalies;
   out.push(t('policy.change_anomalies_introduced', { count: an.introducedCount }));
-  for (const a of an.introduced) out.push(...anomalyLine(a, t));
+  for (const a of an.introduced) appendAll(out, anomalyLine(a, t));
   if (an.introducedCount > an.introduced.length)
     out.push(`    ${t('policy.more_anomalies', { count: an.introducedCount - an.introduced.length })}`);
   out.push(t('policy.change_anomalies_removed', { count: an.removedCount }));
-  for (const a of an.removed) out.push(...anomalyLine(a, t));
+  for (const a of an.removed) appendAll(out, anomalyLine(a, t));
   if (an.removedCount > an.removed.length)
     out.push(`    ${t('policy.more_anomalies', { count: an.removedCount - an.removed.length })}`);
   if (!an.complete) out.push(`  ${t('policy.anomalies_incomplete')}`);
   out.push('');
-  out.push(...verdictText(d, t));
+  appendAll(out, verdictText(d, t));
   return out.join('\n') + '\n';
 }
 

@@ -8,6 +8,7 @@ import type {
   PolicyChangeSide,
 } from '../../shared/model/policy-change';
 import type { PolicyOutcome, PolicyRuleRef } from '../../shared/model/probe-data';
+import { appendAll } from '../../shared/util/arrays';
 import { formatSpan, setOf, sizeOf, spanToCidrs, type AddrSet, type Family, type Span } from './addr';
 import { ALLOWED, decider, ownersOf, parseAll, ratio, ref, relevant, rowOutcome } from './analyse';
 import { findAnomalies, type Anomaly } from './anomalies';
@@ -133,7 +134,7 @@ function sideOut(side: Side, s: Segment): PolicyChangeSide {
 /** The rules a segment's answer rests on: jumps, the decider, limits, and for `unknown` every branch's. */
 function restsOn(s: Segment): Rule[] {
   const out = [...s.via, ...(s.rule ? [s.rule] : []), ...s.limits, ...s.undecided];
-  for (const b of s.possible) out.push(...b.via, ...(b.rule ? [b.rule] : []), ...b.limits);
+  for (const b of s.possible) appendAll(out, [...b.via, ...(b.rule ? [b.rule] : []), ...b.limits]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import type { RangesHistoryEntry } from '../../shared/catalog/providers';
 import type { PolicyRangesDrift } from '../../shared/model/policy-change';
+import { appendAll } from '../../shared/util/arrays';
 import { parseRange, setOf, spanToCidrs, type AddrSet, type Family, type Span } from './addr';
 import { parseAll, rowOutcome } from './analyse';
 import { evaluateSpan } from './evaluate';
@@ -65,8 +66,8 @@ export function rangesDrift(input: DriftInput): PolicyRangesDrift {
       });
     }
     const plus = subtract(now[f], mine[f]);
-    added.push(...cidrs(plus, f));
-    removed.push(...cidrs(subtract(mine[f], now[f]), f));
+    appendAll(added, cidrs(plus, f));
+    appendAll(removed, cidrs(subtract(mine[f], now[f]), f));
     for (const range of cidrs(plus, f)) {
       const span = parseRange(range)!.span;
       for (const port of input.ports) {
