@@ -1,5 +1,6 @@
 import type { Translate } from '../../shared/i18n/translate';
 import type { OriginBundle } from '../../shared/model/origin-bundle';
+import { formatFirewallLogLines, formatObservationLines } from './observe-format';
 import { isLoopback, isWildcard, listenersUnread } from './parsers';
 
 /** A short human summary of a bundle: listeners on the expected ports, the firewall, counters, what needed root. */
@@ -40,6 +41,8 @@ export function formatBundleText(b: OriginBundle, t: Translate): string {
             .join(' ') || '-',
       })}`,
     );
+  if (b.firewallLog) out.push(...formatFirewallLogLines(b.firewallLog, t));
+  if (b.observation) out.push(...formatObservationLines(b.observation, t));
   if (b.needsRoot.length) out.push(`  ${t('origin.summary_needs_root', { parts: b.needsRoot.join(', ') })}`);
   for (const u of b.unavailable) out.push(`  ${t('origin.summary_unavailable', u)}`);
   return out.join('\n') + '\n';
