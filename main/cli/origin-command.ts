@@ -102,28 +102,27 @@ export async function originCheckCommand(argv: string[], io: CliIo, t: Translate
       name: basename(f),
       text: readTextFile(f, '--from', MAX_POLICY_BYTES, 'policy.file_too_big'),
     }));
-    // Kernel firewall log lines are read for the provider's addresses; the other pastes as before.
+    // Every paste is read as before; kernel firewall log lines in them are also read for the provider's addresses.
     const now = new Date();
     const logs = pastes.map((p) => ({ name: p.name, entries: parseFirewallLog(p.text, now) }));
-    const rest = pastes.filter((_, i) => logs[i]!.entries === null);
-    const r = bundleFromPastes(rest, expected, now);
-    if (r.unrecognised.length)
+    const r = bundleFromPastes(pastes, expected, now);
+    const unrecognised = r.unrecognised.filter((n) => !logs.some((l) => l.name === n && l.entries !== null));
+    if (unrecognised.length)
       throw new UsageError({
         key: 'origin.paste_unrecognised',
-        params: { files: terminalSafe(r.unrecognised.join(', ')) },
+        params: { files: terminalSafe(unrecognised.join(', ')) },
       });
     bundle = r.bundle;
-    const found = logs.filter((l) => l.entries !== null) as {
-      name: string;
-      entries: NonNullable<(typeof logs)[number]['entries']>;
-    }[];
+    const found = logs.flatMap((l) => (l.entries ? [{ name: l.name, entries: l.entries }] : []));
     if (found.length) {
-      if (ranges.length === 0)
-        throw new UsageError({
-          key: 'origin.observe_needs_ranges',
-          params: { option: `--from ${terminalSafe(found[0]!.name)}` },
-        });
       bundle.firewallLog = summariseFirewallLog(found, ranges, null);
+      // Without the provider's ranges no line can be said to be the provider's: named, not guessed.
+      if (ranges.length === 0)
+        bundle.unavailable.push({
+          part: 'firewall log',
+          reason:
+            'no provider ranges given (--provider, --source-range or --ranges-file): provider lines not told apart',
+        });
     }
   } else {
     const collecting = collectOrigin({
