@@ -102,6 +102,31 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       );
     out.push('');
   }
+  if (m.observation) {
+    const o = m.observation;
+    out.push(`## ${mdEscape(t('report.observe'))}`, '', mdEscape(o.summary), '');
+    for (const n of o.notes) out.push(mdEscape(n), '');
+    out.push(
+      `| ${o.columns.map(mdEscape).join(' | ')} |`,
+      `|${o.columns.map(() => '---').join('|')}|`,
+      ...o.rows.map((r) => `| ${r.map(mdEscape).join(' | ')} |`),
+      '',
+    );
+    if (o.counters.length)
+      out.push(`**${mdEscape(t('report.observe_counters'))}**`, '', fence(o.counters.join('\n')), '');
+    if (o.log) out.push(mdEscape(o.log), '');
+    for (const l of o.ladders) {
+      out.push(`**${mdEscape(l.title)}**`, '');
+      out.push(
+        fence(
+          l.events
+            .map((e) => `+${e.t} ms`.padEnd(14) + `${e.from} → ${e.to}`.padEnd(20) + e.label)
+            .join('\n'),
+        ),
+        '',
+      );
+    }
+  }
   if (m.capture) {
     out.push(`## ${mdEscape(t('report.capture'))}`, '');
     if (m.capture.problem) out.push(mdEscape(m.capture.problem), '');

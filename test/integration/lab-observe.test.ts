@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -354,5 +354,129 @@ describe('origin-check --observe: bounds, Ctrl-C and privileges', () => {
     // No capture, no claim about the SYNs.
     expect(o.rows).toEqual([]);
     expect(run.stderr).toMatch(/no packet capture: not_permitted/);
+  });
+});
+
+describe('the observation in the reports (HTML, Markdown, JSON)', () => {
+  test('the per-range table and a handshake ladder; addresses, prefixes and rules escaped as untrusted', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'od-observe-report-'));
+    try {
+      // A real observation's shape, with hostile strings where the origin's own text goes.
+      const hostile = '<img src=x onerror=alert(1)>|[x](https://evil.example)';
+      const base = JSON.parse(
+        readFileSync(path.join(__dirname, '..', 'fixtures', 'origin', 'observe', 'bundle-v1.json'), 'utf8'),
+      ) as OriginBundle;
+      const example = {
+        src: '198.18.200.5',
+        sport: 40000,
+        dst: '198.18.1.2',
+        at: '2026-11-29T09:00:00.000Z',
+        outcome: 'unanswered' as const,
+        ladder: [
+          { t: 0, dir: 'in' as const, kind: 'syn' as const, from: '198.18.200.5' },
+          { t: 1003, dir: 'in' as const, kind: 'syn_retransmit' as const, from: '198.18.200.5' },
+        ],
+      };
+      const b: OriginBundle = {
+        ...base,
+        version: 2,
+        observation: {
+          startedAt: '2026-11-29T09:00:00.000Z',
+          seconds: 3,
+          durationMs: 3000,
+          endedEarly: false,
+          ranges: [RANGE4],
+          ports: [81],
+          capture: {
+            tool: 'tcpdump',
+            interface: 'any',
+            filter: 'x',
+            problem: null,
+            detail: null,
+            packets: 3,
+            notFollowed: 0,
+          },
+          rows: [
+            {
+              port: 81,
+              range: RANGE4,
+              attempted: 1,
+              synAck: 0,
+              rst: 0,
+              icmp: 0,
+              unanswered: 1,
+              pending: 0,
+              examples: [example],
+            },
+          ],
+          counters: {
+            sources: ['iptables-save -c'],
+            rose: [
+              {
+                source: 'iptables-save -c',
+                line: 7,
+                table: 'filter',
+                chain: 'INPUT',
+                position: 2,
+                rule: `-A INPUT -p tcp --dport 81 -m comment --comment "${hostile}" -j DROP`,
+                verdict: 'drop',
+                packets: 3,
+              },
+            ],
+          },
+          conntrackFullDelta: 0,
+          listenQueueDelta: { overflows: 0, drops: 0 },
+          firewallLog: {
+            sources: ['dmesg'],
+            lines: 1,
+            from: null,
+            to: null,
+            providerByPrefix: [{ prefix: hostile, count: 1, blocked: true, sample: hostile }],
+            providerEntries: [],
+          },
+          needsRoot: [],
+          unavailable: [],
+        },
+      };
+      const file = path.join(dir, 'b.json');
+      writeFileSync(file, JSON.stringify(b));
+      const html = path.join(dir, 'r.html');
+      const md = path.join(dir, 'r.md');
+      const run = await diagnose([
+        '--endpoint',
+        'http://127.0.0.1:1',
+        '--no-trace',
+        '--timeout',
+        '1000',
+        '--origin-bundle',
+        file,
+        '--html',
+        html,
+        '--md',
+        md,
+      ]);
+      expect(run.report.probes.find((p) => p.kind === 'origin')!.data).toHaveProperty(
+        'observation.rows.0.unanswered',
+        1,
+      );
+      const h = readFileSync(html, 'utf8');
+      expect(h).toContain('<section id="observation">');
+      expect(h).toMatch(
+        /<td>81<\/td><td>198\.18\.200\.0\/24<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td>0<\/td><td>1<\/td>/,
+      );
+      expect(h).toContain('198.18.200.5:40000 → 198.18.1.2:81');
+      expect(h).toContain('SYN-RETRANSMIT');
+      expect(h).not.toContain('<img src=x');
+      expect(h).toContain('&#60;img src=x onerror=alert(1)&#62;');
+      const m = readFileSync(md, 'utf8');
+      expect(m).toMatch(/\| 81 \| 198\.18\.200\.0\/24 \| 1 \| 0 \| 0 \| 0 \| 1 \| 0 \|/);
+      // Outside code fences (literal text) every markup character of the origin's text is backslash-escaped.
+      const outside = m.replace(/```[\s\S]*?```/g, '');
+      expect(outside).not.toMatch(/(?<!\\)<img src=x/);
+      expect(outside).toContain('\\<img src=x onerror=alert\\(1\\)\\>');
+      expect(outside).not.toContain('[x](https://evil.example)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

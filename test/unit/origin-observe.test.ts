@@ -277,6 +277,9 @@ describe('observation findings: the near misses that must not conclude', () => {
   });
 
   test('a version 1 bundle (before observations) still loads and diagnoses; an unknown version is refused', () => {
+    // A bundle written before observations existed (origin-check --from ss-ltnp.txt, version 1).
+    const file = originBundleSchema.parse(JSON.parse(read('bundle-v1.json')));
+    expect([file.version, file.observation, file.firewallLog]).toEqual([1, undefined, undefined]);
     const v1 = { ...bundleFromPastes([], [443], NOW).bundle, version: 1 };
     expect(originBundleSchema.parse(v1).version).toBe(1);
     expect(originBundleSchema.safeParse({ ...v1, version: 3 }).success).toBe(false);
