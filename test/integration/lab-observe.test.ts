@@ -81,8 +81,15 @@ describe('origin-check --observe in the namespace lab', () => {
     if (!execFileSync('sh', ['-c', 'command -v tcpdump || true'], { encoding: 'utf8' }).trim())
       throw new Error('tcpdump is not installed: apt-get install tcpdump (the observation captures with it)');
     // iptables LOG in a namespace other than the host's writes nothing unless the host allows it; restored after.
-    logAllNetns = readFileSync(NF_LOG_ALL_NETNS, 'utf8').trim();
-    execFileSync('sysctl', ['-qw', 'net.netfilter.nf_log_all_netns=1']);
+    try {
+      logAllNetns = readFileSync(NF_LOG_ALL_NETNS, 'utf8').trim();
+      execFileSync('sysctl', ['-qw', 'net.netfilter.nf_log_all_netns=1'], { stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(
+        `cannot enable net.netfilter.nf_log_all_netns (the LOG rule in a namespace needs it; run as root with /proc/sys writable and the nf_log_syslog module): ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
     lab = createLab();
     await startOrigin(lab);
     const extra = lab.spawnIn(lab.origin, process.execPath, [
