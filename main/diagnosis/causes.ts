@@ -333,8 +333,8 @@ function adjustByOrigin(facts: DiagnosisFacts, supports: Support[]): Support[] {
 
 /**
  * The origin saw the provider's handshakes complete on a port: what the laptop's own failures there suggest about
- * firewalls, routes and allow-lists is about the laptop, not the CDN. Supports resting only on the laptop's probes
- * are damped; those resting on the origin's own view are kept.
+ * firewalls, routes and allow-lists is about the laptop, not the CDN, and a firewall log line of the last hour is
+ * older news than the window. Such supports are damped; those resting on the origin's own view of a failure stay.
  */
 function adjustByObservation(
   facts: DiagnosisFacts,
@@ -352,7 +352,9 @@ function adjustByObservation(
   return supports.map((s) => {
     const ep = facts.input.endpoints.find((e) => e.url === s.target);
     if (!ep || !answered.has(`${ep.port}/${ep.family}`) || !network.has(s.cause)) return s;
-    if (s.findings.some((f) => f.startsWith('origin.'))) return s;
+    // The origin's own view of a failure on this port stands; an older firewall log line does not outweigh the
+    // handshakes the window saw complete.
+    if (s.findings.some((f) => f.startsWith('origin.') && f !== 'origin.firewall_log_blocks')) return s;
     return { ...s, confidence: Math.min(s.confidence, 0.2) };
   });
 }

@@ -264,10 +264,16 @@ describe('origin-check --observe in the namespace lab', () => {
         expect([port, causesFor(report, url(origin, port))[0]]).toEqual([port, 'cause.firewall_reject']);
     });
 
-    test(`${family}: answered → the network is fine for the provider; no firewall cause for that endpoint`, () => {
+    test(`${family}: answered → the network is fine for the provider; no firewall cause leads for that endpoint`, () => {
       expect(find('origin.provider_syn_answered', PORTS.answered)).toBeDefined();
-      const ranked = causesFor(report, url(origin, PORTS.answered));
-      expect(ranked.filter((c) => /firewall|routing|backorigin/.test(c))).toEqual([]);
+      const target = url(origin, PORTS.answered);
+      // On a loaded machine the laptop's own probe of :80 may fail now and then; whatever it suggests about
+      // firewalls is about the laptop, so the origin's view damps it to 0.2 at most.
+      const network = report.causes.filter(
+        (c) => /firewall|routing|backorigin/.test(c.id) && c.targetConfidence[target] !== undefined,
+      );
+      for (const c of network)
+        expect([c.id, c.targetConfidence[target]! <= 0.2, c.findings]).toEqual([c.id, true, c.findings]);
     });
 
     test(`${family}: blocked on the router for the provider only → absent, the allow-list upstream on top`, () => {

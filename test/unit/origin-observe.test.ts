@@ -286,3 +286,33 @@ describe('observation findings: the near misses that must not conclude', () => {
     expect(ids(diagnoseWith(undefined, [V4], 1))).toEqual([]);
   });
 });
+
+test('near miss: an hour-old firewall log line about a port whose provider handshakes now complete does not lead', () => {
+  const o = observation([row(RANGES[0]!, { attempted: 2, synAck: 2 })], {
+    firewallLog: {
+      sources: ['dmesg'],
+      lines: 1,
+      from: '2026-11-29T08:10:00.000Z',
+      to: '2026-11-29T08:10:00.000Z',
+      providerByPrefix: [{ prefix: 'FINAL_REJECT', count: 1, blocked: true, sample: 'x' }],
+      providerEntries: [
+        {
+          at: '2026-11-29T08:10:00.000Z',
+          prefix: 'FINAL_REJECT',
+          src: '198.18.200.5',
+          dst: '203.0.113.7',
+          proto: 'TCP',
+          dpt: 443,
+          blocked: true,
+          line: 'x',
+        },
+      ],
+    },
+  });
+  const d = diagnoseWith(o, ['https://203.0.113.7:443']);
+  expect(d.findings.map((f) => f.id)).toEqual(
+    expect.arrayContaining(['origin.provider_syn_answered', 'origin.firewall_log_blocks']),
+  );
+  const reject = d.causes.find((c) => c.id === 'cause.firewall_reject')!;
+  expect(reject.targetConfidence['https://203.0.113.7:443']).toBeLessThanOrEqual(0.2);
+});
