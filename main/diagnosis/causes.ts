@@ -7,6 +7,7 @@ import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
 import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
+import { answeredPorts, OBSERVATION_FINDINGS, observationSupport } from './observation';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 import { maxOf } from '../../shared/util/arrays';
 
@@ -332,6 +333,34 @@ function adjustByOrigin(facts: DiagnosisFacts, supports: Support[]): Support[] {
 }
 
 /**
+ * The origin saw the provider's handshakes complete on a port: what the laptop's own failures there suggest about
+ * firewalls, routes and allow-lists is about the laptop, not the CDN, and a firewall log line of the last hour is
+ * older news than the window. Such supports are damped; those resting on the origin's own view of a failure stay.
+ */
+function adjustByObservation(
+  facts: DiagnosisFacts,
+  findings: readonly FindingDraft[],
+  supports: Support[],
+): Support[] {
+  const answered = answeredPorts(findings);
+  if (answered.size === 0) return supports;
+  const network = new Set<ShortCause>([
+    'firewall_drop',
+    'firewall_reject',
+    'routing',
+    'backorigin_not_allowed',
+  ]);
+  return supports.map((s) => {
+    const ep = facts.input.endpoints.find((e) => e.url === s.target);
+    if (!ep || !answered.has(`${ep.port}/${ep.family}`) || !network.has(s.cause)) return s;
+    // The origin's own view of a failure on this port stands; an older firewall log line does not outweigh the
+    // handshakes the window saw complete.
+    if (s.findings.some((f) => f.startsWith('origin.') && f !== 'origin.firewall_log_blocks')) return s;
+    return { ...s, confidence: Math.min(s.confidence, 0.2) };
+  });
+}
+
+/**
  * A port the policy opens to every provider range but not to this laptop: a timeout or refusal from here is what
  * the rules intend, so it says little about the CDN's path. Such firewall causes are damped, not dropped.
  */
@@ -448,17 +477,22 @@ function adjustByCapture(findings: readonly FindingDraft[], supports: Support[])
 
 /** Support for the same cause is merged: the strongest confidence, every target and finding it rests on. */
 export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraft[]): CauseDraft[] {
-  const supports = adjustByOrigin(
+  const supports = adjustByObservation(
     facts,
-    dampenByPolicy(
+    findings,
+    adjustByOrigin(
       facts,
-      adjustByCapture(findings, [
-        ...networkSupport(facts, findings),
-        ...protocolSupport(facts, findings),
-        ...policySupport(facts, findings),
-        ...originSupport(facts, findings),
-        ...watchSupport(findings),
-      ]),
+      dampenByPolicy(
+        facts,
+        adjustByCapture(findings, [
+          ...networkSupport(facts, findings),
+          ...protocolSupport(facts, findings),
+          ...policySupport(facts, findings),
+          ...originSupport(facts, findings),
+          ...observationSupport(facts, findings),
+          ...watchSupport(findings),
+        ]),
+      ),
     ),
   );
   const merged = new Map<
@@ -482,11 +516,24 @@ export function rankCauses(facts: DiagnosisFacts, findings: readonly FindingDraf
   const round = (n: number): number => Math.round(n * 100) / 100;
   const causes: CauseDraft[] = [...merged.entries()].map(([id, m]) => {
     const eps = endpointsOf(m.targets);
-    const { checks, fix } = fixesFor(id, { facts, endpoints: eps });
+    const { checks: ruleChecks, fix } = fixesFor(id, { facts, endpoints: eps });
     const prior = withSymptom(id, m.confidence, facts.input.symptom);
     const scale = m.confidence > 0 ? prior.confidence / m.confidence : 1;
+    // Seen at the origin: the provider's own connections, so the laptop's vantage does not limit the cause, and
+    // the first check says what it rests on.
+    const seen = findings.find(
+      (f) =>
+        m.findings.has(f.id) &&
+        ((OBSERVATION_FINDINGS as readonly string[]).includes(f.id) || f.id === 'origin.firewall_log_blocks'),
+    );
+    const checks = seen
+      ? [
+          { key: 'check.seen_at_origin', params: { port: seen.params.port ?? seen.params.ports ?? '-' } },
+          ...ruleChecks,
+        ]
+      : ruleChecks;
     // A failure seen from a vantage point the rules shut out says little, whatever the symptom's prior adds.
-    const limit = vantageLimit(id, [...m.targets.keys()], [...m.findings], findings);
+    const limit = seen ? 1 : vantageLimit(id, [...m.targets.keys()], [...m.findings], findings);
     return {
       id,
       confidence: round(Math.min(limit, prior.confidence)),

@@ -9,6 +9,7 @@ import { watchFindings } from './watch';
 import { routeFindings } from './routes';
 import { vantageFindings } from './vantage';
 import { originFindings } from './origin';
+import { observationFindings } from './observation';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
@@ -76,6 +77,7 @@ export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
     ...protocolFindings(facts),
     ...policyFindings(facts),
     ...originFindings(facts),
+    ...observationFindings(facts),
     ...mgmtFindings(facts),
     ...routeFindings(facts),
     ...captureFindings(facts),

@@ -1,6 +1,8 @@
 import type { Translate } from '../../shared/i18n/translate';
 import type { OriginBundle } from '../../shared/model/origin-bundle';
+import { formatFirewallLogLines, formatObservationLines } from './observe-format';
 import { isLoopback, isWildcard, listenersUnread } from './parsers';
+import { appendAll } from '../../shared/util/arrays';
 
 /** A short human summary of a bundle: listeners on the expected ports, the firewall, counters, what needed root. */
 export function formatBundleText(b: OriginBundle, t: Translate): string {
@@ -40,6 +42,8 @@ export function formatBundleText(b: OriginBundle, t: Translate): string {
             .join(' ') || '-',
       })}`,
     );
+  if (b.firewallLog) appendAll(out, formatFirewallLogLines(b.firewallLog, t));
+  if (b.observation) appendAll(out, formatObservationLines(b.observation, t));
   if (b.needsRoot.length) out.push(`  ${t('origin.summary_needs_root', { parts: b.needsRoot.join(', ') })}`);
   for (const u of b.unavailable) out.push(`  ${t('origin.summary_unavailable', u)}`);
   return out.join('\n') + '\n';

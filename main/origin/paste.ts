@@ -1,4 +1,4 @@
-import type { OriginBundle } from '../../shared/model/origin-bundle';
+import { ORIGIN_BUNDLE_VERSION, type OriginBundle } from '../../shared/model/origin-bundle';
 import { detectFormat } from '../policy/parse';
 import { countConntrackFull, nginxKeepaliveSeconds, parseErrorLog, parseListeners } from './parsers';
 import { appendAll } from '../../shared/util/arrays';
@@ -15,7 +15,7 @@ export function bundleFromPastes(
 ): { bundle: OriginBundle; unrecognised: string[] } {
   const bundle: OriginBundle = {
     format: 'origin-doctor-origin-check',
-    version: 1,
+    version: ORIGIN_BUNDLE_VERSION,
     collectedAt: now.toISOString(),
     host: { hostname: '', os: '', kernel: '' },
     privileged: false,

@@ -1,7 +1,13 @@
 import { readdirSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ErrorLog, Listener, ListenerNote, OriginBundle } from '../../shared/model/origin-bundle';
+import {
+  ORIGIN_BUNDLE_VERSION,
+  type ErrorLog,
+  type Listener,
+  type ListenerNote,
+  type OriginBundle,
+} from '../../shared/model/origin-bundle';
 import { detectFormat } from '../policy/parse';
 import {
   countConntrackFull,
@@ -341,7 +347,7 @@ export async function collectOrigin(opts: CollectOptions): Promise<OriginBundle>
 
   return {
     format: 'origin-doctor-origin-check',
-    version: 1,
+    version: ORIGIN_BUNDLE_VERSION,
     collectedAt: opts.now().toISOString(),
     host: { hostname: os.hostname(), os: process.platform, kernel: os.release() },
     privileged,

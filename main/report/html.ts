@@ -3,6 +3,7 @@ import { OUTCOME_COLORS } from '../../shared/catalog/colors';
 import type { PolicyModel, ReportModel } from './model';
 import type { CaptureModel, WatchModel } from './capture-view';
 import { maxOf } from '../../shared/util/arrays';
+import type { ObservationModel } from './observation-view';
 
 /**
  * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
@@ -179,6 +180,18 @@ function captureSection(c: CaptureModel): string {
   }${c.note ? `<p class="muted">${esc(c.note)}</p>` : ''}${c.ladders.map(ladderSvg).join('')}`;
 }
 
+/** The per-port × range table of the provider's SYNs, the counters that rose, the log, and example ladders. */
+function observationSection(o: ObservationModel, t: Translate): string {
+  const head = o.columns.map((c) => `<th>${esc(c)}</th>`).join('');
+  const body = o.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('');
+  const counters = o.counters.length
+    ? `<h3>${esc(t('report.observe_counters'))}</h3><ul>${o.counters.map((c) => `<li><code>${esc(c)}</code></li>`).join('')}</ul>`
+    : '';
+  return `<p class="muted">${esc(o.summary)}</p>${o.notes.map((n) => `<p class="muted">${esc(n)}</p>`).join('')}<table class="results"><thead><tr>${head}</tr></thead>${body}</table>${counters}${
+    o.log ? `<p>${esc(o.log)}</p>` : ''
+  }${o.ladders.map(ladderSvg).join('')}`;
+}
+
 /** One chart per endpoint: a bar per round, its height the connect time, red when the round failed. */
 function watchSvg(c: WatchModel['charts'][number]): string {
   const w = 680;
@@ -338,6 +351,7 @@ ${comparison}
 <section id="charts"><h2>${esc(t('report.measurements'))}</h2>${charts || `<p class="muted">${esc(t('report.no_measurements'))}</p>`}</section>
 ${m.asCode.length ? `<section id="as-code"><h2>${esc(t('report.as_code'))}</h2>${m.asCode.map((c) => `<div class="as-code"><h3><span class="env">${esc(c.env)}</span> ${esc(c.text)} <code>${esc(c.cause)}</code></h3><pre>${esc(c.command)}</pre></div>`).join('')}</section>` : ''}
 ${m.watch ? `<section id="watch"><h2>${esc(t('report.watch'))}</h2><p class="muted">${esc(m.watch.summary)}</p>${m.watch.charts.map(watchSvg).join('')}</section>` : ''}
+${m.observation ? `<section id="observation"><h2>${esc(t('report.observe'))}</h2>${observationSection(m.observation, t)}</section>` : ''}
 ${m.capture ? `<section id="capture"><h2>${esc(t('report.capture'))}</h2>${captureSection(m.capture)}</section>` : ''}
 <section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>

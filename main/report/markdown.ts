@@ -1,7 +1,7 @@
 import type { Translate } from '../../shared/i18n/translate';
 import { visible } from './html';
 import type { ReportModel } from './model';
-import { maxOf } from '../../shared/util/arrays';
+import { appendAll, maxOf } from '../../shared/util/arrays';
 
 /**
  * Escapes text for Markdown (and the HTML a ticket system may render it into): nothing in it formats or links.
@@ -110,6 +110,31 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
         `- **${mdEscape(c.title)}**: \`${c.rounds.map((r) => (r.ok ? '✓' : '✗')).join('')}\` (${c.rounds.filter((r) => !r.ok).length}/${c.rounds.length} ✗)`,
       );
     out.push('');
+  }
+  if (m.observation) {
+    const o = m.observation;
+    out.push(`## ${mdEscape(t('report.observe'))}`, '', mdEscape(o.summary), '');
+    for (const n of o.notes) out.push(mdEscape(n), '');
+    out.push(`| ${o.columns.map(mdEscape).join(' | ')} |`, `|${o.columns.map(() => '---').join('|')}|`);
+    appendAll(
+      out,
+      o.rows.map((r) => `| ${r.map(mdEscape).join(' | ')} |`),
+    );
+    out.push('');
+    if (o.counters.length)
+      out.push(`**${mdEscape(t('report.observe_counters'))}**`, '', fence(o.counters.join('\n')), '');
+    if (o.log) out.push(mdEscape(o.log), '');
+    for (const l of o.ladders) {
+      out.push(`**${mdEscape(l.title)}**`, '');
+      out.push(
+        fence(
+          l.events
+            .map((e) => `+${e.t} ms`.padEnd(14) + `${e.from} → ${e.to}`.padEnd(20) + e.label)
+            .join('\n'),
+        ),
+        '',
+      );
+    }
   }
   if (m.capture) {
     out.push(`## ${mdEscape(t('report.capture'))}`, '');

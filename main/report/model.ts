@@ -12,6 +12,7 @@ import type { Finding, Lang, Report } from '../../shared/model/report';
 import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
 import { captureModel, watchModel, type CaptureModel, type WatchModel } from './capture-view';
+import { observationModel, type ObservationModel } from './observation-view';
 import { httpEvidence } from './http-evidence';
 import { minOf } from '../../shared/util/arrays';
 
@@ -90,6 +91,8 @@ export interface ReportModel {
   readonly policy: PolicyModel | null;
   /** The packet capture's ladders and file; null when the session was run without `--capture`. */
   readonly capture: CaptureModel | null;
+  /** What origin-check --observe saw of the provider's connections; null without an observation. */
+  readonly observation: ObservationModel | null;
   /** Every round of a watch, per endpoint; null for a one-off session. */
   readonly watch: WatchModel | null;
 }
@@ -411,6 +414,7 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
       : null,
     policy: policyModel(r.probes, t),
     capture: captureModel(r, ctx.redactions !== null && ctx.redactions !== undefined, t),
+    observation: observationModel(r, t),
     watch: watchModel(r, t),
   };
 }

@@ -348,3 +348,77 @@ test('settings: timeout, attempts, theme and custom ranges are used by the run a
   expect(await page.getByRole('alert').textContent()).toMatch(/TCP attempts/);
   await page.context().close();
 });
+
+test('the Origin step: the exact --observe command for the session, and the imported observation per range', async () => {
+  const { page } = await open();
+  await page.getByLabel('Origin endpoints').fill('https://127.0.0.1:8443\nhttp://127.0.0.1:1');
+  await page.getByLabel('Provider').selectOption('cloudflare');
+  await page.locator('.stepper button', { hasText: 'Origin' }).click();
+  await expect
+    .poll(() => page.getByTestId('observe-command').locator('code').textContent())
+    .toBe(
+      'sudo origin-doctor origin-check --observe 60 --provider cloudflare --port 1 --port 8443 --json origin.json',
+    );
+  const { bundle } = bundleFromPastes([], [443], new Date('2026-11-29T09:00:00Z'));
+  const withObservation = {
+    ...bundle,
+    observation: {
+      startedAt: '2026-11-29T09:00:00.000Z',
+      seconds: 3,
+      durationMs: 3000,
+      endedEarly: false,
+      ranges: ['198.18.200.0/24'],
+      ports: [443],
+      capture: {
+        tool: 'tcpdump',
+        interface: 'any',
+        filter: 'x',
+        problem: null,
+        detail: null,
+        packets: 4,
+        notFollowed: 0,
+      },
+      rows: [
+        {
+          port: 443,
+          range: '198.18.200.0/24',
+          attempted: 2,
+          synAck: 0,
+          rst: 0,
+          icmp: 0,
+          unanswered: 2,
+          pending: 0,
+          examples: [],
+        },
+        {
+          port: 443,
+          range: null,
+          attempted: 1,
+          synAck: 1,
+          rst: 0,
+          icmp: 0,
+          unanswered: 0,
+          pending: 0,
+          examples: [],
+        },
+      ],
+      counters: null,
+      conntrackFullDelta: null,
+      listenQueueDelta: null,
+      firewallLog: null,
+      needsRoot: [],
+      unavailable: [],
+    },
+  };
+  const dt = await page.evaluateHandle(
+    `(() => { const d = new DataTransfer(); d.items.add(new File([${JSON.stringify(JSON.stringify(withObservation))}], 'origin.json', { type: 'application/json' })); return d; })()`,
+  );
+  await page.getByTestId('origin-drop').dispatchEvent('drop', { dataTransfer: dt });
+  const rows = page.getByTestId('observation-table').locator('tbody tr');
+  await rows.first().waitFor();
+  expect(await rows.allTextContents()).toEqual([
+    '443198.18.200.0/24200020',
+    '443outside the provider ranges110000',
+  ]);
+  await page.context().close();
+});

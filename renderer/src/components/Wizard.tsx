@@ -18,6 +18,8 @@ import {
 } from '@mantine/core';
 import { PROVIDERS } from '../../../shared/catalog/providers';
 import { SYMPTOMS } from '../../../shared/model/report';
+import { originBundleSchema } from '../../../shared/model/origin-bundle';
+import { observeCommand } from '../../../shared/net/observe-command';
 import {
   findingsOfStep,
   isLayerStep,
@@ -30,7 +32,7 @@ import {
   type Step,
 } from '../../../shared/wizard/flow';
 import type { WizardLayer } from '../../../shared/ipc/contract';
-import { selectLiveProbes, useAppStore } from '../state/store';
+import { selectCustomRanges, selectEndpoints, selectLiveProbes, useAppStore } from '../state/store';
 import { cancelRun, exportReport, rerunStep, runSession, saveNotes } from '../state/actions';
 import { FileDrop, readFiles } from './FileDrop';
 import { ReportView } from './ReportView';
@@ -424,7 +426,91 @@ function OriginInputs() {
         disabled={origin !== null}
       />
       <FileError />
+      <ObserveCommand />
+      {origin && <ObservationTable data={origin.data} />}
     </Fieldset>
+  );
+}
+
+/** The exact `origin-check --observe` command for this session's provider, ranges and ports, to copy. */
+function ObserveCommand() {
+  const { t } = useTranslation();
+  const draft = useAppStore((s) => s.draft);
+  const settings = useAppStore((s) => s.settings);
+  const [copied, setCopied] = useState(false);
+  const command = observeCommand({
+    provider: draft.provider,
+    ranges: selectCustomRanges({ settings }),
+    endpoints: selectEndpoints({ draft }),
+  });
+  return (
+    <div data-testid="observe-command">
+      <Text size="sm" mt="sm">
+        {t('app.origin_observe_hint')}
+      </Text>
+      {command ? (
+        <Group gap="xs" wrap="nowrap" align="flex-start">
+          <pre className="observe-command">
+            <code>{command}</code>
+          </pre>
+          <Button
+            size="compact-xs"
+            variant="default"
+            onClick={() =>
+              void navigator.clipboard?.writeText(command).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
+          >
+            {t(copied ? 'app.origin_observe_copied' : 'app.origin_observe_copy')}
+          </Button>
+        </Group>
+      ) : (
+        <Text c="dimmed" size="sm">
+          {t('app.origin_observe_needs_ranges')}
+        </Text>
+      )}
+    </div>
+  );
+}
+
+/** The imported bundle's observation: SYNs per port and provider range, by how the origin met them. */
+function ObservationTable(props: { data: unknown }) {
+  const { t } = useTranslation();
+  const parsed = originBundleSchema.safeParse(props.data);
+  const o = parsed.success ? parsed.data.observation : undefined;
+  if (!o) return null;
+  const rows = o.rows.filter((r) => r.range !== null || r.attempted > 0);
+  return (
+    <Table data-testid="observation-table" mt="sm">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>{t('policy.col_port')}</Table.Th>
+          <Table.Th>{t('policy.col_range')}</Table.Th>
+          <Table.Th>{t('report.observe_col_attempted')}</Table.Th>
+          <Table.Th>SYN-ACK</Table.Th>
+          <Table.Th>RST</Table.Th>
+          <Table.Th>ICMP</Table.Th>
+          <Table.Th>{t('report.observe_col_unanswered')}</Table.Th>
+          <Table.Th>{t('report.observe_col_pending')}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((r) => (
+          <Table.Tr key={`${r.port}|${r.range ?? ''}`}>
+            <Table.Td>{r.port}</Table.Td>
+            <Table.Td>{r.range ?? t('origin.summary_observe_outside')}</Table.Td>
+            <Table.Td>{r.attempted}</Table.Td>
+            <Table.Td>{r.synAck}</Table.Td>
+            <Table.Td>{r.rst}</Table.Td>
+            <Table.Td>{r.icmp}</Table.Td>
+            <Table.Td>{r.unanswered}</Table.Td>
+            <Table.Td>{r.pending}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
 
