@@ -165,6 +165,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'rdp-port': { type: 'string', multiple: true },
     capture: { type: 'boolean' },
     pcap: { type: 'string' },
+    'probe-private': { type: 'boolean' },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -200,7 +201,12 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
         }
       : null;
   return {
-    input: { ...input.value, caFiles, ...(management ? { management } : {}) },
+    input: {
+      ...input.value,
+      caFiles,
+      ...(management ? { management } : {}),
+      ...(v['probe-private'] === true ? { probePrivate: true } : {}),
+    },
     caFiles,
     providerCaFiles: list('provider-ca'),
     json,

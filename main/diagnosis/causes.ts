@@ -7,6 +7,7 @@ import { isWildcard } from '../origin/parsers';
 import { withSymptom } from './symptom';
 import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
+import { ORIGIN_NAME_SUPPORT } from './origin-name';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 
 /** One piece of support for a cause: "these findings on this target make this cause this likely". */
@@ -172,6 +173,14 @@ const PROTOCOL_SUPPORT: Record<string, [ShortCause, number][]> = {
 
 function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
   const out: Support[] = [];
+  for (const f of findings)
+    for (const [cause, weight] of ORIGIN_NAME_SUPPORT[f.id] ?? [])
+      out.push({
+        cause: cause.slice('cause.'.length) as ShortCause,
+        confidence: weight,
+        target: f.target,
+        findings: [f.id],
+      });
   for (const f of findings) {
     for (const [cause, weight] of PROTOCOL_SUPPORT[f.id] ?? []) {
       // A certificate problem only breaks the CDN in strict mode; in full mode it is a warning for later.

@@ -9,6 +9,7 @@ import { watchFindings } from './watch';
 import { routeFindings } from './routes';
 import { vantageFindings } from './vantage';
 import { originFindings } from './origin';
+import { originNameFindings } from './origin-name';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
@@ -72,6 +73,7 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
 export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
   const drafts = [
     ...networkFindings(facts),
+    ...originNameFindings(facts),
     ...protocolFindings(facts),
     ...policyFindings(facts),
     ...originFindings(facts),

@@ -21,6 +21,8 @@ import { rdpProbe, sshProbe } from '../probes/mgmt';
 import { startCapture, type CaptureOptions } from '../probes/capture';
 import { formatCaptureText } from '../capture/format';
 import { watchProbes } from './watch';
+import { resolveOriginNames } from './resolve-origins';
+import { withResolvedEndpoints } from '../../shared/net/origin-name';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -315,20 +317,24 @@ async function beginCapture(
  * Runs a whole session: every probe in parallel, then the diagnosis, and returns the report (contract v1).
  * The same use-case serves the desktop app, the CLI and the tests.
  */
-export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
+export async function runDiagnosis(given: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
   const createdAt = deps.session?.createdAt ?? deps.now().toISOString();
   // Every socket and child of the run listens to this one signal: dozens of listeners are expected, not a leak.
   setMaxListeners(512, deps.signal);
+  // Origin names first: their addresses are the endpoints the rest of the run probes.
+  const resolved = await resolveOriginNames(given, rangesInForce(given), deps);
+  const input = resolved.input;
   const capture = deps.capture ? await beginCapture(input, deps) : null;
   // A watch repeats its own short probes; of the one-off plan it keeps the local environment.
   const planned = planProbes(input, deps);
-  const probes = await runProbes(input.watch ? planned.filter((t) => t.kind === 'local') : planned, {
+  const run = await runProbes(input.watch ? planned.filter((t) => t.kind === 'local') : planned, {
     timeoutMs: input.timeoutMs,
     signal: deps.signal,
     now: deps.now,
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
   });
+  const probes = [...resolved.records, ...run];
   if (input.watch) probes.push(...(await watchProbes(input, deps)));
   if (capture) probes.push(await capture());
   return reportFrom(input, probes, {
@@ -342,7 +348,8 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
  * The current engine's findings, causes (with their check and fix steps) and verdict for a session's input and
  * probes: what a fresh run reports, and what a stored or imported session is shown with.
  */
-export function diagnoseSession(input: SessionInput, probes: readonly ProbeRecord[]): Diagnosis {
+export function diagnoseSession(given: SessionInput, probes: readonly ProbeRecord[]): Diagnosis {
+  const input = withResolvedEndpoints(given, probes, rangesInForce(given));
   const preset = input.provider ? findProvider(input.provider) : undefined;
   return diagnose(
     { input, probes, providerRanges: rangesInForce(input), providerName: preset?.name ?? null },
@@ -352,10 +359,12 @@ export function diagnoseSession(input: SessionInput, probes: readonly ProbeRecor
 
 /** The report of a set of probe records: the environment they saw, then the diagnosis over them. */
 export function reportFrom(
-  input: SessionInput,
+  given: SessionInput,
   probes: ProbeRecord[],
   session: { id: string; createdAt: string; finishedAt: string },
 ): Report {
+  // A stored session holds the names as given; the report shows the addresses its lookups found, labelled.
+  const input = withResolvedEndpoints(given, probes, rangesInForce(given));
   const local = probes.find((p) => p.kind === 'local')?.data as unknown as LocalData | undefined;
   const environment: Environment = {
     os: local?.os ?? process.platform,
