@@ -11,6 +11,8 @@ export interface DiagnoseOptions {
   readonly caFiles: string[];
   /** `--provider-ca` files: the CA(s) the provider trusts for origin certificates (read into the input later). */
   readonly providerCaFiles: string[];
+  /** `--provider-config` files: the provider's origin configuration (read, and their origins added, later). */
+  readonly providerConfigFiles: string[];
   readonly json: string | null;
   readonly trace: boolean;
   readonly dns: boolean;
@@ -166,6 +168,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     capture: { type: 'boolean' },
     pcap: { type: 'string' },
     'probe-private': { type: 'boolean' },
+    'provider-config': { type: 'string', multiple: true },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -183,6 +186,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
       attempts: str('attempts'),
       healthPath: str('health-path'),
       lang: str('lang'),
+      originsElsewhere: list('provider-config').length > 0,
     },
     (field) => OPTION_OF[field],
     defaultLang,
@@ -209,6 +213,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     },
     caFiles,
     providerCaFiles: list('provider-ca'),
+    providerConfigFiles: list('provider-config'),
     json,
     trace: v['no-trace'] !== true,
     dns: v['no-dns'] !== true,

@@ -15,6 +15,7 @@ import { importSessions, runAndStore } from '../use-cases/sessions';
 import { toDbError } from '../db/open';
 import { policyCommand, readPolicyFiles } from './policy-command';
 import { originCheckCommand, readOriginBundle } from './origin-command';
+import { readProviderConfigs } from './provider-config-files';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -103,6 +104,8 @@ async function diagnoseCommand(
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
+  if (opts.providerConfigFiles.length > 0)
+    Object.assign(opts.input, readProviderConfigs(opts.input, opts.providerConfigFiles));
   if (opts.symptomPage) {
     const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
     if (decoded) {

@@ -1,5 +1,6 @@
 import type { CauseId } from '../../shared/catalog/ids';
-import { originViews, SHORT_TTL_S, type OriginNameView } from '../../shared/net/origin-name';
+import { addressScope, originViews, SHORT_TTL_S, type OriginNameView } from '../../shared/net/origin-name';
+import { parseIpLiteral } from '../../shared/net/validate';
 import { guardStep, safe } from './shell';
 import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
 
@@ -8,7 +9,33 @@ import type { DiagnosisFacts, FindingDraft, FixDraft } from './types';
  * the endpoint as given (`https://origin.example.com:443`); the addresses probed for it carry their own findings.
  */
 export function originNameFindings(facts: DiagnosisFacts): FindingDraft[] {
-  return originViews(facts.input, facts.probes, facts.providerRanges).flatMap((v) => findingsOf(v, facts));
+  return [
+    ...originViews(facts.input, facts.probes, facts.providerRanges).flatMap((v) => findingsOf(v, facts)),
+    ...configFindings(facts),
+  ];
+}
+
+/** Origins of a `--provider-config` file at an address the provider cannot reach over the Internet. */
+function configFindings(facts: DiagnosisFacts): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  for (const config of facts.input.providerConfigs ?? [])
+    for (const origin of config.origins) {
+      if (!origin.enabled) continue;
+      const scope = parseIpLiteral(origin.host).ok ? addressScope(origin.host) : 'public';
+      if (scope === 'public') continue;
+      out.push({
+        id: 'config.origin_private',
+        target: origin.endpoints[0] ?? origin.host,
+        evidence: [],
+        params: {
+          file: config.file,
+          origin: origin.id,
+          address: `${origin.host} (${scope})`,
+          ...(facts.input.probePrivate === true ? { context: 'probed' } : {}),
+        },
+      });
+    }
+  return out;
 }
 
 const answersOf = (v: OriginNameView): string =>
@@ -102,6 +129,7 @@ export const ORIGIN_NAME_SUPPORT: Record<string, [CauseId, number][]> = {
   'dns.origin_name_mismatch': [['cause.origin_dns_error', 0.35]],
   // An address only the customer's own network reaches: the provider's edge connects into nothing.
   'dns.origin_name_private': [['cause.origin_private_address', 0.85]],
+  'config.origin_private': [['cause.origin_private_address', 0.85]],
   // The origin is the provider itself: each back-to-origin request comes back in as a visitor request (a loop).
   'dns.origin_name_loop': [['cause.origin_loop', 0.95]],
 };

@@ -28,6 +28,7 @@ export const FINDINGS = {
   'dns.origin_name_private': { layer: 'network', severity: 'error' },
   'dns.origin_name_loop': { layer: 'network', severity: 'error' },
   'dns.origin_name_changing': { layer: 'network', severity: 'info' },
+  'config.origin_private': { layer: 'network', severity: 'error' },
   'tcp.ok': { layer: 'network', severity: 'info' },
   'tcp.refused': { layer: 'network', severity: 'error' },
   'tcp.timeout': { layer: 'network', severity: 'error' },

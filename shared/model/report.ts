@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LAYERS, SEVERITIES } from '../catalog/ids';
 import { originBundleSchema } from './origin-bundle';
+import { providerConfigSchema } from './provider-config';
 
 /** Report JSON, schemaVersion 1: the stable contract between the engine, the app, the CLI and reports. */
 
@@ -99,6 +100,8 @@ export const sessionInputSchema = z.object({
    * without it they are reported and not probed, as the provider cannot reach them over the Internet.
    */
   probePrivate: z.boolean().optional(),
+  /** `--provider-config` files: the provider's own origin settings; their origins are among the endpoints. */
+  providerConfigs: z.array(providerConfigSchema).max(8).optional(),
   dnsServers: z.array(dnsServerSchema),
   sourceRanges: z.array(z.string()),
   provider: z.string().nullable(),

@@ -33,9 +33,11 @@ export interface RawSessionInput {
   readonly attempts?: string | undefined;
   readonly healthPath?: string | undefined;
   readonly lang?: string | undefined;
+  /** Origins come from elsewhere too (a `--provider-config` file, read later): no endpoint here is not an error. */
+  readonly originsElsewhere?: boolean | undefined;
 }
 
-export type SessionField = keyof RawSessionInput;
+export type SessionField = Exclude<keyof RawSessionInput, 'originsElsewhere'>;
 
 class Invalid extends Error {
   constructor(readonly error: InputError) {
@@ -93,7 +95,8 @@ export function buildSessionInput(
       if (seen.has(key)) fail('input.duplicate_endpoint', 'endpoints', { value: quoteInput(e.url) });
       seen.add(key);
     }
-    if (!domain && given.length === 0) fail('input.nothing_to_do', 'endpoints');
+    if (!domain && given.length === 0 && raw.originsElsewhere !== true)
+      fail('input.nothing_to_do', 'endpoints');
     const dnsServers = (raw.dnsServers ?? []).map((s) => unwrap(parseDnsServer(s), 'dnsServers'));
     if (dnsServers.length > LIMITS.dnsServers)
       fail('input.too_many', 'dnsServers', { max: LIMITS.dnsServers });

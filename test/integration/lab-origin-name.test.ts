@@ -1,7 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Report } from '../../shared/model/report';
-import { diagnose, idsFor } from '../lab/cli';
+import { diagnose, idsFor, runCli } from '../lab/cli';
 import { createLab, LAB, labAvailable, startOrigin, waitFor, warmUp, type Lab } from '../lab/lab';
 
 // Origin endpoints given by name, resolved in the namespace lab by its own dnsmasq. The client namespace's system
@@ -195,5 +197,46 @@ describe('origin endpoints by name in the namespace lab', () => {
     const url = `http://${LAB.blackhole}:9`;
     await diagnose(['--endpoint', url, '--timeout', '300', '--no-trace', '--attempts', '1'], lab.client);
     expect(guardCounts(lab).RETURN - before).toBeGreaterThan(0);
+  });
+
+  test('--provider-config: the CloudFront example pointed at the lab name, its origin resolved and probed', async () => {
+    // The documented get-distribution-config example with its custom origin sent to the lab's name, HTTP on 80.
+    const doc = JSON.parse(
+      readFileSync(
+        path.join(__dirname, '..', 'fixtures', 'provider-config', 'cloudfront-get-distribution-config.json'),
+        'utf8',
+      ),
+    );
+    const web = doc.DistributionConfig.Origins.Items[1];
+    web.DomainName = 'one.origin.test';
+    web.CustomOriginConfig.OriginProtocolPolicy = 'http-only';
+    doc.DistributionConfig.Origins.Items = [web];
+    const dir = mkdtempSync(path.join(tmpdir(), 'od-provider-config-'));
+    const file = path.join(dir, 'cloudfront.json');
+    writeFileSync(file, JSON.stringify(doc));
+    try {
+      const { report, code } = await diagnose(['--provider-config', file, ...common], lab.client);
+      expect(code).toBe(0);
+      expect(idsFor(report, 'http://one.origin.test:80')).toEqual(['dns.origin_name_resolved']);
+      expect(idsFor(report, `http://${LAB.origin}:80`)).toEqual(['http.ok', 'tcp.ok']);
+      const stored = report.session.input.providerConfigs!;
+      expect(stored.map((c) => [c.file, c.format])).toEqual([[file, 'cloudfront']]);
+      expect(stored[0]!.origins[0]).toMatchObject({
+        id: 'origin-web',
+        readTimeoutS: 30,
+        headerNames: ['X-Origin-Verify'],
+      });
+      // The header's value (a shared secret) is not kept anywhere in the report.
+      expect(JSON.stringify(report)).not.toContain('example-shared-secret');
+      // A broken file: exit 2 and one line with the JSON path.
+      delete web.DomainName;
+      writeFileSync(file, JSON.stringify(doc));
+      const bad = await runCli(['diagnose', '--provider-config', file, ...common], { ns: lab.client });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toContain('$.DistributionConfig.Origins.Items[0].DomainName');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
