@@ -8,6 +8,7 @@ import type {
 import type { SslMode } from '../../shared/model/report';
 import { quoteInput, type Parsed } from '../../shared/net/validate';
 import { jsonErrorOffset, placeOf } from '../policy/json-error';
+import { aliyunDomainConfigs, aliyunDomainDetail, tencentDomainsConfig } from './china-cdn';
 
 /**
  * Readers of the provider's own origin configuration, as its CLI / API returns it. Each format has a zod schema of
@@ -202,6 +203,12 @@ export function detectProviderConfig(doc: unknown): ProviderConfigFormat | null 
   const d = doc as Record<string, unknown>;
   if ('DistributionConfig' in d || (typeof d.Distribution === 'object' && d.Distribution !== null))
     return 'cloudfront';
+  if (typeof d.GetDomainDetailModel === 'object' && d.GetDomainDetailModel !== null)
+    return 'aliyun-domain-detail';
+  if (typeof d.DomainConfigs === 'object' && d.DomainConfigs !== null) return 'aliyun-domain-configs';
+  const response = d.Response as Record<string, unknown> | undefined;
+  if (typeof response === 'object' && response !== null && 'Domains' in response)
+    return 'tencent-domains-config';
   if (Array.isArray(d.result)) {
     const first = d.result[0] as Record<string, unknown> | undefined;
     if (first && 'origins' in first) return 'cloudflare-pools';
@@ -241,6 +248,12 @@ export function parseProviderConfig(
       return cloudflarePools(results, file, sslMode);
     case 'cloudflare-monitors':
       return cloudflareMonitors(results, file);
+    case 'aliyun-domain-detail':
+      return aliyunDomainDetail(doc, file, invalid);
+    case 'aliyun-domain-configs':
+      return aliyunDomainConfigs(doc, file, invalid);
+    case 'tencent-domains-config':
+      return tencentDomainsConfig(doc, file, invalid);
     case null:
       return {
         ok: false,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 /** The provider configuration files `--provider-config` reads (the JSON each provider's CLI / API returns). */
-export const PROVIDER_CONFIG_FORMATS = ['cloudfront', 'cloudflare-pools', 'cloudflare-monitors'] as const;
+export const PROVIDER_CONFIG_FORMATS = [
+  'cloudfront',
+  'cloudflare-pools',
+  'cloudflare-monitors',
+  'aliyun-domain-detail',
+  'aliyun-domain-configs',
+  'tencent-domains-config',
+] as const;
 export type ProviderConfigFormat = (typeof PROVIDER_CONFIG_FORMATS)[number];
 
 /** One origin as the provider's configuration holds it, with the back-to-origin settings that apply to it. */
@@ -47,5 +54,17 @@ export const providerConfigSchema = z.object({
   format: z.enum(PROVIDER_CONFIG_FORMATS),
   origins: z.array(importedOriginSchema),
   healthChecks: z.array(importedHealthCheckSchema),
+  /**
+   * Back-to-origin settings for every origin of the domain, where the file holds them apart from the origins
+   * (Alibaba's DescribeCdnDomainConfigs): Host, SNI, protocol, read timeout.
+   */
+  domainSettings: z
+    .object({
+      hostHeader: z.string().nullable(),
+      sni: z.string().nullable(),
+      protocol: z.enum(['http', 'https', 'match']).nullable(),
+      readTimeoutS: z.number().nullable(),
+    })
+    .optional(),
 });
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;

@@ -188,3 +188,54 @@ test('--provider-config alone is enough input: its origins are read later (near 
   expect(parseDiagnoseArgs(['--provider-config', 'cf.json']).providerConfigFiles).toEqual(['cf.json']);
   expect(() => parseDiagnoseArgs([])).toThrow('input.nothing_to_do');
 });
+
+describe('--provider-config: Alibaba Cloud CDN and Tencent Cloud CDN', () => {
+  test('Alibaba DescribeCdnDomainDetail: each source on its port, HTTPS on 443', () => {
+    const r = parseProviderConfig(read('aliyun-describe-cdn-domain-detail.json'), 'detail.json', null);
+    expect(r.ok && r.value.origins.map((o) => [o.id, o.endpoints, o.protocol, o.enabled])).toEqual([
+      ['example.com/1', ['http://203.0.113.20:80'], 'http', true],
+      ['example.com/2', ['https://origin.example.com:443'], 'https', true],
+    ]);
+  });
+  test('Alibaba DescribeCdnDomainConfigs: back-to-origin Host, SNI, protocol follow, timeout', () => {
+    const r = parseProviderConfig(read('aliyun-describe-cdn-domain-configs.json'), 'configs.json', null);
+    expect(r.ok && r.value.domainSettings).toEqual({
+      hostHeader: 'example.com',
+      sni: 'origin.example.com',
+      protocol: 'match',
+      readTimeoutS: 30,
+    });
+  });
+  test('near miss: an SNI function that is off gives no SNI', () => {
+    const doc = JSON.parse(read('aliyun-describe-cdn-domain-configs.json'));
+    doc.DomainConfigs.DomainConfig[1].FunctionArgs.FunctionArg[0].ArgValue = 'off';
+    const r = parseProviderConfig(JSON.stringify(doc), 'configs.json', null);
+    expect(r.ok && r.value.domainSettings?.sni).toBeNull();
+  });
+  test('Tencent DescribeDomainsConfig: origins with and without a port, ServerName as Host, timeouts', () => {
+    const r = parseProviderConfig(read('tencent-describe-domains-config.json'), 'tencent.json', null);
+    expect(
+      r.ok &&
+        r.value.origins.map((o) => [o.host, o.endpoints, o.hostHeader, o.connectTimeoutS, o.readTimeoutS]),
+    ).toEqual([
+      ['203.0.113.30', ['https://203.0.113.30:8080'], 'www.example.com', 5, 10],
+      ['origin.example.com', ['https://origin.example.com:443'], 'www.example.com', 5, 10],
+    ]);
+  });
+  test.each([
+    [
+      'aliyun-describe-cdn-domain-detail-bad-port.json',
+      '$.GetDomainDetailModel.SourceModels.SourceModel[0].Port',
+    ],
+    [
+      'aliyun-describe-cdn-domain-configs-bad-args.json',
+      '$.DomainConfigs.DomainConfig[0].FunctionArgs.FunctionArg',
+    ],
+    ['tencent-describe-domains-config-no-origins.json', '$.Response.Domains[0].Origin.Origins'],
+  ])('a broken %s names %s', (file, jsonPathText) => {
+    const r = parseProviderConfig(read(file), file, null);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(t(r.error.key, { ...r.error.params, option: '--provider-config' })).toContain(jsonPathText);
+  });
+});
