@@ -283,3 +283,16 @@ describe('origin endpoints by name: the command line', () => {
     ).toBeUndefined();
   });
 });
+
+describe("origin endpoints by name: the app's Setup step", () => {
+  test('the form goes through the same validator: a name is an origin name, a bad one the same words', async () => {
+    const { formToInput } = await import('../../../main/use-cases/desktop-handlers');
+    const now = new Date('2026-11-29T00:00:00Z');
+    const input = formToInput({ endpoints: ['https://origin.example.com'], lang: 'en' }, now);
+    expect(input.originNames).toEqual([{ ...NAME, url: 'https://origin.example.com' }]);
+    expect(input.endpoints).toEqual([]);
+    expect(() => formToInput({ endpoints: ['https://origin'], lang: 'en' }, now)).toThrow(
+      'input.domain_single_label',
+    );
+  });
+});
