@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -94,11 +94,14 @@ const probeTargets = (report: Report): string[] =>
 describe('origin endpoints by name in the namespace lab', () => {
   let lab: Lab;
   let netnsDir = '';
+  // /etc/netns itself is removed at the end only when this test made it (and it is empty again).
+  let madeNetnsRoot = false;
   beforeAll(async () => {
     if (!available.ok)
       throw new Error(`namespace lab unavailable: ${available.why} (run the tests as root, as CI does)`);
     lab = createLab();
     netnsDir = `/etc/netns/${lab.client}`;
+    madeNetnsRoot = !existsSync('/etc/netns');
     mkdirSync(netnsDir, { recursive: true });
     writeFileSync(`${netnsDir}/resolv.conf`, `nameserver ${LAB.dns}\n`);
     guardPrivate(lab);
@@ -108,6 +111,12 @@ describe('origin endpoints by name in the namespace lab', () => {
   });
   afterAll(() => {
     if (netnsDir) rmSync(netnsDir, { recursive: true, force: true });
+    if (madeNetnsRoot)
+      try {
+        rmdirSync('/etc/netns');
+      } catch {
+        // another lab's directory is in it: left for that lab to remove
+      }
     lab?.teardown();
   });
 
