@@ -11,6 +11,8 @@ export interface DiagnoseOptions {
   readonly caFiles: string[];
   /** `--provider-ca` files: the CA(s) the provider trusts for origin certificates (read into the input later). */
   readonly providerCaFiles: string[];
+  /** `--provider-config` files: the provider's origin configuration (read, and their origins added, later). */
+  readonly providerConfigFiles: string[];
   readonly json: string | null;
   readonly trace: boolean;
   readonly dns: boolean;
@@ -172,6 +174,8 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
     'rdp-port': { type: 'string', multiple: true },
     capture: { type: 'boolean' },
     pcap: { type: 'string' },
+    'probe-private': { type: 'boolean' },
+    'provider-config': { type: 'string', multiple: true },
   });
   const v = values as Record<string, string | string[] | boolean | undefined>;
   const str = (k: string): string | undefined => v[k] as string | undefined;
@@ -189,6 +193,7 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
       attempts: str('attempts'),
       healthPath: str('health-path'),
       lang: str('lang'),
+      originsElsewhere: list('provider-config').length > 0,
     },
     (field) => OPTION_OF[field],
     defaultLang,
@@ -207,9 +212,15 @@ export function parseDiagnoseArgs(argv: string[], defaultLang: Lang = 'en'): Dia
         }
       : null;
   return {
-    input: { ...input.value, caFiles, ...(management ? { management } : {}) },
+    input: {
+      ...input.value,
+      caFiles,
+      ...(management ? { management } : {}),
+      ...(v['probe-private'] === true ? { probePrivate: true } : {}),
+    },
     caFiles,
     providerCaFiles: list('provider-ca'),
+    providerConfigFiles: list('provider-config'),
     json,
     trace: v['no-trace'] !== true,
     dns: v['no-dns'] !== true,

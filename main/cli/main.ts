@@ -16,6 +16,7 @@ import { SessionTooBigError } from '../use-cases/stored-report';
 import { toDbError } from '../db/open';
 import { policyCommand, readPolicyFiles } from './policy-command';
 import { originCheckCommand, readOriginBundle } from './origin-command';
+import { readProviderConfigs } from './provider-config-files';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -110,6 +111,8 @@ async function diagnoseCommand(
   if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
+  if (opts.providerConfigFiles.length > 0)
+    Object.assign(opts.input, readProviderConfigs(opts.input, opts.providerConfigFiles));
   if (opts.symptomPage) {
     const decoded = decodeErrorPage(readTextFile(opts.symptomPage, '--symptom-page'));
     if (decoded) {

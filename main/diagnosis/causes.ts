@@ -8,6 +8,7 @@ import { withSymptom } from './symptom';
 import { vantageLimit } from './vantage';
 import { ICMP_PROHIBITED } from './capture';
 import { answeredPorts, OBSERVATION_FINDINGS, observationSupport } from './observation';
+import { ORIGIN_NAME_SUPPORT } from './origin-name';
 import type { CauseDraft, DiagnosisFacts, FindingDraft } from './types';
 import { maxOf } from '../../shared/util/arrays';
 
@@ -174,6 +175,14 @@ const PROTOCOL_SUPPORT: Record<string, [ShortCause, number][]> = {
 
 function protocolSupport(facts: DiagnosisFacts, findings: readonly FindingDraft[]): Support[] {
   const out: Support[] = [];
+  for (const f of findings)
+    for (const [cause, weight] of ORIGIN_NAME_SUPPORT[f.id] ?? [])
+      out.push({
+        cause: cause.slice('cause.'.length) as ShortCause,
+        confidence: weight,
+        target: f.target,
+        findings: [f.id],
+      });
   for (const f of findings) {
     for (const [cause, weight] of PROTOCOL_SUPPORT[f.id] ?? []) {
       // A certificate problem only breaks the CDN in strict mode; in full mode it is a warning for later.

@@ -9,6 +9,7 @@ import { blockedByRule, blockedScope } from './policy';
 import { policyAsCode } from './policy-as-code';
 import { addRouteSteps, localRouteSteps, swallowSteps } from './routes';
 import { guardStep, safe, safeAll, type StepSpec } from './shell';
+import { originNameFixes } from './origin-name';
 import type { DiagnosisFacts, FixDraft } from './types';
 import { appendAll } from '../../shared/util/arrays';
 
@@ -602,6 +603,10 @@ export function fixesFor(id: CauseId, ctx: FixContext): { checks: FixDraft[]; fi
           { key: 'fix.disable_h2', env: 'nginx', command: 'listen 443 ssl;   # without "http2"\nhttp2 off;' },
         ],
       };
+    case 'cause.origin_dns_error':
+    case 'cause.origin_private_address':
+    case 'cause.origin_loop':
+      return originNameFixes(id, ctx.facts);
     case 'cause.ipv6_broken':
       return {
         checks: [

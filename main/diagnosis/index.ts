@@ -10,6 +10,7 @@ import { routeFindings } from './routes';
 import { vantageFindings } from './vantage';
 import { originFindings } from './origin';
 import { observationFindings } from './observation';
+import { originNameFindings } from './origin-name';
 import { policyFindings } from './policy';
 import { protocolFindings } from './protocol';
 import type { CauseDraft, DiagnosisFacts, FindingDraft, FixDraft } from './types';
@@ -74,6 +75,7 @@ function wordCause(c: CauseDraft, t: Translate): Cause {
 export function diagnose(facts: DiagnosisFacts, t: Translate): Diagnosis {
   const drafts = [
     ...networkFindings(facts),
+    ...originNameFindings(facts),
     ...protocolFindings(facts),
     ...policyFindings(facts),
     ...originFindings(facts),

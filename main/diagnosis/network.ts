@@ -217,7 +217,9 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   const edgeKnown = preset !== undefined && (preset.cnameSuffixes.length > 0 || edgeRanges.length > 0);
   const endpointAddresses = new Set(facts.input.endpoints.map((e) => e.address.toLowerCase()));
   const answered: { probe: ProbeRecord; data: DnsData }[] = [];
-  for (const entry of probesOf(facts.probes, 'dns')) {
+  // Lookups of an origin name (`origin` set) are about that name, not the protected domain: origin-name.ts.
+  const lookups = probesOf(facts.probes, 'dns').filter((e) => e.data.origin === undefined);
+  for (const entry of lookups) {
     const { probe, data } = entry;
     const params = { domain, server: data.server };
     switch (data.outcome) {
@@ -280,9 +282,7 @@ function dnsFindings(facts: DiagnosisFacts): FindingDraft[] {
   }
 
   // Resolvers that disagree: another answer set, or an answer where another resolver said the name does not exist.
-  const results = probesOf(facts.probes, 'dns').filter((e) =>
-    ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome),
-  );
+  const results = lookups.filter((e) => ['ok', 'nxdomain', 'nodata'].includes(e.data.outcome));
   const signature = (d: DnsData): string =>
     d.outcome === 'ok' ? [...d.addresses].sort().join(',') : d.outcome;
   const distinct = new Set(results.map((r) => signature(r.data)));

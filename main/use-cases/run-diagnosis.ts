@@ -22,6 +22,8 @@ import { startCapture, type CaptureOptions } from '../probes/capture';
 import { formatCaptureText } from '../capture/format';
 import { watchProbes } from './watch';
 import { appendAll } from '../../shared/util/arrays';
+import { resolveOriginNames } from './resolve-origins';
+import { withResolvedEndpoints } from '../../shared/net/origin-name';
 
 export interface RunDiagnosisDeps {
   readonly now: () => Date;
@@ -324,21 +326,25 @@ async function beginCapture(
  * Runs a whole session: every probe in parallel, then the diagnosis, and returns the report (contract v1).
  * The same use-case serves the desktop app, the CLI and the tests.
  */
-export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
+export async function runDiagnosis(given: SessionInput, deps: RunDiagnosisDeps): Promise<Report> {
   const createdAt = deps.session?.createdAt ?? deps.now().toISOString();
   // Every socket and child of the run listens to this one signal: dozens of listeners are expected, not a leak.
   setMaxListeners(512, deps.signal);
+  // Origin names first: their addresses are the endpoints the rest of the run probes.
+  const resolved = await resolveOriginNames(given, rangesInForce(given), deps);
+  const input = resolved.input;
   const capture = deps.capture ? await beginCapture(input, deps) : null;
   // A watch repeats its own short probes; of the one-off plan it keeps the local environment.
   const planned = planProbes(input, deps);
-  const probes = await runProbes(input.watch ? planned.filter((t) => t.kind === 'local') : planned, {
+  const run = await runProbes(input.watch ? planned.filter((t) => t.kind === 'local') : planned, {
     timeoutMs: input.timeoutMs,
     signal: deps.signal,
     now: deps.now,
     ...(deps.limits ? { limits: deps.limits } : {}),
     ...(deps.onEvent ? { onEvent: deps.onEvent } : {}),
   });
-  if (input.watch) appendAll(probes, [...(await watchProbes(input, deps))]);
+  const probes = [...resolved.records, ...run];
+  if (input.watch) appendAll(probes, await watchProbes(input, deps));
   if (capture) probes.push(await capture());
   return reportFrom(input, probes, {
     id: deps.session?.id ?? deps.newId(),
@@ -351,7 +357,8 @@ export async function runDiagnosis(input: SessionInput, deps: RunDiagnosisDeps):
  * The current engine's findings, causes (with their check and fix steps) and verdict for a session's input and
  * probes: what a fresh run reports, and what a stored or imported session is shown with.
  */
-export function diagnoseSession(input: SessionInput, probes: readonly ProbeRecord[]): Diagnosis {
+export function diagnoseSession(given: SessionInput, probes: readonly ProbeRecord[]): Diagnosis {
+  const input = withResolvedEndpoints(given, probes, rangesInForce(given));
   const preset = input.provider ? findProvider(input.provider) : undefined;
   return diagnose(
     { input, probes, providerRanges: rangesInForce(input), providerName: preset?.name ?? null },
@@ -361,10 +368,12 @@ export function diagnoseSession(input: SessionInput, probes: readonly ProbeRecor
 
 /** The report of a set of probe records: the environment they saw, then the diagnosis over them. */
 export function reportFrom(
-  input: SessionInput,
+  given: SessionInput,
   probes: ProbeRecord[],
   session: { id: string; createdAt: string; finishedAt: string },
 ): Report {
+  // A stored session holds the names as given; the report shows the addresses its lookups found, labelled.
+  const input = withResolvedEndpoints(given, probes, rangesInForce(given));
   const local = probes.find((p) => p.kind === 'local')?.data as unknown as LocalData | undefined;
   const environment: Environment = {
     os: local?.os ?? process.platform,

@@ -7,7 +7,9 @@ import { reportSchema, type ProbeKind, type Report, type SessionInput } from '..
 import { findOversize, type Oversize } from '../../shared/model/session-limits';
 import type { WizardLayer } from '../../shared/ipc/contract';
 import type { SessionsRepo, StoredSession } from '../db/sessions-repo';
-import { planProbes, reportFrom, runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
+import { planProbes, rangesInForce, reportFrom, runDiagnosis, type RunDiagnosisDeps } from './run-diagnosis';
+import { resolveOriginNames } from './resolve-origins';
+import { withResolvedEndpoints } from '../../shared/net/origin-name';
 import { runProbes, type RunnerEvent } from '../probes/runner';
 import { APP_VERSION } from '../version';
 
@@ -84,8 +86,13 @@ export async function rerunStep(
   repo.create({ id, createdAt, input, parentId, toolVersion: APP_VERSION });
   const kept = parent.probes.filter((p) => !kinds.includes(p.kind));
   kept.forEach((p) => repo.appendProbe(id, p));
+  // The network step looks origin names up again; the other steps probe the addresses the kept lookups found.
+  const ranges = rangesInForce(input);
+  const resolved = kinds.includes('dns')
+    ? await resolveOriginNames(input, ranges, { ...deps, onEvent: storing(repo, id, deps.onEvent) })
+    : { input: withResolvedEndpoints(input, kept, ranges), records: [] };
   const fresh = await runProbes(
-    planProbes(input, deps).filter((t) => kinds.includes(t.kind)),
+    planProbes(resolved.input, deps).filter((t) => kinds.includes(t.kind)),
     {
       timeoutMs: input.timeoutMs,
       signal: deps.signal,
@@ -93,7 +100,7 @@ export async function rerunStep(
       onEvent: storing(repo, id, deps.onEvent),
     },
   );
-  const report = reportFrom(input, [...kept, ...fresh], {
+  const report = reportFrom(input, [...kept, ...resolved.records, ...fresh], {
     id,
     createdAt,
     finishedAt: deps.now().toISOString(),

@@ -78,6 +78,8 @@ export const dnsDataSchema = z.object({
    */
   cnameComplete: z.boolean().optional(),
   addresses: z.array(z.string()),
+  /** The origin endpoint (as given) whose name this lookup resolved; absent for the protected domain's lookups. */
+  origin: z.string().optional(),
 });
 export type DnsData = z.infer<typeof dnsDataSchema>;
 

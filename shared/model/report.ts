@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LAYERS, SEVERITIES } from '../catalog/ids';
 import { originBundleSchema } from './origin-bundle';
+import { providerConfigSchema } from './provider-config';
 
 /** Report JSON, schemaVersion 1: the stable contract between the engine, the app, the CLI and reports. */
 
@@ -63,8 +64,22 @@ export const endpointSchema = z.object({
   address: z.string(),
   family: z.union([z.literal(4), z.literal(6)]),
   port: z.number().int().min(1).max(65535),
+  /**
+   * The origin name this address came from (an `--endpoint` given by name, resolved at run time); absent for an
+   * address typed in. A re-test resolves the name again instead of reusing these addresses.
+   */
+  name: z.string().optional(),
 });
 export type Endpoint = z.infer<typeof endpointSchema>;
+
+/** An origin endpoint given by name (`https://origin.example.com:443`): resolved as the provider would, then probed. */
+export const originNameSchema = z.object({
+  url: z.string(),
+  scheme: z.enum(['http', 'https']),
+  name: z.string(),
+  port: z.number().int().min(1).max(65535),
+});
+export type OriginName = z.infer<typeof originNameSchema>;
 
 export const dnsServerSchema = z.object({
   address: z.string(),
@@ -78,6 +93,15 @@ export const PROVIDER_CA_LIMITS = { files: 8, certs: 64, bytes: 1024 * 1024 } as
 export const sessionInputSchema = z.object({
   domain: z.string().nullable(),
   endpoints: z.array(endpointSchema),
+  /** Origin endpoints given by name; their addresses join `endpoints` (with `name`) when a run resolves them. */
+  originNames: z.array(originNameSchema).optional(),
+  /**
+   * Probe the private, loopback, link-local and CGNAT addresses an origin name resolves to (`--probe-private`);
+   * without it they are reported and not probed, as the provider cannot reach them over the Internet.
+   */
+  probePrivate: z.boolean().optional(),
+  /** `--provider-config` files: the provider's own origin settings; their origins are among the endpoints. */
+  providerConfigs: z.array(providerConfigSchema).max(8).optional(),
   dnsServers: z.array(dnsServerSchema),
   sourceRanges: z.array(z.string()),
   provider: z.string().nullable(),

@@ -4,7 +4,7 @@ import {
   parseCidr,
   parseDnsServer,
   parseDomain,
-  parseEndpoint,
+  parseOriginEndpoint,
   quoteInput,
   type InputError,
   type Parsed,
@@ -33,9 +33,11 @@ export interface RawSessionInput {
   readonly attempts?: string | undefined;
   readonly healthPath?: string | undefined;
   readonly lang?: string | undefined;
+  /** Origins come from elsewhere too (a `--provider-config` file, read later): no endpoint here is not an error. */
+  readonly originsElsewhere?: boolean | undefined;
 }
 
-export type SessionField = keyof RawSessionInput;
+export type SessionField = Exclude<keyof RawSessionInput, 'originsElsewhere'>;
 
 class Invalid extends Error {
   constructor(readonly error: InputError) {
@@ -82,15 +84,19 @@ export function buildSessionInput(
   };
   try {
     const domain = raw.domain !== undefined ? unwrap(parseDomain(raw.domain), 'domain') : null;
-    const endpoints = (raw.endpoints ?? []).map((e) => unwrap(parseEndpoint(e), 'endpoints'));
-    if (endpoints.length > LIMITS.endpoints) fail('input.too_many', 'endpoints', { max: LIMITS.endpoints });
+    const given = (raw.endpoints ?? []).map((e) => unwrap(parseOriginEndpoint(e), 'endpoints'));
+    if (given.length > LIMITS.endpoints) fail('input.too_many', 'endpoints', { max: LIMITS.endpoints });
+    const endpoints = given.flatMap((g) => (g.kind === 'address' ? [g.endpoint] : []));
+    const originNames = given.flatMap((g) => (g.kind === 'name' ? [g.origin] : []));
     const seen = new Set<string>();
-    for (const e of endpoints) {
-      const key = `${e.scheme}|${e.address}|${e.port}`;
+    for (const g of given) {
+      const e = g.kind === 'address' ? g.endpoint : g.origin;
+      const key = `${e.scheme}|${g.kind === 'address' ? g.endpoint.address : g.origin.name}|${e.port}`;
       if (seen.has(key)) fail('input.duplicate_endpoint', 'endpoints', { value: quoteInput(e.url) });
       seen.add(key);
     }
-    if (!domain && endpoints.length === 0) fail('input.nothing_to_do', 'endpoints');
+    if (!domain && given.length === 0 && raw.originsElsewhere !== true)
+      fail('input.nothing_to_do', 'endpoints');
     const dnsServers = (raw.dnsServers ?? []).map((s) => unwrap(parseDnsServer(s), 'dnsServers'));
     if (dnsServers.length > LIMITS.dnsServers)
       fail('input.too_many', 'dnsServers', { max: LIMITS.dnsServers });
@@ -118,6 +124,7 @@ export function buildSessionInput(
       value: {
         domain,
         endpoints,
+        ...(originNames.length > 0 ? { originNames } : {}),
         dnsServers,
         sourceRanges,
         provider,
@@ -147,7 +154,11 @@ export function recheckStoredInput(input: SessionInput): Parsed<SessionInput> {
   const r = buildSessionInput(
     {
       domain: input.domain ?? undefined,
-      endpoints: input.endpoints.map((e) => e.url),
+      // Addresses a run resolved from a name are not input: the name is resolved again.
+      endpoints: [
+        ...input.endpoints.filter((e) => e.name === undefined).map((e) => e.url),
+        ...(input.originNames ?? []).map((o) => o.url),
+      ],
       dnsServers: input.dnsServers.map(dns),
       sourceRanges: input.sourceRanges,
       provider: input.provider ?? undefined,
@@ -178,5 +189,6 @@ export function recheckStoredInput(input: SessionInput): Parsed<SessionInput> {
         };
     }
   }
-  return { ok: true, value: { ...input, ...r.value, caFiles: input.caFiles } };
+  const { originNames: _stale, ...rest } = input;
+  return { ok: true, value: { ...rest, ...r.value, caFiles: input.caFiles } };
 }

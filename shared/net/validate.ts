@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import type { DnsServer, Endpoint } from '../model/report';
+import type { DnsServer, Endpoint, OriginName } from '../model/report';
 
 /**
  * Validation of everything a person types: endpoints, domains, resolvers, CIDRs, ports.
@@ -30,6 +30,11 @@ export function quoteInput(value: string): string {
   );
   return JSON.stringify(visible.length > 80 ? `${visible.slice(0, 77)}...` : visible);
 }
+
+/** An origin endpoint as typed: an address to probe, or a name the provider resolves first. */
+export type OriginEndpoint =
+  | { readonly kind: 'address'; readonly endpoint: Endpoint }
+  | { readonly kind: 'name'; readonly origin: OriginName };
 
 export interface ParsedAddress {
   readonly address: string;
@@ -67,8 +72,16 @@ export function parsePort(raw: string): Parsed<number> {
 
 const ENDPOINT_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#[\]]*)(?::([^/?#]*))?(\/.*)?$/;
 
-/** Parses an origin endpoint `scheme://address[:port]` (http or https, an IP literal, IPv6 in brackets). */
-export function parseEndpoint(input: string): Parsed<Endpoint> {
+interface EndpointParts {
+  readonly raw: string;
+  readonly scheme: 'http' | 'https';
+  readonly host: string;
+  readonly bracketed: boolean;
+  readonly port: number;
+}
+
+/** Splits `scheme://host[:port][/]` and checks everything but the host itself. */
+function splitEndpoint(input: string): Parsed<EndpointParts> {
   const raw = input.trim();
   if (raw === '') return fail('input.endpoint_empty');
   if (raw.startsWith('-')) return fail('input.looks_like_option', { value: quoteInput(raw) });
@@ -89,18 +102,48 @@ export function parseEndpoint(input: string): Parsed<Endpoint> {
   if (!bracketed && host.includes(':'))
     return fail('input.endpoint_ipv6_brackets', { value: quoteInput(raw) });
   if (bracketed && !host.includes(':')) return fail('input.endpoint_format', { value: quoteInput(raw) });
-  // A name here would be resolved by someone else's DNS; the DNS step resolves --domain instead.
-  if (!bracketed && !/^[0-9.]+$/.test(host))
-    return fail('input.endpoint_not_ip', { value: quoteInput(host) });
-  const addr = parseIpLiteral(host);
-  if (!addr.ok) return addr;
   let port = scheme === 'https' ? 443 : 80;
   if (m[3] !== undefined) {
     const p = parsePort(m[3]);
     if (!p.ok) return p;
     port = p.value;
   }
-  return ok({ url: raw, scheme, address: addr.value.address, family: addr.value.family, port });
+  return ok({ raw, scheme, host, bracketed, port });
+}
+
+function addressEndpoint(parts: EndpointParts): Parsed<Endpoint> {
+  const addr = parseIpLiteral(parts.host);
+  if (!addr.ok) return addr;
+  const { raw: url, scheme, port } = parts;
+  return ok({ url, scheme, address: addr.value.address, family: addr.value.family, port });
+}
+
+/** Parses an origin endpoint `scheme://address[:port]` (http or https, an IP literal, IPv6 in brackets). */
+export function parseEndpoint(input: string): Parsed<Endpoint> {
+  const parts = splitEndpoint(input);
+  if (!parts.ok) return parts;
+  // A name is refused here; parseOriginEndpoint takes names and says they are resolved as the provider would.
+  if (!parts.value.bracketed && !/^[0-9.]+$/.test(parts.value.host))
+    return fail('input.endpoint_not_ip', { value: quoteInput(parts.value.host) });
+  return addressEndpoint(parts.value);
+}
+
+/**
+ * Parses an origin endpoint that may hold a name (`https://origin.example.com:443`), the way a provider's console
+ * holds one: an IP literal gives an endpoint, a name an origin name to resolve before probing. Digits and dots
+ * alone are an address (`10.1` is refused as non-canonical, never looked up as a name).
+ */
+export function parseOriginEndpoint(input: string): Parsed<OriginEndpoint> {
+  const parts = splitEndpoint(input);
+  if (!parts.ok) return parts;
+  const { raw: url, scheme, host, bracketed, port } = parts.value;
+  if (bracketed || /^[0-9.]+$/.test(host)) {
+    const e = addressEndpoint(parts.value);
+    return e.ok ? ok({ kind: 'address', endpoint: e.value }) : e;
+  }
+  const name = parseDomain(host);
+  if (!name.ok) return name;
+  return ok({ kind: 'name', origin: { url, scheme, name: name.value, port } });
 }
 
 /**

@@ -188,7 +188,7 @@ function SetupStep() {
         onChange={(e) => edit({ endpointsText: e.currentTarget.value })}
         autosize
         minRows={2}
-        placeholder="https://203.0.113.7:443"
+        placeholder={'https://203.0.113.7:443\nhttps://origin.example.com'}
         spellCheck={false}
         classNames={{ input: 'mono' }}
       />
@@ -275,6 +275,10 @@ function LayerStep({ layer }: { layer: WizardLayer }) {
   const live = selectLiveProbes({ run }, STEP_KINDS[layer]);
   const probes = report ? probesOfStep(report, layer) : [];
   const findings = report ? findingsOfStep(report, layer) : [];
+  // Addresses found for an origin given by name carry that name: each is shown labelled with it.
+  const originNameOf = new Map(
+    (report?.session.input.endpoints ?? []).flatMap((e) => (e.name ? [[e.url, e.name] as const] : [])),
+  );
   return (
     <>
       {layer === 'policy' && <PolicyInputs />}
@@ -325,7 +329,15 @@ function LayerStep({ layer }: { layer: WizardLayer }) {
                         <pre>{p.raw ?? ''}</pre>
                       </details>
                     </Table.Td>
-                    <Table.Td>{p.target}</Table.Td>
+                    <Table.Td>
+                      {p.target}
+                      {originNameOf.has(p.target) && (
+                        <span className="origin-name">
+                          {' '}
+                          {t('app.origin_name_label', { name: originNameOf.get(p.target) })}
+                        </span>
+                      )}
+                    </Table.Td>
                     <Table.Td className={`st-${p.status}`}>{t(`probe_status.${p.status}`)}</Table.Td>
                     <Table.Td>{p.durationMs.toFixed(0)} ms</Table.Td>
                   </Table.Tr>

@@ -112,6 +112,32 @@ const TABLE: Record<CauseId, { produce: Case; min: number; nearMiss: Case }> = {
     min: 0.75,
     nearMiss: { endpoints: [A], domain: 'www.example.com', findings: [f('tcp.ok', A.url)] },
   },
+  'cause.origin_dns_error': {
+    produce: { endpoints: [], findings: [f('dns.origin_name_unresolved', 'https://origin.example.com:443')] },
+    min: 0.8,
+    // A name that resolves, once per resolver, is nothing to fix.
+    nearMiss: { endpoints: [A], findings: [f('dns.origin_name_resolved', 'https://origin.example.com:443')] },
+  },
+  'cause.origin_private_address': {
+    produce: {
+      endpoints: [],
+      findings: [f('dns.origin_name_private', 'https://origin.example.com:443')],
+    },
+    min: 0.8,
+    nearMiss: {
+      endpoints: [A],
+      findings: [f('dns.origin_name_changing', 'https://origin.example.com:443')],
+    },
+  },
+  'cause.origin_loop': {
+    produce: {
+      endpoints: [],
+      findings: [f('dns.origin_name_loop', 'https://origin.example.com:443')],
+    },
+    min: 0.9,
+    // The protected domain going through the provider is how it should be; only the origin name must not.
+    nearMiss: { endpoints: [A], domain: 'www.example.com', findings: [f('tcp.ok', A.url)] },
+  },
   'cause.tls_cert_expired': {
     produce: { endpoints: [A], findings: [f('tls.cert_expired', A.url)] },
     min: 0.85,
