@@ -7,21 +7,32 @@ import type { Plugin } from 'vite';
 /** The renderer's budget: the JavaScript a window loads before it can answer, gzipped (issue #8: < 350 KB). */
 const INITIAL_JS_BUDGET = 350 * 1024;
 
-/** Prints the initial JavaScript of the renderer, gzipped, after every build, and fails a build over budget. */
+/**
+ * Prints the initial JavaScript of the renderer, gzipped, after every build, and fails a build over budget. The
+ * texts of one language are loaded before the first paint (their own chunk, the largest is counted), the rest of
+ * the split code only when a view needs it.
+ */
 function initialJsSize(): Plugin {
   return {
     name: 'origin-doctor:initial-js-size',
     generateBundle(_options, bundle) {
       let raw = 0;
       let gz = 0;
+      let language = { raw: 0, gz: 0 };
       for (const chunk of Object.values(bundle)) {
-        if (chunk.type !== 'chunk' || !chunk.isEntry) continue;
-        raw += Buffer.byteLength(chunk.code);
-        gz += gzipSync(chunk.code, { level: 9 }).length;
+        if (chunk.type !== 'chunk') continue;
+        const size = { raw: Buffer.byteLength(chunk.code), gz: gzipSync(chunk.code, { level: 9 }).length };
+        if (chunk.isEntry) {
+          raw += size.raw;
+          gz += size.gz;
+        } else if (chunk.facadeModuleId?.includes('/shared/i18n/locales/') && size.gz > language.gz)
+          language = size;
       }
+      raw += language.raw;
+      gz += language.gz;
       const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
       console.log(
-        `renderer initial JavaScript: ${kib(gz)} gzipped (${kib(raw)} raw; budget ${kib(INITIAL_JS_BUDGET)})`,
+        `renderer initial JavaScript: ${kib(gz)} gzipped (${kib(raw)} raw, of which one language's texts ${kib(language.gz)}; budget ${kib(INITIAL_JS_BUDGET)})`,
       );
       if (gz > INITIAL_JS_BUDGET)
         this.error(`the renderer's initial JavaScript is over its budget: ${kib(gz)}`);

@@ -4,7 +4,8 @@ import { Alert, MantineProvider, NativeSelect, Tabs, createTheme } from '@mantin
 import { hasBridge, subscribe } from './ipc/client';
 import { useAppStore } from './state/store';
 import type { Lang } from '../../shared/model/report';
-import { describeError } from '../../shared/i18n/translate';
+import { describeError } from '../../shared/i18n/describe-error';
+import { showLanguage } from './i18n';
 import { Wizard } from './components/Wizard';
 import { History } from './components/History';
 import { CompareView } from './components/CompareView';
@@ -31,7 +32,7 @@ export function App() {
   const viewChosen = useAppStore((s) => s.viewChosen);
 
   useEffect(() => {
-    void i18n.changeLanguage(lang);
+    void showLanguage(i18n, lang);
     document.documentElement.lang = lang;
   }, [lang, i18n]);
   useEffect(() => {

@@ -7,12 +7,12 @@ import { useAppStore } from './state/store';
 import '@mantine/core/styles.css';
 import './styles.css';
 
-const i18n = setupI18n(useAppStore.getState().lang);
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <I18nextProvider i18n={i18n}>
-      <App />
-    </I18nextProvider>
-  </StrictMode>,
+void setupI18n(useAppStore.getState().lang).then((i18n) =>
+  createRoot(document.getElementById('root')!).render(
+    <StrictMode>
+      <I18nextProvider i18n={i18n}>
+        <App />
+      </I18nextProvider>
+    </StrictMode>,
+  ),
 );

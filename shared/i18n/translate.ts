@@ -2,6 +2,9 @@ import { createInstance, type i18n } from 'i18next';
 import type { Lang } from '../model/report';
 import en from './locales/en.json';
 import zhCN from './locales/zh-CN.json';
+import { I18N_OPTIONS } from './options';
+
+export { describeError } from './describe-error';
 
 /** A translator: a message key and its values → the text in one language. */
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
@@ -15,14 +18,10 @@ export const RESOURCES = { en, 'zh-CN': zhCN } as const;
 export function createI18n(lang: Lang): i18n {
   const instance = createInstance();
   void instance.init({
+    ...I18N_OPTIONS,
     lng: lang,
     fallbackLng: 'en',
     resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
-    keySeparator: false,
-    nsSeparator: false,
-    interpolation: { escapeValue: false },
-    initAsync: false,
-    returnNull: false,
   });
   return instance;
 }
@@ -31,16 +30,4 @@ export function createI18n(lang: Lang): i18n {
 export function createTranslator(lang: Lang): Translate {
   const instance = createI18n(lang);
   return (key, params) => instance.t(key, params ?? {}) as string;
-}
-
-/** Words an input error, prefixed with the field it is about (`--endpoint: …` in the CLI, the label in the app). */
-export function describeError(
-  t: Translate,
-  error: { key: string; params: Record<string, string | number> },
-): string {
-  const message = t(error.key, error.params);
-  const option = error.params.option;
-  return option !== undefined && error.key.startsWith('input.')
-    ? t('input.field_prefix', { option, message })
-    : message;
 }
