@@ -69,7 +69,7 @@ test('the whole journey: setup, every step, policy re-run, diagnosis, export, hi
   const { page, errors, dbFile } = await open();
   // Setup
   await page.getByLabel('Origin endpoints').fill(`${originUrl}\nhttp://127.0.0.1:1`);
-  await page.getByLabel('Provider').selectOption('cloudflare');
+  await page.getByLabel('Provider', { exact: true }).selectOption('cloudflare');
   await page.getByLabel('Symptom').selectOption('502');
   await shot(page, 'step-setup-en');
   // Live progress while it runs (recorded as it appears: a fast run may show it only briefly),
@@ -352,7 +352,7 @@ test('settings: timeout, attempts, theme and custom ranges are used by the run a
 test('the Origin step: the exact --observe command for the session, and the imported observation per range', async () => {
   const { page } = await open();
   await page.getByLabel('Origin endpoints').fill('https://127.0.0.1:8443\nhttp://127.0.0.1:1');
-  await page.getByLabel('Provider').selectOption('cloudflare');
+  await page.getByLabel('Provider', { exact: true }).selectOption('cloudflare');
   await page.locator('.stepper button', { hasText: 'Origin' }).click();
   await expect
     .poll(() => page.getByTestId('observe-command').locator('code').textContent())
