@@ -78,6 +78,9 @@ describe('desktop: compare the rules with another version', () => {
     const opened = await h['sessions:open']({ id: report.session.id }, sender);
     expect(reportSchema.parse(opened.report).session.input.policiesAfter).toHaveLength(1);
     expect(changeOf(opened.report).change).toEqual(change);
+    // A re-test runs the stored input again: both versions, so the comparison again.
+    const again = await h['sessions:retest']({ runId: crypto.randomUUID(), id: report.session.id }, sender);
+    expect(changeOf(again).change!.rows).toEqual(change!.rows);
   });
 
   test('near miss: a harmless change (an SSH rule) is stored as safe, and one set alone stores no comparison', async () => {
