@@ -1,6 +1,8 @@
 import type { SessionInput } from '../../shared/model/report';
 import type { PolicyData } from '../../shared/model/probe-data';
+import type { PolicyProbeChange } from '../../shared/model/policy-change';
 import { analysePolicy } from './analyse';
+import { comparePolicies } from './compare';
 import type { PolicyFormat, PolicyError } from './model';
 import { parsePolicies } from './parse';
 
@@ -14,33 +16,53 @@ export function policyPorts(input: Pick<SessionInput, 'endpoints'>): number[] {
   return ports.length ? ports : [80, 443];
 }
 
-export type PolicyRun = { ok: true; data: PolicyData } | { ok: false; error: PolicyError };
+/** The analysis of a session's rule files, with the change impact when another version of them was given. */
+export type PolicyRun =
+  { ok: true; data: PolicyData & PolicyProbeChange } | { ok: false; error: PolicyError };
+
+const asParseInput = (
+  files: NonNullable<SessionInput['policies']>,
+): { name: string; text: string; format: PolicyFormat | null }[] =>
+  files.map((p) => ({ name: p.name, text: p.text, format: (p.format as PolicyFormat) ?? null }));
 
 /**
  * The policy layer of a session: its rule files parsed in layer order and simulated against the ranges in force
  * on the session's ports. `clock` measures the analysis (performance.now in the app, the CLI and tests).
  */
 export function runPolicy(
-  input: Pick<SessionInput, 'endpoints' | 'policies' | 'provider'>,
+  input: Pick<SessionInput, 'endpoints' | 'policies' | 'provider' | 'policiesAfter'>,
   ranges: readonly string[],
   clock: () => number,
   ports: readonly number[] = policyPorts(input),
 ): PolicyRun {
   const started = clock();
-  const parsed = parsePolicies(
-    (input.policies ?? []).map((p) => ({
-      name: p.name,
-      text: p.text,
-      format: (p.format as PolicyFormat) ?? null,
-    })),
-  );
+  const parsed = parsePolicies(asParseInput(input.policies ?? []));
   if (!parsed.ok) return { ok: false, error: parsed.error };
+  const destinations = [...new Set(input.endpoints.map((e) => e.address))];
   const data = analysePolicy({
     sets: parsed.value,
     ranges,
     ports,
     provider: input.provider,
-    destinations: [...new Set(input.endpoints.map((e) => e.address))],
+    destinations,
   });
-  return { ok: true, data: { ...data, elapsedMs: Math.round((clock() - started) * 10) / 10 } };
+  const analysed = Math.round((clock() - started) * 10) / 10;
+  const other = input.policiesAfter ?? [];
+  if (other.length === 0) return { ok: true, data: { ...data, elapsedMs: analysed } };
+  // The other version is compared whole with the set analysed above; one that cannot be read is named (file and
+  // line) beside the analysis, which stands on its own.
+  const after = parsePolicies(asParseInput(other));
+  if (!after.ok) return { ok: true, data: { ...data, elapsedMs: analysed, changeError: after.error } };
+  const compareStarted = clock();
+  const compared = comparePolicies({
+    before: parsed.value,
+    after: after.value,
+    ranges,
+    ports,
+    provider: input.provider,
+    destinations,
+    all: false,
+  });
+  const change = { ...compared, drift: null, elapsedMs: Math.round((clock() - compareStarted) * 10) / 10 };
+  return { ok: true, data: { ...data, elapsedMs: analysed, change } };
 }

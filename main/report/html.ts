@@ -4,6 +4,7 @@ import type { PolicyModel, ReportModel } from './model';
 import type { CaptureModel, WatchModel } from './capture-view';
 import { maxOf } from '../../shared/util/arrays';
 import type { ObservationModel } from './observation-view';
+import type { PolicyChangeAnomalyView, PolicyChangeModel } from './policy-change-view';
 
 /**
  * Makes an untrusted string safe to read: control characters (ANSI escapes included) and bidi overrides, which
@@ -225,7 +226,7 @@ code,pre{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font
 .state-pass{background:#1f883d}.state-warn{background:#bf8700}.state-fail{background:#cf222e}.state-none{background:#8c959f}
 .sev-error{color:#cf222e}.sev-warn{color:#9a6700}.sev-info{color:#1f883d}
 .kb dt{font-weight:600;margin-top:4px}.kb dd{margin:0 0 4px 0}.kb{break-inside:avoid}
-.pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
+.pol-blocked td:nth-child(3),.pol-drop td:nth-child(3),.pol-reject td:nth-child(3),.pol-http_deny td:nth-child(3){color:#cf222e;font-weight:600}.pol-partial td:nth-child(3),.pol-limited td:nth-child(3){color:#9a6700;font-weight:600}.pol-allowed td:nth-child(3),.pol-allow td:nth-child(3){color:#1f883d}.pol-sub td{font-size:12px;border-top:none}.chg-taken td:nth-child(5),.chg-unknown td:nth-child(5){color:#cf222e;font-weight:600}.chg-given td:nth-child(5),.chg-maybe_given td:nth-child(5){color:#1f883d}table.policy-change code{font-size:11px}table.policy td:last-child{font-family:ui-monospace,monospace;font-size:11px}.env{font-size:11px;background:#ddf4ff;color:#0969da;padding:0 6px;border-radius:10px}
 table.results{table-layout:fixed}table.results th,table.results td{overflow-wrap:break-word}table.results code{font-size:11px}.ev a{white-space:nowrap}
 figure{margin:8px 0}figcaption{font-size:12px;color:#57606a}.appendix{display:none}
 @media print{body{max-width:none;padding:0}table{width:calc(100% - 2px)}details{display:none}.appendix{display:block;page-break-before:always}.cause>div,.cause pre,figure,tr{break-inside:avoid}h2,h3{break-after:avoid}.cause h3{break-after:avoid}}
@@ -266,6 +267,51 @@ function policySection(p: PolicyModel, t: Translate): string {
 <p><strong>${esc(p.coverage)}</strong></p>${p.notes.length ? `<ul class="muted">${p.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 ${p.rows.length ? `<table class="policy results">${cols('20%', '9%', '12%', '13%', null)}<thead><tr><th>${esc(t('policy.col_range'))}</th><th>${esc(t('policy.col_port'))}</th><th>${esc(t('policy.col_result'))}</th><th>${esc(t('policy.col_allowed'))}</th><th>${esc(t('policy.col_decided'))}</th></tr></thead>${rows}</table>` : ''}${p.hiddenRows ? `<p class="muted">${esc(t('policy.more_segments', { count: p.hiddenRows }))}</p>` : ''}
 ${anomalies}`;
+}
+
+const CHANGE_BANNER: Record<string, string> = { safe: 'healthy', cuts: 'broken', undecided: 'degraded' };
+
+function changeAnomalies(a: PolicyChangeAnomalyView, t: Translate): string {
+  if (!a.items.length) return `<p class="muted">${esc(a.heading)}</p>`;
+  return `<table class="results">${cols('26%', '22%', null)}<thead><tr><th>${esc(a.heading)}</th><th>${esc(t('report.col_target'))}</th><th>${esc(t('report.col_explanation'))}</th></tr></thead>${a.items
+    .map(
+      (x) =>
+        `<tr><td>${esc(x.kind)}${x.relevant ? ` <span class="env">${esc(t('policy.relevant'))}</span>` : ''}</td><td><code>${targetHtml(x.at)}</code></td><td><code>${esc(x.text)}</code>${x.other ? `<br><span class="muted">${esc(x.other)}</span>` : ''}</td></tr>`,
+    )
+    .join('')}</table>${a.more ? `<p class="muted">${esc(a.more)}</p>` : ''}`;
+}
+
+/**
+ * The change impact: the verdict for the CDN, the files on each side, coverage before → after, each changed row
+ * with its sub-ranges and the lines responsible on each side, and the anomalies introduced and removed.
+ */
+function policyChangeSection(c: PolicyChangeModel, t: Translate): string {
+  if (c.verdict === null) return `<p class="sev-error">${esc(c.error)}</p>`;
+  const [head, ...cut] = c.verdictLines;
+  const files = (label: string, list: string[]): string =>
+    `<p>${esc(label)}</p><ul>${list.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`;
+  const line = (s: string): string => `<code>${esc(s)}</code>`;
+  const rows = c.rows
+    .map((r) => {
+      const headRow = `<tr class="chg-${esc(r.effect)}"><td><code>${rangeHtml(r.range)}</code></td><td>${esc(r.port)}</td><td>${esc(r.before)}</td><td>${esc(r.after)}</td><td>${esc(r.effectText)}</td></tr>`;
+      const subs = r.changes
+        .map(
+          (p) =>
+            `<tr class="pol-sub chg-${esc(p.effect)}"><td>&#8627; <code>${rangeHtml(p.range)}</code></td><td></td><td>${esc(p.before)}<br>${line(p.lineBefore)}</td><td>${esc(p.after)}<br>${line(p.lineAfter)}</td><td>${esc(p.effectText)}<br><span class="muted">${esc(p.why)}</span></td></tr>`,
+        )
+        .join('');
+      const more = r.moreChanges
+        ? `<tr class="pol-sub"><td colspan="5" class="muted">${esc(r.moreChanges)}</td></tr>`
+        : '';
+      return headRow + subs + more;
+    })
+    .join('');
+  return `<div class="banner verdict-${esc(CHANGE_BANNER[c.verdict] ?? 'degraded')}">${esc(head)}</div>${cut.length ? `<ul>${cut.map((l) => `<li>${esc(l.trim())}</li>`).join('')}</ul>` : ''}
+${files(t('policy.change_heading_before'), c.filesBefore)}${files(t('policy.change_heading_after'), c.filesAfter)}
+<p><strong>${esc(c.coverage)}</strong></p>${c.undecided ? `<p class="muted">${esc(c.undecided)}</p>` : ''}
+<p>${esc(c.rowsSummary)}</p>
+${c.rows.length ? `<table class="policy-change results">${cols('20%', '8%', '24%', '24%', null)}<thead><tr><th>${esc(t('policy.col_range'))}</th><th>${esc(t('policy.col_port'))}</th><th>${esc(t('policy.col_before'))}</th><th>${esc(t('policy.col_after'))}</th><th>${esc(t('policy.col_why'))}</th></tr></thead>${rows}</table>` : ''}
+${changeAnomalies(c.anomaliesIntroduced, t)}${changeAnomalies(c.anomaliesRemoved, t)}${c.anomaliesIncomplete ? `<p class="muted">${esc(c.anomaliesIncomplete)}</p>` : ''}`;
 }
 
 export function renderHtml(m: ReportModel, t: Translate): string {
@@ -354,6 +400,7 @@ ${m.watch ? `<section id="watch"><h2>${esc(t('report.watch'))}</h2><p class="mut
 ${m.observation ? `<section id="observation"><h2>${esc(t('report.observe'))}</h2>${observationSection(m.observation, t)}</section>` : ''}
 ${m.capture ? `<section id="capture"><h2>${esc(t('report.capture'))}</h2>${captureSection(m.capture)}</section>` : ''}
 <section id="policy"><h2>${esc(t('report.policy'))}</h2>${m.policy ? policySection(m.policy, t) : `<p class="muted">${esc(t('report.policy_none'))}</p>`}</section>
+${m.policyChange ? `<section id="policy-change"><h2>${esc(t('report.policy_change'))}</h2>${policyChangeSection(m.policyChange, t)}</section>` : ''}
 <section id="evidence"><h2>${esc(t('report.evidence_table'))}</h2>${probes}</section>
 <section id="timeline"><h2>${esc(t('report.timeline'))}</h2>${timelineChart(m, t)}</section>
 ${m.knowledge.length ? `<section id="knowledge"><h2>${esc(t('kb.title'))}</h2>${m.knowledge.map((k) => `<div class="kb" id="kb-${esc(k.id)}"><h3><code>${esc(k.id)}</code></h3><dl>${k.parts.map((p) => `<dt>${esc(p.title)}</dt><dd>${esc(p.text)}</dd>`).join('')}</dl></div>`).join('')}</section>` : ''}

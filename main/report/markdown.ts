@@ -1,6 +1,7 @@
 import type { Translate } from '../../shared/i18n/translate';
 import { visible } from './html';
 import type { ReportModel } from './model';
+import type { PolicyChangeModel } from './policy-change-view';
 import { appendAll, maxOf } from '../../shared/util/arrays';
 
 /**
@@ -180,6 +181,7 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
       );
     out.push('');
   }
+  if (m.policyChange) appendAll(out, policyChangeMarkdown(m.policyChange, t));
   if (m.comparison) {
     out.push(`## ${mdEscape(t('report.comparison', { parent: m.comparison.parentId }))}`, '');
     for (const c of m.comparison.changes)
@@ -197,4 +199,53 @@ export function renderMarkdown(m: ReportModel, t: Translate): string {
   if (m.notes) out.push('', `## ${mdEscape(t('report.notes'))}`, '', fence(m.notes));
   out.push('');
   return out.join('\n');
+}
+
+/** The change impact for a ticket: the verdict with the lines cutting, coverage before → after, the changed rows. */
+function policyChangeMarkdown(c: PolicyChangeModel, t: Translate): string[] {
+  const out = [`## ${mdEscape(t('report.policy_change'))}`, ''];
+  if (c.verdict === null) return [...out, mdEscape(c.error), ''];
+  const [head, ...cut] = c.verdictLines;
+  out.push(`**${mdEscape(head)}**`, '');
+  for (const l of cut) out.push(`- ${mdEscape(l.trim())}`);
+  if (cut.length) out.push('');
+  for (const [label, files] of [
+    [t('policy.change_heading_before'), c.filesBefore],
+    [t('policy.change_heading_after'), c.filesAfter],
+  ] as const) {
+    out.push(mdEscape(label), '');
+    for (const f of files) out.push(`- ${mdEscape(f)}`);
+    out.push('');
+  }
+  out.push(mdEscape(c.coverage), '');
+  if (c.undecided) out.push(mdEscape(c.undecided), '');
+  out.push(mdEscape(c.rowsSummary), '');
+  if (c.rows.length) {
+    out.push(
+      `| ${mdEscape(t('policy.col_range'))} | ${mdEscape(t('policy.col_port'))} | ${mdEscape(t('policy.col_before'))} | ${mdEscape(t('policy.col_after'))} | ${mdEscape(t('policy.col_why'))} |`,
+      '|---|---|---|---|---|',
+    );
+    for (const r of c.rows) {
+      out.push(
+        `| ${codeCell(r.range)} | ${r.port} | ${mdEscape(r.before)} | ${mdEscape(r.after)} | ${mdEscape(r.effectText)} |`,
+      );
+      for (const p of r.changes)
+        out.push(
+          `| ↳ ${codeCell(p.range)} | | ${mdEscape(p.before)}: ${mdEscape(p.lineBefore)} | ${mdEscape(p.after)}: ${mdEscape(p.lineAfter)} | ${mdEscape(p.effectText)} — ${mdEscape(p.why)} |`,
+        );
+      if (r.moreChanges) out.push(`| | | | | ${mdEscape(r.moreChanges)} |`);
+    }
+    out.push('');
+  }
+  for (const a of [c.anomaliesIntroduced, c.anomaliesRemoved]) {
+    out.push(mdEscape(a.heading));
+    for (const x of a.items)
+      out.push(
+        `- ${mdEscape(x.kind)}: ${mdEscape(x.at)} ${mdEscape(x.text)}${x.other ? ` — ${mdEscape(x.other)}` : ''}`,
+      );
+    if (a.more) out.push(`- ${mdEscape(a.more)}`);
+    out.push('');
+  }
+  if (c.anomaliesIncomplete) out.push(mdEscape(c.anomaliesIncomplete), '');
+  return out;
 }

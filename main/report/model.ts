@@ -13,6 +13,7 @@ import type { Comparison } from '../../shared/model/comparison';
 import type { RedactionKind } from './redact';
 import { captureModel, watchModel, type CaptureModel, type WatchModel } from './capture-view';
 import { observationModel, type ObservationModel } from './observation-view';
+import { policyChangeModel, type PolicyChangeModel } from './policy-change-view';
 import { httpEvidence } from './http-evidence';
 import { minOf } from '../../shared/util/arrays';
 
@@ -89,6 +90,8 @@ export interface ReportModel {
   readonly asCode: { cause: string; text: string; env: string; command: string }[];
   /** The policy layer's coverage table and anomalies, worded; null when no rule file was given. */
   readonly policy: PolicyModel | null;
+  /** The rule files compared with another version of them (change impact); null when the session compared none. */
+  readonly policyChange: PolicyChangeModel | null;
   /** The packet capture's ladders and file; null when the session was run without `--capture`. */
   readonly capture: CaptureModel | null;
   /** What origin-check --observe saw of the provider's connections; null without an observation. */
@@ -413,6 +416,7 @@ export function buildReportModel(ctx: ReportContext, t: Translate): ReportModel 
         }))
       : null,
     policy: policyModel(r.probes, t),
+    policyChange: policyChangeModel(r, t),
     capture: captureModel(r, ctx.redactions !== null && ctx.redactions !== undefined, t),
     observation: observationModel(r, t),
     watch: watchModel(r, t),

@@ -70,6 +70,7 @@ export async function formToInput(
   const t = createTranslator(lang);
   const {
     policies: rules,
+    policiesAfter: rulesAfter,
     originBundle,
     originPastes,
     errorPage,
@@ -100,8 +101,10 @@ export async function formToInput(
     origin = b.data;
   }
   const policies = (rules ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
+  const policiesAfter = (rulesAfter ?? []).map((r) => ({ name: r.name, text: r.text, format: null }));
   const analysed = await analyse({
     policies: policies.map((p) => ({ name: p.name, text: p.text })),
+    policiesAfter: policiesAfter.map((p) => ({ name: p.name, text: p.text })),
     // A bundle read from its JSON file wins over pasted output, as it always has.
     originPastes: hasBundle ? null : (originPastes ?? null),
     ports: [...new Set(input.value.endpoints.map((e) => e.port))],
@@ -109,7 +112,15 @@ export async function formToInput(
     now: now.toISOString(),
   });
   if (analysed.policyError) throw new UserError(analysed.policyError.key, analysed.policyError.params);
+  // The other version's files may share names with the rules' (two versions of rules.v4): say which set it is.
+  if (analysed.policyAfterError)
+    throw new UserError('app.policy_after_unreadable', {
+      detail: t(analysed.policyAfterError.key, analysed.policyAfterError.params),
+    });
   origin ??= analysed.origin;
+  // Another version with nothing to compare it with would be dropped without a word: the run has no policy step.
+  if (policiesAfter.length && !policies.length && !origin?.firewall?.length)
+    throw new UserError('app.policy_after_alone', {});
   let symptomDetail: SessionInput['symptomDetail'] = null;
   let symptom = input.value.symptom;
   const decoded = analysed.errorPage;
@@ -126,6 +137,7 @@ export async function formToInput(
     ...input.value,
     symptom,
     ...(policies.length ? { policies } : {}),
+    ...(policiesAfter.length ? { policiesAfter } : {}),
     ...(origin ? { origin } : {}),
     ...(symptomDetail ? { symptomDetail } : {}),
     ...(watchSpec ? { watch: watchSpec } : {}),
@@ -243,7 +255,9 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
         const input: SessionInput = {
           ...parent.input,
           lang: fromForm.lang,
-          ...(layer === 'policy' ? { policies: fromForm.policies ?? [] } : {}),
+          ...(layer === 'policy'
+            ? { policies: fromForm.policies ?? [], policiesAfter: fromForm.policiesAfter ?? [] }
+            : {}),
           ...(layer === 'origin' ? { origin: fromForm.origin ?? null } : {}),
         };
         return rerunStep(repo, sessionId, layer, input, {

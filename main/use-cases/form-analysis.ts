@@ -7,6 +7,8 @@ import { parsePolicies } from '../policy/parse';
 /** The texts of the app's form that a person pasted or picked, with what reading them needs. */
 export interface FormAnalysisRequest {
   readonly policies: readonly { name: string; text: string }[];
+  /** Another version of the rule files to compare with them; empty when none was given. */
+  readonly policiesAfter?: readonly { name: string; text: string }[];
   readonly originPastes: readonly { name: string; text: string }[] | null;
   /** The session's endpoint ports: the bundle made from pasted listeners is checked against them. */
   readonly ports: readonly number[];
@@ -18,6 +20,8 @@ export interface FormAnalysisRequest {
 /** What the form's texts say: the first rule file that cannot be read, the origin bundle, the decoded page. */
 export interface FormAnalysis {
   readonly policyError: { key: string; params: Record<string, string | number> } | null;
+  /** The first file of the other version that cannot be read, or null. */
+  readonly policyAfterError?: { key: string; params: Record<string, string | number> } | null;
   readonly origin: OriginBundle | null;
   readonly errorPage: DecodedErrorPage | null;
 }
@@ -29,13 +33,21 @@ export interface FormAnalysis {
  */
 export function analyseForm(req: FormAnalysisRequest): FormAnalysis {
   const parsed = parsePolicies(req.policies.map((r) => ({ name: r.name, text: r.text, format: null })));
+  const after = req.policiesAfter?.length
+    ? parsePolicies(req.policiesAfter.map((r) => ({ name: r.name, text: r.text, format: null })))
+    : null;
   const pastes = req.originPastes?.filter((p) => p.text.trim() !== '') ?? [];
   const origin =
     pastes.length > 0 && req.originPastes
       ? bundleFromPastes(req.originPastes, req.ports, new Date(req.now)).bundle
       : null;
   const page = req.errorPage && req.errorPage.trim() !== '' ? decodeErrorPage(req.errorPage) : null;
-  return { policyError: parsed.ok ? null : parsed.error, origin, errorPage: page };
+  return {
+    policyError: parsed.ok ? null : parsed.error,
+    policyAfterError: after && !after.ok ? after.error : null,
+    origin,
+    errorPage: page,
+  };
 }
 
 /** A session's policy layer to analyse: its rule files against the ranges in force on its ports (runPolicy). */

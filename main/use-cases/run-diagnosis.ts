@@ -16,6 +16,7 @@ import type { ProbeTask } from '../probes/types';
 import { APP_VERSION } from '../version';
 import { runPolicy, type PolicyRun } from '../policy';
 import { formatPolicyText } from '../policy/format';
+import { formatPolicyChangeText } from '../policy/compare-format';
 import { formatBundleText } from '../origin/format';
 import { rdpProbe, sshProbe } from '../probes/mgmt';
 import { startCapture, type CaptureOptions } from '../probes/capture';
@@ -234,6 +235,8 @@ export function planProbes(
           endpoints: input.endpoints,
           policies,
           provider: preset?.name ?? input.provider,
+          // Another version of the rules, compared whole with the set above (change impact).
+          ...(input.policiesAfter?.length ? { policiesAfter: input.policiesAfter } : {}),
         };
         const result = deps.policy
           ? await deps.policy(policyInput, rangesInForce(input))
@@ -251,10 +254,18 @@ export function planProbes(
         const warned =
           d.rows.some((r) => r.outcome === 'limited' || r.outcome === 'unknown') ||
           d.anomalies.some((a) => a.relevant && a.kind !== 'generalization' && a.kind !== 'redundant');
+        const t = createTranslator(input.lang);
+        // The comparison with another version follows the analysis in the probe's text; another version that
+        // cannot be read is named there and makes the probe a warning, never a silent "no change".
+        const change = d.change
+          ? `\n${formatPolicyChangeText(d.change, t)}`
+          : d.changeError
+            ? `\n${t('policy.change_after_unreadable', { detail: t(d.changeError.key, d.changeError.params) })}\n`
+            : '';
         return {
-          status: denied ? 'fail' : warned ? 'warn' : 'ok',
+          status: denied ? 'fail' : warned || d.changeError ? 'warn' : 'ok',
           data: { ...d },
-          raw: formatPolicyText(d, createTranslator(input.lang)),
+          raw: formatPolicyText(d, t) + change,
         };
       },
     });

@@ -23,6 +23,11 @@ export const rawSessionInputSchema = z.object({
     .array(z.object({ name: z.string().max(200), text: z.string().max(8 * 1024 * 1024) }))
     .max(8)
     .optional(),
+  /** Another version of the rule files to compare with them ("Compare with another version"), same bounds. */
+  policiesAfter: z
+    .array(z.object({ name: z.string().max(200), text: z.string().max(8 * 1024 * 1024) }))
+    .max(8)
+    .optional(),
   /** An origin-check bundle as read from its JSON file (checked against its schema in main). */
   originBundle: z.unknown().optional(),
   /** Pasted origin output (`ss -ltnp`, `netstat`, error logs …), turned into a bundle in main. */

@@ -151,3 +151,17 @@ export const policyChangeDataSchema = z.object({
   elapsedMs: z.number().nonnegative(),
 });
 export type PolicyChangeData = z.infer<typeof policyChangeDataSchema>;
+
+/**
+ * What a session stores of a comparison, beside the policy analysis in the policy probe's data: `change` when the
+ * session held another version of its rule files (`policiesAfter`) and both were read, `changeError` (the message
+ * key and values, naming the file and line) when the other version could not be read. Both absent otherwise, and
+ * in sessions stored before comparisons existed.
+ */
+export const policyProbeChangeSchema = z.object({
+  change: policyChangeDataSchema.optional(),
+  changeError: z
+    .object({ key: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) })
+    .optional(),
+});
+export type PolicyProbeChange = z.infer<typeof policyProbeChangeSchema>;

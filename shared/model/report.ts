@@ -148,6 +148,14 @@ export const sessionInputSchema = z.object({
     .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
     .optional(),
   /**
+   * Another version of the rule files to compare with the ones the policy step analyses (the set about to be
+   * loaded, or an older one), whole and in layer order; the run stores the change impact in the policy probe's
+   * data (`change`). Bounded like `policies`; absent in sessions stored before it existed.
+   */
+  policiesAfter: z
+    .array(z.object({ name: z.string(), format: z.string().nullable(), text: z.string() }))
+    .optional(),
+  /**
    * Back-to-origin ranges that replace the provider preset's for this session (a newer published list, or the
    * ranges a provider assigned to this customer); null or absent: the preset's.
    */

@@ -46,7 +46,11 @@ function bigTextPath(path: readonly (string | number)[]): boolean {
   const [a, b, c, d] = path;
   if (a === 'notes') return true;
   if (a === 'probes') return c === 'raw' || c === 'data';
-  return a === 'session' && b === 'input' && (c === 'policies' || c === 'origin' || d === 'pems');
+  return (
+    a === 'session' &&
+    b === 'input' &&
+    (c === 'policies' || c === 'policiesAfter' || c === 'origin' || d === 'pems')
+  );
 }
 
 /** The named lists and their limits, by path shape. */
@@ -56,7 +60,7 @@ function listLimit(path: readonly (string | number)[]): SessionLimit {
   if (key === 'session.input.endpoints') return 'endpoints';
   if (key === 'session.input.dnsServers') return 'dnsServers';
   if (key === 'session.input.sourceRanges' || key === 'session.input.rangesOverride') return 'sourceRanges';
-  if (key === 'session.input.policies') return 'policies';
+  if (key === 'session.input.policies' || key === 'session.input.policiesAfter') return 'policies';
   if (path[0] === 'causes' && path.length === 3 && (path[2] === 'checks' || path[2] === 'fix'))
     return 'steps';
   if (path[0] === 'probes' && path[2] === 'data' && path[3] === 'attempts' && path.length === 4)

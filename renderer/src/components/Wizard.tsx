@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   Alert,
@@ -39,6 +39,11 @@ import { ReportView } from './ReportView';
 import { ViewBoundary } from './ViewBoundary';
 import { Charts } from './Charts';
 import { FindingItem } from './FindingItem';
+
+// Loaded when a session compared its rules with another version: its code stays out of the initial JavaScript.
+const PolicyChangeTable = lazy(() =>
+  import('./PolicyChangeTable').then((m) => ({ default: m.PolicyChangeTable })),
+);
 
 /** The guided wizard: Setup → Network → Protocol → Policy → Origin → Diagnosis → Report. */
 export function Wizard() {
@@ -308,6 +313,11 @@ function LayerStep({ layer }: { layer: WizardLayer }) {
             </Alert>
           )}
           {(layer === 'network' || layer === 'protocol') && <Charts report={report} show={layer} />}
+          {layer === 'policy' && (
+            <Suspense fallback={null}>
+              <PolicyChangeTable report={report} />
+            </Suspense>
+          )}
           {probes.length > 0 && (
             <Table className="probes" striped highlightOnHover>
               <Table.Thead>
@@ -390,8 +400,56 @@ function PolicyInputs() {
         )}
       </FileDrop>
       <PasteArea label={t('app.rules_paste')} value={paste} onChange={(rulesPaste) => edit({ rulesPaste })} />
+      <RulesAfterInputs />
       <FileError />
     </Fieldset>
+  );
+}
+
+/** "Compare with another version": the other version's files (same drop and picker as the rules) or its paste. */
+function RulesAfterInputs() {
+  const { t } = useTranslation();
+  const rules = useAppStore((s) => s.rulesAfter);
+  const paste = useAppStore((s) => s.draft.rulesAfterPaste);
+  const edit = useAppStore((s) => s.draftEdited);
+  const add = useAppStore((s) => s.rulesAfterAdded);
+  const remove = useAppStore((s) => s.ruleAfterRemoved);
+  const refuse = useAppStore((s) => s.fileRefused);
+  const addRules = async (list: FileList | null): Promise<void> => {
+    const files = await readFiles(list, refuse);
+    if (files) add(files);
+  };
+  return (
+    <details className="rules-after" open={rules.length > 0 || paste.trim() !== ''}>
+      <summary>{t('app.rules_compare')}</summary>
+      <Text c="dimmed" size="sm" mb="xs">
+        {t('app.rules_compare_hint')}
+      </Text>
+      <FileDrop
+        label={t('app.rules_compare_files')}
+        multiple
+        testId="rules-after-drop"
+        onFiles={(l) => void addRules(l)}
+      >
+        {rules.length > 0 && (
+          <ul className="files">
+            {rules.map((r, i) => (
+              <li key={`${r.name}-${i}`}>
+                <code>{r.name}</code>{' '}
+                <Button size="compact-xs" variant="default" onClick={() => remove(i)}>
+                  {t('app.remove')}
+                </Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </FileDrop>
+      <PasteArea
+        label={t('app.rules_compare_paste')}
+        value={paste}
+        onChange={(rulesAfterPaste) => edit({ rulesAfterPaste })}
+      />
+    </details>
   );
 }
 

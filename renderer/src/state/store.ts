@@ -26,6 +26,8 @@ export interface Draft {
   watchEvery: string;
   watchFor: string;
   rulesPaste: string;
+  /** Another version of the rules, pasted ("Compare with another version"). */
+  rulesAfterPaste: string;
   originPaste: string;
 }
 
@@ -40,6 +42,7 @@ export const EMPTY_DRAFT: Draft = {
   watchEvery: '5',
   watchFor: '60',
   rulesPaste: '',
+  rulesAfterPaste: '',
   originPaste: '',
 };
 
@@ -80,6 +83,8 @@ export interface AppState {
   settings: Settings;
   /** Rule files for the policy step, in the order given (picked or dropped). */
   rules: { name: string; text: string }[];
+  /** Another version of the rule files to compare with them, in the same order (picked or dropped). */
+  rulesAfter: { name: string; text: string }[];
   /** The origin-check bundle, as read from its file. */
   origin: { name: string; data: unknown } | null;
   fileError: UiError | null;
@@ -100,6 +105,8 @@ export interface AppState {
   settingsChanged: (patch: Partial<Settings>) => void;
   rulesAdded: (files: { name: string; text: string }[]) => void;
   ruleRemoved: (index: number) => void;
+  rulesAfterAdded: (files: { name: string; text: string }[]) => void;
+  ruleAfterRemoved: (index: number) => void;
   originLoaded: (origin: { name: string; data: unknown } | null) => void;
   fileRefused: (error: UiError | null) => void;
   runStarted: (id: string, kind: 'run' | 'step' | 'retest') => void;
@@ -180,6 +187,7 @@ export const useAppStore = create<AppState>()((set) => ({
   draft: restore(load<Draft>(DRAFT_KEY), EMPTY_DRAFT),
   settings: initialSettings(),
   rules: [],
+  rulesAfter: [],
   origin: null,
   fileError: null,
   run: null,
@@ -211,6 +219,9 @@ export const useAppStore = create<AppState>()((set) => ({
     }),
   rulesAdded: (files) => set((s) => ({ rules: [...s.rules, ...files].slice(0, 8), fileError: null })),
   ruleRemoved: (index) => set((s) => ({ rules: s.rules.filter((_, i) => i !== index) })),
+  rulesAfterAdded: (files) =>
+    set((s) => ({ rulesAfter: [...s.rulesAfter, ...files].slice(0, 8), fileError: null })),
+  ruleAfterRemoved: (index) => set((s) => ({ rulesAfter: s.rulesAfter.filter((_, i) => i !== index) })),
   originLoaded: (origin) => set({ origin, fileError: null }),
   fileRefused: (fileError) => set({ fileError }),
   runStarted: (id, kind) => set({ run: { id, kind, probes: [] }, error: null, exported: null }),
@@ -275,6 +286,14 @@ export const selectPolicies = (s: Pick<AppState, 'rules' | 'draft'>): { name: st
   ...(s.draft.rulesPaste.trim() ? [{ name: 'pasted', text: s.draft.rulesPaste }] : []),
 ];
 
+/** The other version of the rules as sent with a run: its files, then its pasted text as one more file. */
+export const selectPoliciesAfter = (
+  s: Pick<AppState, 'rulesAfter' | 'draft'>,
+): { name: string; text: string }[] => [
+  ...s.rulesAfter,
+  ...(s.draft.rulesAfterPaste.trim() ? [{ name: 'pasted', text: s.draft.rulesAfterPaste }] : []),
+];
+
 /** The custom ranges typed one per line, blanks and # comments dropped. */
 export const selectCustomRanges = (s: Pick<AppState, 'settings'>): string[] =>
   s.settings.customRanges
@@ -288,6 +307,7 @@ export function selectForm(s: AppState) {
   const domain = d.domain.trim();
   const ranges = selectCustomRanges(s);
   const policies = selectPolicies(s);
+  const policiesAfter = selectPoliciesAfter(s);
   return {
     ...(domain ? { domain } : {}),
     endpoints: selectEndpoints(s),
@@ -299,6 +319,7 @@ export function selectForm(s: AppState) {
     attempts: s.settings.attempts,
     ...(ranges.length ? { sourceRanges: ranges } : {}),
     ...(policies.length ? { policies } : {}),
+    ...(policiesAfter.length ? { policiesAfter } : {}),
     ...(s.origin ? { originBundle: s.origin.data } : {}),
     ...(!s.origin && d.originPaste.trim() ? { originPastes: [{ name: 'pasted', text: d.originPaste }] } : {}),
     ...(d.capture ? { capture: true } : {}),
