@@ -96,6 +96,42 @@ describe.each([
   },
 );
 
+describe('firewalld: real before / after pairs (firewall-offline-cmd --list-all)', () => {
+  const fw = (name: string): string => `firewalld/${name}`;
+
+  test('a drop rich rule of higher priority: the /24 is cut, by the new line', async () => {
+    const r = await change(fw('base.txt'), fw('drop-inserted.txt'));
+    expect(r.code, r.stderr).toBe(1);
+    expect(pieces(r.data!)).toEqual(['173.245.48.0/24 added allow→drop 15/15']);
+    expect(r.data!.rows[0]!.changes[0]!.cause.after!.text).toContain('priority="-10"');
+  });
+
+  test("one provider range's rich rule removed: the zone's default target now rejects it", async () => {
+    const r = await change(fw('base.txt'), fw('range-deleted.txt'));
+    expect(r.code, r.stderr).toBe(1);
+    // firewalld's `target: default` rejects (icmp-host-prohibited), unlike iptables' and nft's DROP policies.
+    expect(pieces(r.data!)).toEqual(['103.21.244.0/22 removed allow→reject 16/2']);
+    expect(r.data!.rows[0]!.changes[0]!.after.byDefault).toBe(true);
+  });
+
+  test('a harmless rich rule for another port: nothing taken away, exit 0', async () => {
+    const r = await change(fw('base.txt'), fw('ssh-added.txt'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.data!.verdict).toBe('safe');
+    expect(r.data!.rows).toEqual([]);
+  });
+
+  test('the zone target set to ACCEPT gives; the way back takes away, by the target line', async () => {
+    const given = await change(fw('base.txt'), fw('target-accept.txt'));
+    expect(given.code, given.stderr).toBe(0);
+    expect(new Set(given.data!.rows.map((r) => r.effect))).toEqual(new Set(['given']));
+    const taken = await change(fw('target-accept.txt'), fw('base.txt'));
+    expect(taken.code, taken.stderr).toBe(1);
+    expect(taken.data!.changedRows).toBe(given.data!.changedRows);
+    expect(taken.data!.rows[0]!.changes[0]).toMatchObject({ kind: 'default_policy', effect: 'taken' });
+  });
+});
+
 describe('the other kinds of change', () => {
   test('iptables: a chain policy changed from ACCEPT to DROP cuts every range the allow list lacks', async () => {
     const r = await change('iptables/policy-accept.save', 'iptables/policy-drop.save');
