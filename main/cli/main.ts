@@ -14,7 +14,7 @@ import { openStore, sessionCommand } from './session-commands';
 import { importSessions, runAndStore } from '../use-cases/sessions';
 import { SessionTooBigError } from '../use-cases/stored-report';
 import { toDbError } from '../db/open';
-import { policyCommand, readPolicyFiles } from './policy-command';
+import { policyCommand, policyStepFor, readPolicyFiles } from './policy-command';
 import { originCheckCommand, readOriginBundle } from './origin-command';
 import { readProviderConfigs } from './provider-config-files';
 
@@ -108,7 +108,8 @@ async function diagnoseCommand(
   if (opts.caFiles.length > 0) opts.input.extraCa = readCaFiles(opts.caFiles);
   if (opts.providerCaFiles.length > 0)
     opts.input.providerCa = readCaFiles(opts.providerCaFiles, '--provider-ca');
-  if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
+  const rules = opts.rules.length > 0 ? readPolicyFiles(opts.rules, opts.rulesFormat) : null;
+  if (rules) opts.input.policies = rules.files;
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
   if (opts.providerConfigFiles.length > 0)
@@ -147,6 +148,8 @@ async function diagnoseCommand(
         }
       : progress.onEvent,
     capture: opts.capture,
+    // The rule files were parsed above to refuse bad input before probing: the policy step reuses that parse.
+    ...(rules ? { policy: policyStepFor(rules) } : {}),
   };
   let report: Report;
   const inodeOf = (file: string): number | null => {

@@ -1,8 +1,8 @@
 import type { SessionInput } from '../../shared/model/report';
 import type { PolicyData } from '../../shared/model/probe-data';
 import { analysePolicy } from './analyse';
-import type { PolicyFormat, PolicyError } from './model';
-import { parsePolicies } from './parse';
+import type { PolicyFormat, PolicyError, RuleSet } from './model';
+import { parsePolicies, type PolicyFileInput } from './parse';
 
 export { analysePolicy } from './analyse';
 export { detectFormat, parsePolicies, parsePolicy, MAX_POLICY_BYTES } from './parse';
@@ -16,6 +16,15 @@ export function policyPorts(input: Pick<SessionInput, 'endpoints'>): number[] {
 
 export type PolicyRun = { ok: true; data: PolicyData } | { ok: false; error: PolicyError };
 
+/** The policy input as runPolicy reads it: each file's name, text and forced format (null: detect). */
+function policyFiles(input: Pick<SessionInput, 'policies'>): PolicyFileInput[] {
+  return (input.policies ?? []).map((p) => ({
+    name: p.name,
+    text: p.text,
+    format: (p.format as PolicyFormat) ?? null,
+  }));
+}
+
 /**
  * The policy layer of a session: its rule files parsed in layer order and simulated against the ranges in force
  * on the session's ports. `clock` measures the analysis (performance.now in the app, the CLI and tests).
@@ -27,20 +36,46 @@ export function runPolicy(
   ports: readonly number[] = policyPorts(input),
 ): PolicyRun {
   const started = clock();
-  const parsed = parsePolicies(
-    (input.policies ?? []).map((p) => ({
-      name: p.name,
-      text: p.text,
-      format: (p.format as PolicyFormat) ?? null,
-    })),
-  );
+  const parsed = parsePolicies(policyFiles(input));
   if (!parsed.ok) return { ok: false, error: parsed.error };
+  return runParsedPolicy(parsed.value, input, ranges, clock, ports, clock() - started);
+}
+
+/**
+ * runPolicy on rule sets parsed before (parsePolicies of the same files), so a caller that already parsed them to
+ * refuse bad input does not parse them again. `parseMs`: the time that parse took, counted in `elapsedMs`.
+ */
+export function runParsedPolicy(
+  sets: readonly RuleSet[],
+  input: Pick<SessionInput, 'endpoints' | 'provider'>,
+  ranges: readonly string[],
+  clock: () => number,
+  ports: readonly number[],
+  parseMs: number,
+): PolicyRun {
+  const started = clock();
   const data = analysePolicy({
-    sets: parsed.value,
+    sets,
     ranges,
     ports,
     provider: input.provider,
     destinations: [...new Set(input.endpoints.map((e) => e.address))],
   });
-  return { ok: true, data: { ...data, elapsedMs: Math.round((clock() - started) * 10) / 10 } };
+  const elapsedMs = parseMs + clock() - started;
+  return { ok: true, data: { ...data, elapsedMs: Math.round(elapsedMs * 10) / 10 } };
+}
+
+/** True when `files` are exactly the files `input` holds, in order: rule sets parsed from one serve the other. */
+export function samePolicyFiles(
+  input: Pick<SessionInput, 'policies'>,
+  files: readonly { name: string; text: string; format: string | null }[],
+): boolean {
+  const given = input.policies ?? [];
+  return (
+    given.length === files.length &&
+    given.every(
+      (p, i) =>
+        p.name === files[i]!.name && p.text === files[i]!.text && (p.format ?? null) === files[i]!.format,
+    )
+  );
 }
