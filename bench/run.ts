@@ -106,7 +106,7 @@ async function tcpingVsCurl(): Promise<Row> {
 function timedCli(
   ns: string | null,
   args: string[],
-): Promise<{ ms: number; rssMb: number | null; code: number | null }> {
+): Promise<{ ms: number; rssMb: number | null; cpuMs: number | null; code: number | null }> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const [file, argv] = ns
@@ -122,7 +122,13 @@ function timedCli(
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const rss = /peak-rss-kb: (\d+)/.exec(err);
-      resolve({ ms, rssMb: rss ? round(Number(rss[1]) / 1024, 1) : null, code });
+      const cpu = /cpu-ms: (\d+)/.exec(err);
+      resolve({
+        ms,
+        rssMb: rss ? round(Number(rss[1]) / 1024, 1) : null,
+        cpuMs: cpu ? Number(cpu[1]) : null,
+        code,
+      });
     });
   });
 }
@@ -510,16 +516,27 @@ async function policyBench(): Promise<Row[]> {
     '--json',
     '/dev/null',
   ]);
-  const cli = await timedCli(null, [
-    'policy',
-    '--rules',
-    file,
-    '--provider',
-    'cloudflare',
-    ...ports.flatMap((p) => ['--port', String(p)]),
-    '--json',
-    '/dev/null',
-  ]);
+  // The whole command five times: the median wall and CPU time (the CPU time is what a shared machine does not
+  // inflate much), and the highest peak memory.
+  const cliRuns: Awaited<ReturnType<typeof timedCli>>[] = [];
+  for (let i = 0; i < 5; i++)
+    cliRuns.push(
+      await timedCli(null, [
+        'policy',
+        '--rules',
+        file,
+        '--provider',
+        'cloudflare',
+        ...ports.flatMap((p) => ['--port', String(p)]),
+        '--json',
+        '/dev/null',
+      ]),
+    );
+  const cli = {
+    ms: median(cliRuns.map((r) => r.ms)),
+    cpuMs: median(cliRuns.map((r) => r.cpuMs ?? NaN)),
+    rssMb: cliRuns.some((r) => r.rssMb === null) ? null : maxOf(cliRuns.map((r) => r.rssMb!)),
+  };
   return [
     {
       name: `policy simulation, 10,000 rules × ${ranges.length} Cloudflare ranges × 3 ports (median of 5)`,
@@ -552,13 +569,13 @@ async function policyBench(): Promise<Row[]> {
       peakRssMb: compareCli.rssMb,
     },
     {
-      name: 'origin-doctor policy, 10,000 rules: parse + simulation + anomalies (whole CLI run)',
+      name: 'origin-doctor policy, 10,000 rules: parse once + simulation + anomalies (whole CLI run, median of 5)',
       ours: round(cli.ms, 0),
-      reference: 1000,
-      referenceName: 'budget',
+      reference: 500,
+      referenceName: `budget; CPU time (user + system) ${round(cli.cpuMs, 0)} ms`,
       unit: 'ms',
-      ratio: round(cli.ms / 1000, 2),
-      target: '< 200 MB',
+      ratio: round(cli.ms / 500, 2),
+      target: '< 0.5 s, < 150 MB',
       peakRssMb: cli.rssMb,
     },
   ];

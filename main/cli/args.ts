@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LANGS, type Lang, type SessionInput } from '../../shared/model/report';
-import { parseWatchSpec } from '../use-cases/watch';
+import { parseWatchSpec } from '../use-cases/watch-spec';
 import { buildSessionInput, type SessionField } from '../../shared/net/session-input';
 import { parseCidr, parsePort, quoteInput, type InputError } from '../../shared/net/validate';
 import { findProvider, PROVIDERS } from '../../shared/catalog/providers';

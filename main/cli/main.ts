@@ -3,20 +3,11 @@ import { statSync, writeFileSync } from 'node:fs';
 import { reportSchema, type Report } from '../../shared/model/report';
 import { createTranslator, describeError, type Translate } from '../../shared/i18n/translate';
 import type { RunnerEvent } from '../probes/runner';
-import { runDiagnosis } from '../use-cases/run-diagnosis';
 import { APP_VERSION } from '../version';
 import { detectLang, parseDiagnoseArgs, parseWatchArgs, UsageError } from './args';
 import { formatReportText, terminalSafe } from './text-output';
 import { readCaFiles, readRangesFile, readTextFile } from './ca-files';
-import { decodeErrorPage } from '../diagnosis/error-page';
-import { timeZoneOf, writeReports } from './report-output';
-import { openStore, sessionCommand } from './session-commands';
-import { importSessions, runAndStore } from '../use-cases/sessions';
-import { SessionTooBigError } from '../use-cases/stored-report';
-import { toDbError } from '../db/open';
-import { policyCommand, readPolicyFiles } from './policy-command';
-import { originCheckCommand, readOriginBundle } from './origin-command';
-import { readProviderConfigs } from './provider-config-files';
+import { policyCommand, policyStepFor, readPolicyFiles } from './policy-command';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -67,7 +58,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           io.stdout.write(t('cli.help', { version: APP_VERSION }) + '\n');
           return EXIT.ok;
         }
-        return await originCheckCommand(rest, io, t);
+        return await (await import('./origin-command')).originCheckCommand(rest, io, t);
       case 'history':
       case 'show':
       case 'compare':
@@ -76,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'delete':
       case 'retest':
       case 'update':
-        return await sessionCommand(command, rest, io, t);
+        return await (await import('./session-commands')).sessionCommand(command, rest, io, t);
       default:
         throw new UsageError({
           key: 'cli.unknown_command',
@@ -88,6 +79,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`origin-doctor: ${describeError(t, e.error)}\n`);
       return EXIT.usage;
     }
+    // Loaded here rather than at start: only the session commands can throw it, and they loaded it already.
+    const { SessionTooBigError } = await import('../use-cases/stored-report');
     if (e instanceof SessionTooBigError) {
       const params = { ...e.params, id: terminalSafe(e.id), path: terminalSafe(e.oversize.path) };
       io.stderr.write(`origin-doctor: ${t(e.key, params)}\n`);
@@ -105,10 +98,32 @@ async function diagnoseCommand(
   watch = false,
 ): Promise<number> {
   const opts = watch ? parseWatchArgs(argv, lang) : parseDiagnoseArgs(argv, lang);
+  // The probes, the store, the reports and what they pull in (tls, http, child_process, better-sqlite3, …) load
+  // only for the commands that use them: `policy` and `--version` start without them.
+  const [
+    { runDiagnosis },
+    { decodeErrorPage },
+    { timeZoneOf, writeReports },
+    { openStore },
+    { importSessions, runAndStore },
+    { toDbError },
+    { readOriginBundle },
+    { readProviderConfigs },
+  ] = await Promise.all([
+    import('../use-cases/run-diagnosis'),
+    import('../diagnosis/error-page'),
+    import('./report-output'),
+    import('./session-commands'),
+    import('../use-cases/sessions'),
+    import('../db/open'),
+    import('./origin-command'),
+    import('./provider-config-files'),
+  ]);
   if (opts.caFiles.length > 0) opts.input.extraCa = readCaFiles(opts.caFiles);
   if (opts.providerCaFiles.length > 0)
     opts.input.providerCa = readCaFiles(opts.providerCaFiles, '--provider-ca');
-  if (opts.rules.length > 0) opts.input.policies = readPolicyFiles(opts.rules, opts.rulesFormat);
+  const rules = opts.rules.length > 0 ? readPolicyFiles(opts.rules, opts.rulesFormat) : null;
+  if (rules) opts.input.policies = rules.files;
   if (opts.originBundle) opts.input.origin = readOriginBundle(opts.originBundle);
   if (opts.rangesFile) opts.input.rangesOverride = readRangesFile(opts.rangesFile);
   if (opts.providerConfigFiles.length > 0)
@@ -147,6 +162,8 @@ async function diagnoseCommand(
         }
       : progress.onEvent,
     capture: opts.capture,
+    // The rule files were parsed above to refuse bad input before probing: the policy step reuses that parse.
+    ...(rules ? { policy: policyStepFor(rules) } : {}),
   };
   let report: Report;
   const inodeOf = (file: string): number | null => {

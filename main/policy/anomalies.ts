@@ -255,6 +255,13 @@ export function findAnomalies(sets: readonly RuleSet[]): { anomalies: Anomaly[];
           const cover = new Map<Rule, Rule>();
           const partial: { kind: AnomalyKind; earlier: Rule; later: Rule }[] = [];
           const done = visitPairs(group, (earlier, later) => {
+            // Rules with the same action only matter when the earlier one covers the later one; a later rule's
+            // ports outside the earlier one's rule that out before the costlier address comparison (relation
+            // combines its parts, so a part that is neither subset nor equal makes the whole neither).
+            if (earlier.action === later.action && !earlier.portsNot && !later.portsNot) {
+              const ports = portRel(later.ports, earlier.ports);
+              if (ports !== 'subset' && ports !== 'equal') return;
+            }
             const rel = relation(later, earlier);
             if (rel === 'disjoint') return;
             const same = earlier.action === later.action;

@@ -3,8 +3,8 @@ import type { PolicyData } from '../../shared/model/probe-data';
 import type { PolicyProbeChange } from '../../shared/model/policy-change';
 import { analysePolicy } from './analyse';
 import { comparePolicies } from './compare';
-import type { PolicyFormat, PolicyError } from './model';
-import { parsePolicies } from './parse';
+import type { PolicyFormat, PolicyError, RuleSet } from './model';
+import { parsePolicies, type PolicyFileInput } from './parse';
 
 export { analysePolicy } from './analyse';
 export { detectFormat, parsePolicies, parsePolicy, MAX_POLICY_BYTES } from './parse';
@@ -20,10 +20,10 @@ export function policyPorts(input: Pick<SessionInput, 'endpoints'>): number[] {
 export type PolicyRun =
   { ok: true; data: PolicyData & PolicyProbeChange } | { ok: false; error: PolicyError };
 
-const asParseInput = (
-  files: NonNullable<SessionInput['policies']>,
-): { name: string; text: string; format: PolicyFormat | null }[] =>
-  files.map((p) => ({ name: p.name, text: p.text, format: (p.format as PolicyFormat) ?? null }));
+/** Rule files as runPolicy reads them: each file's name, text and forced format (null: detect). */
+function asParseInput(files: NonNullable<SessionInput['policies']>): PolicyFileInput[] {
+  return files.map((p) => ({ name: p.name, text: p.text, format: (p.format as PolicyFormat) ?? null }));
+}
 
 /**
  * The policy layer of a session: its rule files parsed in layer order and simulated against the ranges in force
@@ -38,15 +38,25 @@ export function runPolicy(
   const started = clock();
   const parsed = parsePolicies(asParseInput(input.policies ?? []));
   if (!parsed.ok) return { ok: false, error: parsed.error };
+  return runParsedPolicy(parsed.value, input, ranges, clock, ports, clock() - started);
+}
+
+/**
+ * runPolicy on rule sets parsed before (parsePolicies of the same files), so a caller that already parsed them to
+ * refuse bad input does not parse them again. `parseMs`: the time that parse took, counted in `elapsedMs`.
+ */
+export function runParsedPolicy(
+  sets: readonly RuleSet[],
+  input: Pick<SessionInput, 'endpoints' | 'provider' | 'policiesAfter'>,
+  ranges: readonly string[],
+  clock: () => number,
+  ports: readonly number[],
+  parseMs: number,
+): PolicyRun {
+  const started = clock();
   const destinations = [...new Set(input.endpoints.map((e) => e.address))];
-  const data = analysePolicy({
-    sets: parsed.value,
-    ranges,
-    ports,
-    provider: input.provider,
-    destinations,
-  });
-  const analysed = Math.round((clock() - started) * 10) / 10;
+  const data = analysePolicy({ sets, ranges, ports, provider: input.provider, destinations });
+  const analysed = Math.round((parseMs + clock() - started) * 10) / 10;
   const other = input.policiesAfter ?? [];
   if (other.length === 0) return { ok: true, data: { ...data, elapsedMs: analysed } };
   // The other version is compared whole with the set analysed above; one that cannot be read is named (file and
@@ -55,7 +65,7 @@ export function runPolicy(
   if (!after.ok) return { ok: true, data: { ...data, elapsedMs: analysed, changeError: after.error } };
   const compareStarted = clock();
   const compared = comparePolicies({
-    before: parsed.value,
+    before: sets,
     after: after.value,
     ranges,
     ports,
@@ -65,4 +75,19 @@ export function runPolicy(
   });
   const change = { ...compared, drift: null, elapsedMs: Math.round((clock() - compareStarted) * 10) / 10 };
   return { ok: true, data: { ...data, elapsedMs: analysed, change } };
+}
+
+/** True when `files` are exactly the files `input` holds, in order: rule sets parsed from one serve the other. */
+export function samePolicyFiles(
+  input: Pick<SessionInput, 'policies'>,
+  files: readonly { name: string; text: string; format: string | null }[],
+): boolean {
+  const given = input.policies ?? [];
+  return (
+    given.length === files.length &&
+    given.every(
+      (p, i) =>
+        p.name === files[i]!.name && p.text === files[i]!.text && (p.format ?? null) === files[i]!.format,
+    )
+  );
 }

@@ -46,7 +46,10 @@ export function parseIpsets(text: string, notes: ParseNote[]): Record<string, Ad
   const ranges = new Map<string, ParsedRange[]>();
   const lines = linesOf(text);
   lines.forEach((raw, i) => {
-    const w = words(raw.trim());
+    const l = raw.trim();
+    // Only `create` and `add` lines (perhaps quoted) matter: the rest of an iptables-save is not tokenised here.
+    if (!/^(?:create|add|["'])/.test(l)) return;
+    const w = words(l);
     if (w[0] === 'create' && w[1]) {
       if (!ranges.has(w[1])) ranges.set(w[1], []);
     } else if (w[0] === 'add' && w[1] && w[2]) {
