@@ -267,6 +267,9 @@ export function createDesktopHandlers(ports: DesktopPorts): Handlers {
           policy: policyPort(runId, signal),
           onEvent: progress(runId, sender.id),
         });
+      }).catch((e: unknown) => {
+        if (e instanceof StoredInputError) throw new UserError(e.error.key, e.error.params);
+        throw e;
       });
       if (!report) throw notFound(sessionId);
       return report;

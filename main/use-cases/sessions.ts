@@ -75,11 +75,16 @@ export async function rerunStep(
   repo: SessionsRepo,
   parentId: string,
   layer: WizardLayer,
-  input: SessionInput,
+  stepInput: SessionInput,
   deps: Omit<RunDiagnosisDeps, 'session'>,
 ): Promise<Report | null> {
   const parent = repo.get(parentId);
   if (!parent) return null;
+  // The step runs on the stored session's input (perhaps an imported file's): checked like fresh input first,
+  // as a re-test is, so nothing it holds reaches a probe unchecked and nothing is stored for a refused run.
+  const checked = recheckStoredInput(stepInput);
+  if (!checked.ok) throw new StoredInputError(parentId, checked.error);
+  const input = checked.value;
   const kinds = LAYER_KINDS[layer];
   const id = deps.newId();
   const createdAt = deps.now().toISOString();

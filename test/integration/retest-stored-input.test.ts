@@ -100,3 +100,30 @@ test('deleting a session another live process is still running is refused; once 
   const deleted = await runCli(['delete', 'aaaaaaaa', '--yes', '--db', file]);
   expect(deleted.code).toBe(0);
 });
+
+test('a step run again on a stored session is checked like a re-test: "--help" refused, nothing stored or probed', async () => {
+  const { rerunStep, StoredInputError } = await import('../../main/use-cases/sessions');
+  const file = await storeOne(
+    sessionInput({ endpoints: [{ url: '--help', scheme: 'http', address: '--help', family: 4, port: 80 }] }),
+  );
+  const { db } = await openDatabase(file);
+  try {
+    const repo = new SessionsRepo(db);
+    const parent = repo.get('aaaaaaaa-0000-4000-8000-000000000001')!;
+    let events = 0;
+    const run = rerunStep(repo, parent.summary.id, 'network', parent.input, {
+      now: () => new Date('2026-11-29T10:00:00Z'),
+      newId: () => 'cccccccc-0000-4000-8000-000000000003',
+      signal: new AbortController().signal,
+      onEvent: () => void events++,
+    });
+    await expect(run).rejects.toBeInstanceOf(StoredInputError);
+    await expect(run).rejects.toMatchObject({
+      error: { params: { value: expect.stringContaining('--help') } },
+    });
+    expect(repo.get('cccccccc-0000-4000-8000-000000000003')).toBeNull();
+    expect(events).toBe(0);
+  } finally {
+    db.close();
+  }
+});
