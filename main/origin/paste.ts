@@ -3,17 +3,9 @@ import { detectFormat } from '../policy/parse';
 import { countConntrackFull, nginxKeepaliveSeconds, parseErrorLog, parseListeners } from './parsers';
 import { appendAll } from '../../shared/util/arrays';
 
-/**
- * A bundle built from pasted command output, for an origin where nothing can be installed: each text is
- * recognised as listeners (ss, netstat, Get-NetTCPConnection, /proc/net/tcp), a firewall dump, an error log or a
- * kernel log. A text that is none of these is returned by name so the caller can say so.
- */
-export function bundleFromPastes(
-  pastes: readonly { name: string; text: string }[],
-  ports: readonly number[],
-  now: Date,
-): { bundle: OriginBundle; unrecognised: string[] } {
-  const bundle: OriginBundle = {
+/** A bundle that holds nothing yet: what a paste fills in, and a base for tests that write bundles. */
+export function emptyOriginBundle(ports: readonly number[], now: Date): OriginBundle {
+  return {
     format: 'origin-doctor-origin-check',
     version: ORIGIN_BUNDLE_VERSION,
     collectedAt: now.toISOString(),
@@ -36,6 +28,20 @@ export function bundleFromPastes(
     cpus: null,
     errorLogs: [],
   };
+}
+
+/**
+ * A bundle built from pasted command output, for an origin where nothing can be installed: each text is
+ * recognised as listeners (ss, netstat, Get-NetTCPConnection, /proc/net/tcp), a firewall dump, an error log or a
+ * kernel log. A text that is none of these is returned by name so the caller can say so.
+ */
+export function bundleFromPastes(
+  pastes: readonly { name: string; text: string }[],
+  ports: readonly number[],
+  now: Date,
+): { bundle: OriginBundle; unrecognised: string[] } {
+  const bundle = emptyOriginBundle(ports, now);
+
   const unrecognised: string[] = [];
   for (const p of pastes) {
     const listeners = parseListeners(p.text);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { emptyOriginBundle } from '../../main/origin/paste';
 import type { OriginBundle } from '../../shared/model/origin-bundle';
 import { diagnose } from '../lab/cli';
 
@@ -32,14 +33,9 @@ describe('an origin bundle whose firewall dump cannot be read', () => {
 
   const run = async (name: string, dump: string) => {
     const bundle: OriginBundle = {
-      format: 'origin-doctor-origin-check',
-      version: 1,
-      collectedAt: '2026-11-29T06:36:00.000Z',
+      ...emptyOriginBundle([port], new Date('2026-11-29T06:36:00.000Z')),
       host: { hostname: 'origin-1', os: 'linux', kernel: '6.1' },
       privileged: true,
-      needsRoot: [],
-      unavailable: [],
-      ports: [port],
       listenersSource: 'ss -ltnp',
       listeners: [
         {
@@ -52,16 +48,6 @@ describe('an origin bundle whose firewall dump cannot be read', () => {
         },
       ],
       firewall: [{ name: 'iptables-save', format: 'iptables', text: dump }],
-      conntrack: null,
-      conntrackFullMessages: null,
-      listenQueue: null,
-      sysctl: {},
-      processes: [],
-      disks: [],
-      memory: null,
-      load: null,
-      cpus: null,
-      errorLogs: [],
     };
     const file = path.join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(bundle));
